@@ -1,0 +1,47 @@
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VPY := $(VENV)/bin/python
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+
+.PHONY: help venv venv-test run test lint bench
+
+help:
+	@echo "make run        - set up, migrate, load demo data, serve on http://127.0.0.1:8000"
+	@echo "make test       - lint + full test suite on SQLite and PostgreSQL (ARGS=... go to pytest)"
+	@echo "make lint       - ruff check"
+	@echo "make bench      - benchmarks"
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install only when a requirements file is newer than the stamp.
+$(VENV)/.stamp-base: requirements/base.txt | $(VPY)
+	$(VPY) -m pip install --disable-pip-version-check -q -r requirements/base.txt
+	touch $@
+
+$(VENV)/.stamp-test: requirements/test.txt requirements/base.txt | $(VPY)
+	$(VPY) -m pip install --disable-pip-version-check -q -r requirements/test.txt
+	touch $@
+
+venv: $(VENV)/.stamp-base
+
+venv-test: $(VENV)/.stamp-test
+
+run: venv
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(VPY) manage.py compilemessages --ignore=$(VENV); \
+	fi
+	$(VPY) manage.py migrate --noinput
+	$(VPY) manage.py demo
+	$(VPY) manage.py runserver 127.0.0.1:8000
+
+test: venv-test
+	scripts/test.sh $(ARGS)
+
+lint: venv-test
+	$(VENV)/bin/ruff check .
+
+bench: venv
+	$(VPY) manage.py bench

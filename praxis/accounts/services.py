@@ -1,0 +1,212 @@
+"""Writes for accounts: sign-up, password reset / first password, personal details (SPEC §11).
+
+Sign-up and password reset answer the same way for known and unknown addresses (R-ACC-5): the caller
+always shows "check your e-mail"; what differs is only the e-mail that goes out.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from praxis.audit import services as audit
+from praxis.core import clock
+from praxis.core.errors import ServiceError
+from praxis.core.mail import send_templated_email, site_url
+from praxis.core.tokens import hash_token, new_token
+
+from .models import PasswordResetToken, User
+
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+
+
+def _check_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ServiceError("invalid_email", _("Enter a valid e-mail address."), field="email") from None
+    return email
+
+
+def _check_password(password: str, user: User | None = None) -> None:
+    try:
+        password_validation.validate_password(password or "", user)
+    except ValidationError as exc:
+        raise ServiceError("weak_password", " ".join(exc.messages), field="password") from None
+
+
+def _check_language(language: str | None) -> str:
+    if language and language not in LANGUAGE_CODES:
+        raise ServiceError("invalid_language", _("Choose one of the offered languages."), field="language")
+    return language or settings.LANGUAGE_CODE
+
+
+@transaction.atomic
+def user_create(*, email: str, password: str | None, first_name: str = "", last_name: str = "",
+                language: str | None = None, referred_by: User | None = None) -> User:
+    """Create a user with a personal workspace and a 14-day `pro` trial (R-BIL-9)."""
+    from praxis.workspaces import licences
+    from praxis.workspaces.services import workspace_create
+
+    email = _check_email(email)
+    language = _check_language(language)
+    if password is not None:
+        _check_password(password, User(email=email, first_name=first_name, last_name=last_name))
+    if User.objects.filter(email__iexact=email).exists():
+        raise ServiceError("email_taken", _("This e-mail address cannot be used."), field="email")
+    user = User.objects.create_user(email=email, password=password, first_name=first_name.strip(),
+                                    last_name=last_name.strip(), language=language, referred_by=referred_by)
+    audit.record(code="user.created", action="create", actor=user, obj=user,
+                 data={"referred_by": referred_by.pk if referred_by else None})
+    licences.licence_start_trial(user=user)
+    workspace_create(actor=user, name=user.display_name, tier="team", personal=True)
+    return user
+
+
+def _issue_password_token(user: User) -> str:
+    token, token_hash = new_token()
+    now = clock.now()
+    PasswordResetToken.objects.create(user=user, token_hash=token_hash, created_at=now,
+                                      expires_at=now + dt.timedelta(seconds=settings.PASSWORD_RESET_LIFETIME))
+    return site_url(f"/accounts/password/set/{token}/")
+
+
+@transaction.atomic
+def signup_request(*, email: str, first_name: str = "", last_name: str = "", language: str | None = None,
+                   referred_by: User | None = None) -> None:
+    """Sign-up by e-mail: a new address gets a link to set its first password; a known address gets a
+    note with a reset link. The caller answers the same in both cases (no account enumeration)."""
+    email = _check_email(email)
+    language = _check_language(language)
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        send_templated_email(to=existing.email, template="signup_existing", language=existing.language,
+                             context={"name": existing.display_name, "link": _issue_password_token(existing)})
+        audit.record(code="user.signup_existing", action="execute", actor=None, obj=existing)
+        return
+    user = user_create(email=email, password=None, first_name=first_name, last_name=last_name,
+                       language=language, referred_by=referred_by)
+    send_templated_email(to=user.email, template="signup_welcome", language=user.language,
+                         context={"name": user.display_name, "link": _issue_password_token(user)})
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """E-mail a single-use reset link to a known, active address; do nothing visible otherwise."""
+    email = (email or "").strip().lower()
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    if user is None:
+        return
+    send_templated_email(to=user.email, template="password_reset", language=user.language,
+                         context={"name": user.display_name, "link": _issue_password_token(user)})
+    audit.record(code="user.password_reset_requested", action="execute", actor=None, obj=user)
+
+
+def password_token_user(token: str) -> User | None:
+    row = PasswordResetToken.objects.select_related("user").filter(token_hash=hash_token(token or "")).first()
+    if row is None or not row.is_usable(clock.now()) or not row.user.is_active:
+        return None
+    return row.user
+
+
+@transaction.atomic
+def password_reset_confirm(*, token: str, password: str) -> User:
+    """Set a password from a link; the link dies and every session of the user ends (R-ACC-5)."""
+    row = (PasswordResetToken.objects.select_for_update().select_related("user")
+           .filter(token_hash=hash_token(token or "")).first())
+    if row is None or not row.is_usable(clock.now()) or not row.user.is_active:
+        raise ServiceError("invalid_link", _("This link is no longer valid. Request a new one."))
+    user = row.user
+    _check_password(password, user)
+    claimed = PasswordResetToken.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=clock.now())
+    if claimed != 1:
+        raise ServiceError("invalid_link", _("This link is no longer valid. Request a new one."))
+    # Every other outstanding link of this user dies with it.
+    PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=clock.now())
+    user.set_password(password)
+    user.session_generation = F("session_generation") + 1
+    user.save(update_fields=["password", "session_generation"])
+    user.refresh_from_db()
+    audit.record(code="user.password_reset", action="update", actor=user, obj=user)
+    return user
+
+
+PROFILE_FIELDS = ("first_name", "last_name", "phone", "language", "gender")
+
+
+@transaction.atomic
+def profile_update(*, user: User, changes: dict) -> User:
+    """Edit personal details (R-ACC-3). E-mail and password have their own functions."""
+    from django.contrib.auth import get_user_model
+
+    import phonenumbers
+
+    from .models import Gender
+
+    changed = {}
+    for field in PROFILE_FIELDS:
+        if field in changes and changes[field] is not None:
+            value = str(changes[field]).strip()
+            if field == "language":
+                value = _check_language(value)
+            if field == "gender" and value not in Gender.values:
+                raise ServiceError("invalid_gender", _("Choose a valid option."), field="gender")
+            if field == "phone" and value:
+                try:
+                    number = phonenumbers.parse(value, "NL")
+                except phonenumbers.NumberParseException:
+                    number = None
+                if number is None or not phonenumbers.is_valid_number(number):
+                    raise ServiceError("invalid_phone", _("Enter a valid phone number."), field="phone")
+                value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if getattr(user, field) != value:
+                changed[field] = value
+    if changed:
+        get_user_model().objects.filter(pk=user.pk).update(**changed)
+        for field, value in changed.items():
+            setattr(user, field, value)
+        audit.record(code="user.updated", action="update", actor=user, obj=user, data={"fields": sorted(changed)})
+    return user
+
+
+@transaction.atomic
+def email_change(*, user: User, new_email: str, current_password: str) -> User:
+    """Change the login address; needs the current password (R-ACC-3)."""
+    if not user.check_password(current_password or ""):
+        raise ServiceError("wrong_password", _("Your current password is not correct."), field="current_password")
+    new_email = _check_email(new_email)
+    if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
+        raise ServiceError("email_taken", _("This e-mail address cannot be used."), field="email")
+    old = user.email
+    user.email = new_email
+    user.save(update_fields=["email"])
+    send_templated_email(to=old, template="email_changed", language=user.language,
+                         context={"name": user.display_name, "new_email": new_email})
+    audit.record(code="user.email_changed", action="update", actor=user, obj=user)
+    return user
+
+
+@transaction.atomic
+def password_change(*, user: User, current_password: str, new_password: str) -> User:
+    """Change the password; needs the current one and ends the user's other sessions (R-ACC-5)."""
+    if not user.check_password(current_password or ""):
+        raise ServiceError("wrong_password", _("Your current password is not correct."), field="current_password")
+    _check_password(new_password, user)
+    user.set_password(new_password)
+    user.session_generation = F("session_generation") + 1
+    user.save(update_fields=["password", "session_generation"])
+    user.refresh_from_db()
+    audit.record(code="user.password_changed", action="update", actor=user, obj=user)
+    return user
+
+
+def sessions_end_all(*, user: User) -> None:
+    """Invalidate every session of the user (used at logout, R-ACC-5)."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])

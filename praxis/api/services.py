@@ -1,0 +1,50 @@
+"""Creating and revoking personal access tokens."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from praxis.audit import services as audit
+from praxis.core import clock
+from praxis.core.errors import NotFound, ServiceError
+from praxis.core.tokens import hash_token, new_token
+from praxis.workspaces.access import resolve_access
+
+from .models import ApiToken
+
+TOKEN_PREFIX = "prx_"
+
+
+@transaction.atomic
+def token_create(*, user, workspace_slug: str, name: str) -> tuple[ApiToken, str]:
+    """Return the token row and the secret, shown once."""
+    access = resolve_access(user, workspace_slug)
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("name_required", _("Give the token a name."), field="name")
+    secret, _hash = new_token()
+    secret = TOKEN_PREFIX + secret
+    token = ApiToken.objects.create(user=user, workspace=access.workspace, name=name[:100],
+                                    prefix=secret[:10], token_hash=hash_token(secret))
+    audit.record(code="api_token.created", action="create", actor=user, workspace=access.workspace, obj=token)
+    return token, secret
+
+
+@transaction.atomic
+def token_revoke(*, user, token_id: int) -> ApiToken:
+    token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
+    if token is None:
+        raise NotFound("not_found", _("That token does not exist."))
+    token.revoked_at = clock.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(code="api_token.revoked", action="update", actor=user, workspace=token.workspace, obj=token)
+    return token
+
+
+def token_authenticate(secret: str) -> ApiToken | None:
+    if not secret or not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (ApiToken.objects.select_related("user", "workspace")
+             .filter(token_hash=hash_token(secret), revoked_at__isnull=True, user__is_active=True).first())
+    if token is not None:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
+    return token

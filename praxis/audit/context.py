@@ -1,0 +1,30 @@
+"""Who is acting and from where, for the audit log (NEN 7513 access point).
+
+Set once per request by `AuditContextMiddleware` (HTML) or the API authentication; services read it when
+they call `audit.record`. Background tasks and commands run with the empty default.
+"""
+
+import contextvars
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AccessPoint:
+    ip: str = ""
+    user_agent: str = ""
+    via: str = "system"  # "web", "api", "token", "command", "system"
+
+
+_current = contextvars.ContextVar("praxis_access_point", default=AccessPoint())
+
+
+def current() -> AccessPoint:
+    return _current.get()
+
+
+def set_current(point: AccessPoint):
+    return _current.set(point)
+
+
+def reset(token) -> None:
+    _current.reset(token)

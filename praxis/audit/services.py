@@ -1,0 +1,118 @@
+"""Writing and verifying the audit log.
+
+`record()` is called explicitly by every service that changes data or reads a client record. It runs in
+the caller's transaction (R-AUD-1: written in the same transaction as the change). Never pass note
+contents or other health data in `data`; secrets are masked here as a last line of defence.
+"""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+
+from praxis.core import clock
+
+from . import context
+from .models import Action, AuditEvent, Outcome
+
+GENESIS = "0" * 64
+_SECRET_KEYS = {"password", "token", "token_hash", "secret", "current_password", "new_password"}
+_HASHED_FIELDS = (
+    "seq", "occurred_at", "event_code", "action", "outcome", "user_id", "user_display", "role",
+    "on_behalf_of_id", "ip", "user_agent", "via", "workspace_id", "object_type", "object_id", "client_id",
+    "permission", "query", "source_instance", "data",
+)  # fmt: skip
+
+
+def _mask(data: dict) -> dict:
+    return {k: ("***" if k in _SECRET_KEYS else v) for k, v in (data or {}).items()}
+
+
+def compute_hash(event: AuditEvent) -> str:
+    payload = {}
+    for name in _HASHED_FIELDS:
+        value = getattr(event, name)
+        payload[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    raw = json.dumps(payload, sort_keys=True, default=str) + event.prev_hash
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def record(
+    *,
+    code: str,
+    action: str,
+    actor=None,
+    workspace=None,
+    obj=None,
+    object_type: str = "",
+    object_id: str | int = "",
+    outcome: str = Outcome.SUCCESS,
+    role: str = "",
+    permission: str = "",
+    client_id: str | int = "",
+    query: str = "",
+    on_behalf_of=None,
+    data: dict | None = None,
+) -> AuditEvent:
+    """Append one audit entry to the chain."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    point = context.current()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    # Serialise appends so each entry links to the one truly before it.
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_advisory_xact_lock(751300)")
+                last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
+                event = AuditEvent(
+                    seq=(last["seq"] + 1) if last else 1,
+                    occurred_at=clock.now(),
+                    event_code=code,
+                    action=Action(action),
+                    outcome=Outcome(outcome),
+                    user=user,
+                    user_display=user.display_name if user else "",
+                    role=role,
+                    on_behalf_of=on_behalf_of,
+                    ip=point.ip,
+                    user_agent=point.user_agent,
+                    via=point.via,
+                    workspace=workspace,
+                    object_type=object_type,
+                    object_id=str(object_id or ""),
+                    client_id=str(client_id or ""),
+                    permission=permission,
+                    query=query[:300],
+                    source_instance=settings.PRAXIS_INSTANCE,
+                    data=json.loads(json.dumps(_mask(data or {}), default=str)),
+                    prev_hash=last["hash"] if last else GENESIS,
+                )
+                event.hash = compute_hash(event)
+                event.save(force_insert=True)
+                return event
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    raise RuntimeError("unreachable")
+
+
+def verify_chain() -> list[str]:
+    """Return a list of problems; empty when the chain is intact."""
+    problems = []
+    expected_prev = GENESIS
+    expected_seq = 1
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+        if event.seq != expected_seq:
+            problems.append(f"entry #{expected_seq} is missing (found #{event.seq})")
+        if event.prev_hash != expected_prev:
+            problems.append(f"entry #{event.seq} does not link to the entry before it")
+        if compute_hash(event) != event.hash:
+            problems.append(f"entry #{event.seq} was altered")
+        expected_prev = event.hash
+        expected_seq = event.seq + 1
+    return problems

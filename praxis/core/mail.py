@@ -1,0 +1,44 @@
+"""Templated e-mail in the recipient's language, sent after the transaction commits.
+
+Templates live in `templates/emails/<name>_subject.txt`, `<name>.txt` and optionally `<name>.html`. The
+rendering happens in the recipient's language (R-ACC-4); links are built from `PRAXIS_SITE_URL`
+(R-ACC-6), never from a request.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import translation
+from django_tasks import task
+
+
+def site_url(path: str) -> str:
+    return settings.PRAXIS_SITE_URL + path
+
+
+def render_email(template: str, context: dict, language: str) -> tuple[str, str, str | None]:
+    with translation.override(language or settings.LANGUAGE_CODE):
+        ctx = {"site_url": settings.PRAXIS_SITE_URL, **context}
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", ctx).split())
+        body = render_to_string(f"emails/{template}.txt", ctx)
+        try:
+            html = render_to_string(f"emails/{template}.html", ctx)
+        except TemplateDoesNotExist:
+            html = None
+    return subject, body, html
+
+
+@task()
+def send_email_task(to: list[str], subject: str, body: str, html: str | None = None) -> None:
+    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_templated_email(*, to: str, template: str, context: dict, language: str) -> None:
+    """Render now (so the data is the data of this transaction) and send once it has committed."""
+    subject, body, html = render_email(template, context, language)
+    transaction.on_commit(lambda: send_email_task.enqueue([to], subject, body, html))

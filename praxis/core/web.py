@@ -1,0 +1,18 @@
+"""Helpers shared by the HTML views."""
+
+from django import forms
+from django.http import Http404
+
+from .errors import NotFound, ServiceError
+
+
+def form_error(form: forms.Form, exc: ServiceError) -> None:
+    """Show a service's refusal on the form: on its field when the form has it, else on the form."""
+    if isinstance(exc, NotFound):
+        raise Http404
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"

@@ -1,0 +1,165 @@
+"""Praxis settings: one environment-driven module with embedded defaults.
+
+Without any environment variable Praxis runs on an embedded SQLite file, sends e-mail to the console and
+runs background tasks immediately. `production.py` tightens this and refuses to start without secrets.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+SECRET_KEY = env("PRAXIS_SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+DEBUG = env("PRAXIS_DEBUG", "1") == "1"
+ALLOWED_HOSTS = [h for h in env("PRAXIS_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+# R-ACC-6: links in e-mails are built from this address, never from the request's Host header.
+PRAXIS_SITE_URL = env("PRAXIS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Name of this deployment in audit entries (NEN 7513 "source instance").
+PRAXIS_INSTANCE = env("PRAXIS_INSTANCE", "praxis-local")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "template_partials",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
+    "praxis.core",
+    "praxis.accounts",
+    "praxis.audit",
+    "praxis.workspaces",
+    "praxis.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "praxis.accounts.middleware.SessionLifetimeMiddleware",
+    "praxis.accounts.middleware.UserLanguageMiddleware",
+    "praxis.audit.middleware.AuditContextMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "praxis.urls"
+WSGI_APPLICATION = "praxis.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "praxis" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "praxis.workspaces.context_processors.workspace_nav",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + IMMEDIATE: writers take the write lock at BEGIN, so concurrent writers queue instead of
+    # failing half-way; constraints, not row locks, guard our invariants on SQLite.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+# R-ACC-5: at least 12 characters, common passwords refused, no composition rules.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# R-ACC-5: 30 minutes idle (cookie age renewed on every request), 12 hours in total (middleware).
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_LIFETIME = 12 * 60 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+PASSWORD_RESET_LIFETIME = 60 * 60  # R-ACC-5: one hour at most
+INVITATION_LIFETIME_DAYS = 30  # R-INV-2
+
+# django-axes: throttle password guessing, stored in the database.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(env("PRAXIS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "email"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "praxis.accounts.views.locked_out"
+AXES_VERBOSE = False
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fr", _("French")), ("de", _("German"))]
+LOCALE_PATHS = [BASE_DIR / "praxis" / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = BASE_DIR / "media"
+
+EMAIL_BACKEND = env("PRAXIS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("PRAXIS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("PRAXIS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("PRAXIS_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("PRAXIS_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env("PRAXIS_EMAIL_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = env("PRAXIS_FROM_EMAIL", "Praxis <no-reply@praxis.local>")
+
+TASKS = {
+    "default": {
+        "BACKEND": env("PRAXIS_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("PRAXIS_LOG_LEVEL", "WARNING")},
+}

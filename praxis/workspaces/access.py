@@ -1,0 +1,69 @@
+"""Who may do what in which workspace, resolved once per request (R-ROLE-4, R-ROLE-6).
+
+`resolve_access()` turns (user, workspace slug) into an `Access` or raises Http404 — the same 404 for a
+workspace that does not exist and one the user is not an active member of. `Access.require()` checks a
+capability and audits a refusal.
+"""
+
+from dataclasses import dataclass
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from praxis.audit import services as audit
+from praxis.core.errors import PermissionDenied
+from praxis.core.lifecycle import LifecycleStatus
+
+from . import licences
+from .models import Membership, Workspace
+from .roles import capabilities_for
+
+
+@dataclass(frozen=True)
+class Access:
+    user: object
+    workspace: Workspace
+    membership: Membership
+    capabilities: frozenset[str]
+
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    def require(self, capability: str, *, code: str = "") -> None:
+        if capability not in self.capabilities:
+            audit.record(
+                code=code or "permission.refused",
+                action="execute",
+                actor=self.user,
+                workspace=self.workspace,
+                outcome="refused",
+                role=self.membership.role,
+                permission=capability,
+            )
+            raise PermissionDenied("forbidden", _("You do not have permission to do this."))
+
+
+def resolve_access(user, workspace_slug: str) -> Access:
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    with scopes_disabled():
+        membership = (
+            Membership.objects.select_related("workspace")
+            .filter(workspace__slug=workspace_slug, user=user, status=LifecycleStatus.ACTIVE)
+            .first()
+        )
+    if membership is None:
+        raise Http404
+    account_type = licences.effective_account_type(user)
+    caps = capabilities_for(role=membership.role, grants=membership.grants or [], account_type=account_type)
+    return Access(user=user, workspace=membership.workspace, membership=membership, capabilities=caps)
+
+
+def user_workspaces(user) -> list[Workspace]:
+    """The workspaces the user is an active member of, personal first."""
+    with scopes_disabled():
+        return list(
+            Workspace.objects.filter(memberships__user=user, memberships__status=LifecycleStatus.ACTIVE)
+            .order_by("-is_personal", "name")
+        )

@@ -1,0 +1,109 @@
+"""Licences: the account type a user holds and who pays for it (SPEC §1, R-WS-3, R-BIL-7, R-BIL-9).
+
+Only the licence facts live here; what they cost is the billing app's business.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+
+from praxis.audit import services as audit
+from praxis.core import clock
+
+from .models import Licence, Workspace
+from .roles import PAID_ACCOUNT_TYPES, AccountType
+
+TRIAL_DAYS = 14  # R-BIL-9
+
+
+def current_licence(user) -> Licence | None:
+    return Licence.objects.filter(user=user).exclude(status=Licence.Status.ENDED).first()
+
+
+def effective_account_type(user, at: dt.datetime | None = None) -> str:
+    """The account type in force: a trial that ran out without payment counts as `free`."""
+    at = at or clock.now()
+    licence = current_licence(user)
+    if licence is None:
+        return AccountType.FREE
+    if licence.status == Licence.Status.TRIALING and licence.trial_ends_at and licence.trial_ends_at <= at:
+        return AccountType.FREE if licence.payer_workspace_id is None else licence.account_type
+    return licence.account_type
+
+
+def in_trial(user, at: dt.datetime | None = None) -> bool:
+    at = at or clock.now()
+    licence = current_licence(user)
+    return bool(
+        licence
+        and licence.status == Licence.Status.TRIALING
+        and licence.trial_ends_at
+        and licence.trial_ends_at > at
+    )
+
+
+def pays_for_self(user) -> bool:
+    licence = current_licence(user)
+    return bool(
+        licence
+        and licence.payer_workspace_id is None
+        and licence.status == Licence.Status.ACTIVE
+        and licence.account_type in PAID_ACCOUNT_TYPES
+    )
+
+
+@transaction.atomic
+def licence_start_trial(*, user) -> Licence:
+    now = clock.now()
+    licence = Licence.objects.create(
+        user=user,
+        account_type=AccountType.PRO,
+        status=Licence.Status.TRIALING,
+        trial_ends_at=now + dt.timedelta(days=TRIAL_DAYS),
+        starts_at=now,
+    )
+    audit.record(code="licence.trial_started", action="create", actor=user, obj=licence,
+                 data={"account_type": licence.account_type})
+    return licence
+
+
+@transaction.atomic
+def licence_assign(
+    *, user, account_type: str, payer_workspace: Workspace | None, actor, keep_trial: bool = False
+) -> Licence:
+    """End the user's current licence and start a new one (R-WS-3: one payer at a time).
+
+    `keep_trial` (R-BIL-7 *pay after trial*): the new licence stays in trial until the old trial's end.
+    """
+    now = clock.now()
+    old = Licence.objects.select_for_update().filter(user=user).exclude(status=Licence.Status.ENDED).first()
+    trial_end = None
+    if old is not None:
+        if keep_trial and old.status == Licence.Status.TRIALING and old.trial_ends_at and old.trial_ends_at > now:
+            trial_end = old.trial_ends_at
+        old.status = Licence.Status.ENDED
+        old.ends_at = now
+        old.save(update_fields=["status", "ends_at"])
+    licence = Licence.objects.create(
+        user=user,
+        account_type=account_type,
+        payer_workspace=payer_workspace,
+        status=Licence.Status.TRIALING if trial_end else Licence.Status.ACTIVE,
+        trial_ends_at=trial_end,
+        starts_at=now,
+    )
+    audit.record(
+        code="licence.assigned", action="update", actor=actor, workspace=payer_workspace, obj=licence,
+        data={"user": user.pk, "account_type": account_type,
+              "payer": payer_workspace.pk if payer_workspace else "self",
+              "ended": old.pk if old else None},
+    )
+    return licence
+
+
+def licence_end_paid_by(*, user, workspace: Workspace, actor) -> Licence | None:
+    """A workspace stops paying for the user: they fall back to `free`, paid by themselves (R-BIL-10)."""
+    licence = current_licence(user)
+    if licence is None or licence.payer_workspace_id != workspace.pk:
+        return None
+    return licence_assign(user=user, account_type=AccountType.FREE, payer_workspace=None, actor=actor)
