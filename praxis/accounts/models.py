@@ -103,5 +103,8 @@ class PasswordResetToken(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self):
+        return f"reset token for user {self.user_id}"
+
     def is_usable(self, at: dt.datetime) -> bool:
         return self.used_at is None and at < self.expires_at

@@ -143,9 +143,8 @@ PROFILE_FIELDS = ("first_name", "last_name", "phone", "language", "gender")
 @transaction.atomic
 def profile_update(*, user: User, changes: dict) -> User:
     """Edit personal details (R-ACC-3). E-mail and password have their own functions."""
-    from django.contrib.auth import get_user_model
-
     import phonenumbers
+    from django.contrib.auth import get_user_model
 
     from .models import Gender
 

@@ -15,11 +15,12 @@ class AccessPoint:
     via: str = "system"  # "web", "api", "token", "command", "system"
 
 
-_current = contextvars.ContextVar("praxis_access_point", default=AccessPoint())
+_DEFAULT = AccessPoint()
+_current: contextvars.ContextVar[AccessPoint] = contextvars.ContextVar("praxis_access_point")
 
 
 def current() -> AccessPoint:
-    return _current.get()
+    return _current.get(_DEFAULT)
 
 
 def set_current(point: AccessPoint):

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "praxis.audit",
     "praxis.workspaces",
     "praxis.api",
+    "praxis.demo",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "praxis.accounts.middleware.SessionLifetimeMiddleware",
+    "praxis.core.middleware.OperatorConsoleMiddleware",
     "praxis.accounts.middleware.UserLanguageMiddleware",
     "praxis.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -163,3 +165,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("PRAXIS_LOG_LEVEL", "WARNING")},
 }
+STATICFILES_DIRS = [BASE_DIR / "praxis" / "static"]

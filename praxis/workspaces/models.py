@@ -163,6 +163,9 @@ class Invitation(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.email} ({self.status})"
+
     def is_expired(self, at: dt.datetime) -> bool:
         return at >= self.expires_at
 

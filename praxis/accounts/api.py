@@ -1,0 +1,108 @@
+"""API for the current user (`/me`) and the anonymous account flows (`/auth`)."""
+
+from django.contrib.auth import update_session_auth_hash
+from django.utils.translation import gettext as _
+from ninja import Router
+
+from praxis.api.services import token_create, token_revoke
+from praxis.workspaces.licences import effective_account_type
+
+from . import services
+from .middleware import mark_authenticated
+from .models import User
+from .schemas import (
+    EmailChangeIn,
+    EmailIn,
+    MeOut,
+    MessageOut,
+    MeUpdateIn,
+    PasswordChangeIn,
+    PasswordSetIn,
+    SignupIn,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
+)
+
+me_router = Router(tags=["me"])
+auth_router = Router(tags=["auth"], auth=None)
+
+
+def _me(user) -> dict:
+    return {
+        "id": user.pk, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+        "phone": user.phone, "gender": user.gender, "language": user.language,
+        "account_type": effective_account_type(user),
+    }
+
+
+@me_router.get("", response=MeOut)
+def me(request):
+    return _me(request.auth)
+
+
+@me_router.patch("", response=MeOut)
+def me_update(request, payload: MeUpdateIn):
+    user = services.profile_update(user=request.auth, changes=payload.dict(exclude_unset=True))
+    return _me(user)
+
+
+@me_router.post("/email", response=MeOut)
+def me_email(request, payload: EmailChangeIn):
+    user = services.email_change(user=request.auth, new_email=payload.email,
+                                 current_password=payload.current_password)
+    return _me(user)
+
+
+@me_router.post("/password", response=MessageOut)
+def me_password(request, payload: PasswordChangeIn):
+    """Change the password; every other session ends (R-ACC-5)."""
+    user = services.password_change(user=request.auth, current_password=payload.current_password,
+                                    new_password=payload.new_password)
+    if getattr(request, "api_token", None) is None:
+        update_session_auth_hash(request, user)
+        mark_authenticated(request)
+    return {"detail": _("Your password was changed.")}
+
+
+@me_router.get("/tokens", response=list[TokenOut])
+def tokens(request):
+    return list(request.auth.api_tokens.select_related("workspace").order_by("-created_at"))
+
+
+@me_router.post("/tokens", response={201: TokenCreatedOut})
+def tokens_create(request, payload: TokenIn):
+    token, secret = token_create(user=request.auth, workspace_slug=payload.workspace, name=payload.name)
+    token.secret = secret
+    return 201, token
+
+
+@me_router.delete("/tokens/{int:token_id}", response={204: None})
+def tokens_revoke(request, token_id: int):
+    token_revoke(user=request.auth, token_id=token_id)
+    return 204, None
+
+
+def _same_answer() -> dict:
+    return {"detail": _("If the address can be used, we sent an e-mail with a link to continue.")}
+
+
+@auth_router.post("/signup", response={202: MessageOut})
+def signup(request, payload: SignupIn):
+    """Always the same answer for known and unknown addresses (R-ACC-5)."""
+    referrer = User.objects.filter(pk=payload.referral).first() if payload.referral else None
+    services.signup_request(email=payload.email, first_name=payload.first_name, last_name=payload.last_name,
+                            language=payload.language, referred_by=referrer)
+    return 202, _same_answer()
+
+
+@auth_router.post("/password-reset", response={202: MessageOut})
+def password_reset(request, payload: EmailIn):
+    services.password_reset_request(email=payload.email)
+    return 202, _same_answer()
+
+
+@auth_router.post("/password-reset/confirm", response=MessageOut)
+def password_reset_confirm(request, payload: PasswordSetIn):
+    services.password_reset_confirm(token=payload.token, password=payload.password)
+    return {"detail": _("Your password was set. You can log in now.")}

@@ -1,0 +1,91 @@
+"""The demo practice "Praktijk De Linde", built through the real services so it obeys every rule.
+
+Idempotent: when the workspace exists nothing is created again.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django_scopes import scope, scopes_disabled
+
+from praxis.accounts.models import User
+from praxis.accounts.services import user_create
+from praxis.core import clock
+from praxis.workspaces import invitations, services
+from praxis.workspaces.access import resolve_access
+from praxis.workspaces.models import Invitation, Workspace
+
+DEMO_SLUG = "de-linde"
+DEMO_PASSWORD = "linde-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    first_name: str
+    last_name: str
+    role: str
+    account_type: str
+    language: str
+
+
+PEOPLE = [
+    DemoPerson("eva@delinde.example", "Eva", "de Linde", "owner", "pro", "nl"),
+    DemoPerson("admin@delinde.example", "Sanne", "Bakker", "admin", "support", "nl"),
+    DemoPerson("assistent@delinde.example", "Lotte", "Visser", "assistant", "support", "nl"),
+    DemoPerson("pieter@delinde.example", "Pieter", "Jansen", "clinician", "pro", "nl"),
+    DemoPerson("amelie@delinde.example", "Amélie", "Dubois", "clinician", "essentials", "fr"),
+    DemoPerson("receptie@delinde.example", "Jonas", "Schmidt", "staff", "support", "de"),
+]
+
+
+def demo_logins() -> list[DemoPerson]:
+    return PEOPLE
+
+
+@transaction.atomic
+def load_demo() -> bool:
+    """Create the demo practice; return False when it already existed."""
+    if Workspace.objects.filter(slug=DEMO_SLUG).exists():
+        return False
+    owner_spec, *staff = PEOPLE
+    owner = user_create(email=owner_spec.email, password=DEMO_PASSWORD, first_name=owner_spec.first_name,
+                        last_name=owner_spec.last_name, language=owner_spec.language)
+    workspace = services.workspace_create(actor=owner, name="Praktijk De Linde", tier="practice")
+    Workspace.objects.filter(pk=workspace.pk).update(
+        slug=DEMO_SLUG, address="Lindelaan 12\n3521 AB Utrecht", phone="+31302345678",
+        email="info@delinde.example", registration_number="81234567", vat_id="NL812345678B01",
+        billing_address="Lindelaan 12\n3521 AB Utrecht", country="NL", time_zone="Europe/Amsterdam",
+    )
+    workspace.refresh_from_db()
+    access = resolve_access(owner, DEMO_SLUG)
+    with scope(workspace=workspace):
+        for person in staff:
+            [(_inv, token)] = invitations.invitations_create(
+                access=access, emails=[person.email], role=person.role, account_type=person.account_type,
+                pay_for_user=True)
+            invitations.invitation_accept_new_user(
+                token=token, password=DEMO_PASSWORD, first_name=person.first_name, last_name=person.last_name,
+                language=person.language)
+        former = user_create(email="oud-collega@delinde.example", password=DEMO_PASSWORD, first_name="Kees",
+                             last_name="de Vries", language="nl")
+        [(_inv, token)] = invitations.invitations_create(access=access, emails=[former.email], role="clinician",
+                                                         account_type="essentials")
+        member = invitations.invitation_accept(token=token, user=former)
+        services.members_cancel(access=access, membership_ids=[member.pk])
+        services.contact_person_add(access=access, first_name="Marieke", last_name="Smit", gender="female",
+                                    role="staff")
+        invitations.invitations_create(access=access, emails=["nieuwe.fysio@example.com", "stagiair@example.com"],
+                                       role="clinician", account_type="essentials")
+        [(expired, _token)] = invitations.invitations_create(
+            access=access, emails=["verlopen@example.com"], role="staff", account_type="support")
+        with scopes_disabled():
+            past = clock.now() - dt.timedelta(days=40)
+            Invitation.objects.filter(pk=expired.pk).update(sent_at=past, created_at=past,
+                                                            expires_at=past + dt.timedelta(days=30))
+    return True
+
+
+def demo_user_exists() -> bool:
+    return User.objects.filter(email=PEOPLE[0].email).exists()
