@@ -12,4 +12,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PRAXIS_SITE_URL = "https://praxis.example"
 ALLOWED_HOSTS = ["*"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": None}
+    # A file, not :memory:, so parallel-transaction tests see real SQLite locking (WAL + IMMEDIATE).
+    import os
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"praxis-test-{os.getpid()}.sqlite3")
+    }

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
@@ -112,8 +112,9 @@ def invitations_create(*, access: Access, emails: list[str] | str, role: str, ac
     created = []
     for address in addresses:
         token, token_hash = new_token()
-        invitation = Invitation.objects.create(
-            workspace=access.workspace, email=address, role=role, account_type=account_type,
+        invitation = _insert_invitation(
+            address,
+            workspace=access.workspace, role=role, account_type=account_type,
             pay_for_user=pay_for_user, pay_timing=pay_timing, token_hash=token_hash, created_at=now,
             sent_at=now, expires_at=_expiry(now), batch=batch, invited_by=access.user, contact=contact,
         )
@@ -124,6 +125,20 @@ def invitations_create(*, access: Access, emails: list[str] | str, role: str, ac
         _send(invitation, token, access.user)
         created.append((invitation, token))
     return created
+
+
+def _insert_invitation(address: str, **fields) -> Invitation:
+    """Insert one pending invitation; a concurrent invitation of the same address loses cleanly.
+
+    The check above is only for a friendly message: the partial unique constraint
+    `invitation_one_pending` is the real guard (no check-then-act).
+    """
+    try:
+        with transaction.atomic():
+            return Invitation.objects.create(email=address, **fields)
+    except IntegrityError:
+        raise Conflict("already_invited", _("%(email)s already has a pending invitation: resend it instead.")
+                       % {"email": address}, field="emails") from None
 
 
 def _pending(access: Access, invitation_id: int) -> Invitation:
