@@ -8,7 +8,7 @@ from praxis.api.services import token_create, token_revoke
 from praxis.workspaces.licences import effective_account_type
 
 from . import services
-from .middleware import mark_authenticated
+from .middleware import mark_reauthenticated
 from .models import User
 from .schemas import (
     EmailChangeIn,
@@ -61,7 +61,7 @@ def me_password(request, payload: PasswordChangeIn):
                                     new_password=payload.new_password)
     if getattr(request, "api_token", None) is None:
         update_session_auth_hash(request, user)
-        mark_authenticated(request)
+        mark_reauthenticated(request)
     return {"detail": _("Your password was changed.")}
 
 

@@ -18,6 +18,11 @@ def mark_authenticated(request) -> None:
     request.session[REAUTHENTICATED] = stamp
 
 
+def mark_reauthenticated(request) -> None:
+    """The user just proved their password again (R-ROLE-5); the session's 12-hour clock runs on."""
+    request.session[REAUTHENTICATED] = clock.now().isoformat()
+
+
 def reauthenticated_at(request) -> dt.datetime | None:
     value = request.session.get(REAUTHENTICATED)
     return dt.datetime.fromisoformat(value) if value else None

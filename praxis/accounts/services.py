@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -60,8 +60,13 @@ def user_create(*, email: str, password: str | None, first_name: str = "", last_
         _check_password(password, User(email=email, first_name=first_name, last_name=last_name))
     if User.objects.filter(email__iexact=email).exists():
         raise ServiceError("email_taken", _("This e-mail address cannot be used."), field="email")
-    user = User.objects.create_user(email=email, password=password, first_name=first_name.strip(),
-                                    last_name=last_name.strip(), language=language, referred_by=referred_by)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, first_name=first_name.strip(),
+                                            last_name=last_name.strip(), language=language,
+                                            referred_by=referred_by)
+    except IntegrityError:  # a concurrent sign-up with the same address won the race
+        raise ServiceError("email_taken", _("This e-mail address cannot be used."), field="email") from None
     audit.record(code="user.created", action="create", actor=user, obj=user,
                  data={"referred_by": referred_by.pk if referred_by else None})
     licences.licence_start_trial(user=user)
@@ -138,6 +143,8 @@ def password_reset_confirm(*, token: str, password: str) -> User:
 
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "language", "gender")
+# A number typed without a country code is read in the user's own country; "+32 …" always works.
+PHONE_REGION_BY_LANGUAGE = {"nl": "NL", "fr": "FR", "de": "DE", "en": "NL"}
 
 
 @transaction.atomic
@@ -158,7 +165,7 @@ def profile_update(*, user: User, changes: dict) -> User:
                 raise ServiceError("invalid_gender", _("Choose a valid option."), field="gender")
             if field == "phone" and value:
                 try:
-                    number = phonenumbers.parse(value, "NL")
+                    number = phonenumbers.parse(value, PHONE_REGION_BY_LANGUAGE.get(user.language, "NL"))
                 except phonenumbers.NumberParseException:
                     number = None
                 if number is None or not phonenumbers.is_valid_number(number):
@@ -201,6 +208,8 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     user.session_generation = F("session_generation") + 1
     user.save(update_fields=["password", "session_generation"])
     user.refresh_from_db()
+    # Reset links sent before the change must not undo it.
+    PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=clock.now())
     audit.record(code="user.password_changed", action="update", actor=user, obj=user)
     return user
 

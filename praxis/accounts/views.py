@@ -1,9 +1,303 @@
-from django.http import HttpResponse
+"""Account pages: log in/out, sign-up, password reset, personal details, API tokens (SPEC §11).
+
+Thin views: they validate input shape with a form, call one service, and turn its `ServiceError` into a
+form error. Pages that could reveal whether an address has an account (login, sign-up, reset) answer
+the same way for known and unknown addresses (R-ACC-5).
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from praxis.api import services as api_services
+from praxis.api.models import ApiToken
+from praxis.core.errors import NotFound, ServiceError
+from praxis.core.web import form_error
+from praxis.workspaces import licences
+from praxis.workspaces.access import user_workspaces
+from praxis.workspaces.roles import PAID_ACCOUNT_TYPES
+
+from . import services
+from .forms import (
+    EmailChangeForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    PasswordSetForm,
+    ProfileForm,
+    SignupForm,
+    TokenCreateForm,
+    referrer_from_code,
+)
+from .middleware import mark_authenticated, mark_reauthenticated
+
+# Marked for translation here, translated when shown.
+LOGIN_FAILED = gettext_noop("E-mail address or password is incorrect.")
+LOCKED_OUT = gettext_noop("Too many failed attempts. Try again in 15 minutes.")
+
+# ---------------------------------------------------------------------------------------------------
+# Logging in and out
 
 
+def _safe_next(request, url: str | None) -> str | None:
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return url
+    return None
+
+
+@sensitive_post_parameters("password")
+@never_cache
 def login_view(request):
-    return HttpResponse("login")
+    """R-ACC-1/R-ACC-5: e-mail + password, throttled by django-axes; one message for every failure."""
+    if request.method == "POST":
+        form = LoginForm(request.POST)
+        if form.is_valid():
+            # `request` must be passed: django-axes (first backend) counts and refuses attempts with it.
+            user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
+            if user is not None:
+                login(request, user)  # issues a new session key (R-ACC-5)
+                mark_authenticated(request)
+                return redirect(_safe_next(request, form.cleaned_data.get("next")) or "home")
+            # Unknown address, wrong password and inactive account look the same (R-ACC-5).
+            form.add_error(None, _(LOGIN_FAILED))
+    else:
+        if request.user.is_authenticated:
+            return redirect(_safe_next(request, request.GET.get("next")) or "home")
+        form = LoginForm(initial={"next": _safe_next(request, request.GET.get("next")) or ""})
+    return render(request, "accounts/login.html", {"form": form})
 
 
 def locked_out(request, credentials=None, *args, **kwargs):
-    return HttpResponse("locked", status=429)
+    """django-axes lockout response (AXES_LOCKOUT_CALLABLE).
+
+    Axes calls this as `(request, original_response, credentials)` or `(request, credentials)`; nothing
+    about the address is used, so a known and an unknown address get the same page (R-ACC-5).
+    """
+    form = LoginForm(initial={"next": _safe_next(request, request.POST.get("next")) or ""})
+    response = render(request, "accounts/login.html",
+                      {"form": form, "lockout_message": _(LOCKED_OUT)}, status=429)
+    add_never_cache_headers(response)
+    return response
+
+
+@require_POST
+def logout_view(request):
+    """R-ACC-5: logging out ends every session of the user, not only this one."""
+    if request.user.is_authenticated:
+        services.sessions_end_all(user=request.user)
+        logout(request)
+        messages.info(request, _("You have been logged out."))
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sign-up and passwords by e-mailed link
+
+
+@never_cache
+def signup_view(request):
+    """Sign-up by e-mail. Known and unknown addresses end on the same "check your e-mail" page (R-ACC-5);
+    only the e-mail that goes out differs (a welcome link or a "you already have an account" note)."""
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.signup_request(
+                    email=data["email"], first_name=data["first_name"], last_name=data["last_name"],
+                    language=data["language"], referred_by=referrer_from_code(data["ref"]),
+                )
+            except ServiceError as exc:
+                form_error(form, exc)
+            else:
+                return redirect("accounts:signup_sent")
+    else:
+        form = SignupForm(initial={"language": translation.get_language() or settings.LANGUAGE_CODE,
+                                   "ref": request.GET.get("ref", "")[:20]})
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request):
+    return render(request, "accounts/email_sent.html", {
+        "title": _("Check your e-mail"),
+        "text": _("Check your e-mail: we sent you a link to continue."),
+    })
+
+
+@never_cache
+def password_reset_view(request):
+    """R-ACC-2: e-mail a single-use link; the answer never says whether the address has an account."""
+    if request.method == "POST":
+        form = PasswordResetForm(request.POST)
+        if form.is_valid():
+            services.password_reset_request(email=form.cleaned_data["email"])
+            return redirect("accounts:password_reset_sent")
+    else:
+        form = PasswordResetForm()
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+def password_reset_sent(request):
+    return render(request, "accounts/email_sent.html", {
+        "title": _("Check your e-mail"),
+        "text": _("If an account exists for this address, we sent a link."),
+    })
+
+
+def _no_referrer(response):
+    # The secret token is in this page's URL: never send it to anyone in a Referer header.
+    response["Referrer-Policy"] = "no-referrer"
+    add_never_cache_headers(response)
+    return response
+
+
+@sensitive_post_parameters("password", "password_repeat")
+def password_set_view(request, token: str):
+    """R-ACC-2: set a (first or new) password from an e-mailed single-use link, then log in."""
+    if services.password_token_user(token) is None:
+        return _no_referrer(render(request, "accounts/password_link_invalid.html"))
+    if request.method == "POST":
+        form = PasswordSetForm(request.POST)
+        if form.is_valid():
+            try:
+                user = services.password_reset_confirm(token=token, password=form.cleaned_data["password"])
+            except ServiceError as exc:
+                if exc.code == "invalid_link":  # used or expired in the meantime
+                    return _no_referrer(render(request, "accounts/password_link_invalid.html"))
+                form_error(form, exc)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                mark_authenticated(request)
+                messages.success(request, _("Your password has been set. Welcome!"))
+                return _no_referrer(redirect("home"))
+    else:
+        form = PasswordSetForm()
+    return _no_referrer(render(request, "accounts/password_set.html", {"form": form}))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Personal details (R-ACC-3)
+
+
+def _profile_context(request, **extra) -> dict:
+    user = request.user
+    referral_link = None
+    if licences.effective_account_type(user) in PAID_ACCOUNT_TYPES:
+        referral_link = f"{settings.PRAXIS_SITE_URL}{reverse('accounts:signup')}?ref={user.pk}"
+    return {"site_url": settings.PRAXIS_SITE_URL, "referral_link": referral_link, **extra}
+
+
+@login_required
+def profile_view(request):
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm.for_user(user, data=request.POST)
+        if form.is_valid():
+            try:
+                services.profile_update(user=user, changes=form.cleaned_data)
+            except ServiceError as exc:
+                form_error(form, exc)
+            else:
+                # A new language applies at once, starting with this confirmation (R-ACC-4).
+                translation.activate(user.language)
+                messages.success(request, _("Your details have been saved."))
+                return redirect("accounts:profile")
+    else:
+        form = ProfileForm.for_user(user)
+    return render(request, "accounts/profile.html", _profile_context(request, form=form, tab="profile"))
+
+
+@sensitive_post_parameters("current_password")
+@login_required
+def email_change_view(request):
+    """R-ACC-3: a new login address needs the current password; the old address is told."""
+    if request.method == "POST":
+        form = EmailChangeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.email_change(user=request.user, new_email=form.cleaned_data["email"],
+                                      current_password=form.cleaned_data["current_password"])
+            except ServiceError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Your e-mail address has been changed."))
+                return redirect("accounts:profile")
+    else:
+        form = EmailChangeForm()
+    return render(request, "accounts/email_change.html", {"form": form, "tab": "email"})
+
+
+@sensitive_post_parameters("current_password", "password", "password_repeat")
+@login_required
+def password_change_view(request):
+    """R-ACC-3/R-ACC-5: needs the current password; every other session ends, this one stays."""
+    if request.method == "POST":
+        form = PasswordChangeForm(request.POST)
+        if form.is_valid():
+            try:
+                user = services.password_change(user=request.user,
+                                                current_password=form.cleaned_data["current_password"],
+                                                new_password=form.cleaned_data["password"])
+            except ServiceError as exc:
+                form_error(form, exc)
+            else:
+                update_session_auth_hash(request, user)  # keeps this session (with a new key)
+                mark_reauthenticated(request)
+                messages.success(request, _("Your password has been changed. Your other sessions have ended."))
+                return redirect("accounts:profile")
+    else:
+        form = PasswordChangeForm()
+    return render(request, "accounts/password_change.html", {"form": form, "tab": "password"})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Personal API tokens
+
+
+@never_cache
+@login_required
+def tokens_view(request):
+    """List the user's API tokens and create one; a new token's secret is shown on this response only."""
+    workspaces = user_workspaces(request.user)
+    secret = created = None
+    if request.method == "POST":
+        form = TokenCreateForm(request.POST, workspaces=workspaces)
+        if form.is_valid():
+            try:
+                created, secret = api_services.token_create(user=request.user,
+                                                            workspace_slug=form.cleaned_data["workspace"],
+                                                            name=form.cleaned_data["name"])
+            except ServiceError as exc:
+                form_error(form, exc)
+            else:
+                form = TokenCreateForm(workspaces=workspaces)
+    else:
+        form = TokenCreateForm(workspaces=workspaces)
+    tokens = ApiToken.objects.filter(user=request.user).select_related("workspace").order_by("-created_at", "-pk")
+    return render(request, "accounts/tokens.html", {
+        "form": form, "tokens": tokens, "created": created, "secret": secret, "tab": "tokens",
+    })
+
+
+@require_POST
+@login_required
+def token_revoke_view(request, token_id: int):
+    try:
+        token = api_services.token_revoke(user=request.user, token_id=token_id)
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
+    return redirect("accounts:tokens")
