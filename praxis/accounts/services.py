@@ -19,6 +19,7 @@ from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.tokens import hash_token, new_token
+from praxis.core.transactions import service_transaction
 
 from .models import PasswordResetToken, User
 
@@ -47,7 +48,7 @@ def _check_language(language: str | None) -> str:
     return language or settings.LANGUAGE_CODE
 
 
-@transaction.atomic
+@service_transaction
 def user_create(*, email: str, password: str | None, first_name: str = "", last_name: str = "",
                 language: str | None = None, referred_by: User | None = None) -> User:
     """Create a user with a personal workspace and a 14-day `pro` trial (R-BIL-9)."""
@@ -82,7 +83,7 @@ def _issue_password_token(user: User) -> str:
     return site_url(f"/accounts/password/set/{token}/")
 
 
-@transaction.atomic
+@service_transaction
 def signup_request(*, email: str, first_name: str = "", last_name: str = "", language: str | None = None,
                    referred_by: User | None = None) -> None:
     """Sign-up by e-mail: a new address gets a link to set its first password; a known address gets a
@@ -101,7 +102,7 @@ def signup_request(*, email: str, first_name: str = "", last_name: str = "", lan
                          context={"name": user.display_name, "link": _issue_password_token(user)})
 
 
-@transaction.atomic
+@service_transaction
 def password_reset_request(*, email: str) -> None:
     """E-mail a single-use reset link to a known, active address; do nothing visible otherwise."""
     email = (email or "").strip().lower()
@@ -120,7 +121,7 @@ def password_token_user(token: str) -> User | None:
     return row.user
 
 
-@transaction.atomic
+@service_transaction
 def password_reset_confirm(*, token: str, password: str) -> User:
     """Set a password from a link; the link dies and every session of the user ends (R-ACC-5)."""
     row = (PasswordResetToken.objects.select_for_update().select_related("user")
@@ -147,7 +148,7 @@ PROFILE_FIELDS = ("first_name", "last_name", "phone", "language", "gender")
 PHONE_REGION_BY_LANGUAGE = {"nl": "NL", "fr": "FR", "de": "DE", "en": "NL"}
 
 
-@transaction.atomic
+@service_transaction
 def profile_update(*, user: User, changes: dict) -> User:
     """Edit personal details (R-ACC-3). E-mail and password have their own functions."""
     import phonenumbers
@@ -181,7 +182,7 @@ def profile_update(*, user: User, changes: dict) -> User:
     return user
 
 
-@transaction.atomic
+@service_transaction
 def email_change(*, user: User, new_email: str, current_password: str) -> User:
     """Change the login address; needs the current password (R-ACC-3)."""
     if not user.check_password(current_password or ""):
@@ -198,7 +199,7 @@ def email_change(*, user: User, new_email: str, current_password: str) -> User:
     return user
 
 
-@transaction.atomic
+@service_transaction
 def password_change(*, user: User, current_password: str, new_password: str) -> User:
     """Change the password; needs the current one and ends the user's other sessions (R-ACC-5)."""
     if not user.check_password(current_password or ""):

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from praxis.core.errors import ServiceError
+from praxis.core.transactions import record_refusal
 
 from .auth import AUTH
 
@@ -27,6 +28,7 @@ def _error(request, status: int, detail, code: str, **extra):
 
 @api.exception_handler(ServiceError)
 def service_error(request, exc: ServiceError):
+    record_refusal(exc)  # normally done already by the service's own transaction wrapper
     extra = {"field": exc.field} if exc.field else {}
     return _error(request, exc.status, exc.message, exc.code, **extra)
 

@@ -10,6 +10,8 @@ from functools import wraps
 from django.http import Http404
 from django_scopes import scope
 
+from praxis.core.errors import ServiceError
+from praxis.core.transactions import record_refusal
 from praxis.workspaces.access import resolve_access
 
 
@@ -23,7 +25,11 @@ def workspace_endpoint(capability: str | None = None):
                 raise Http404
             access = resolve_access(request.auth, ws)
             if capability:
-                access.require(capability)
+                try:
+                    access.require(capability)
+                except ServiceError as exc:
+                    record_refusal(exc)
+                    raise
             request.access = access
             with scope(workspace=access.workspace):
                 return func(request, *args, **kwargs)

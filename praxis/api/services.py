@@ -1,12 +1,12 @@
 """Creating and revoking personal access tokens."""
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.errors import NotFound, ServiceError
 from praxis.core.tokens import hash_token, new_token
+from praxis.core.transactions import service_transaction
 from praxis.workspaces.access import resolve_access
 
 from .models import ApiToken
@@ -14,7 +14,7 @@ from .models import ApiToken
 TOKEN_PREFIX = "prx_"
 
 
-@transaction.atomic
+@service_transaction
 def token_create(*, user, workspace_slug: str, name: str) -> tuple[ApiToken, str]:
     """Return the token row and the secret, shown once."""
     access = resolve_access(user, workspace_slug)
@@ -29,7 +29,7 @@ def token_create(*, user, workspace_slug: str, name: str) -> tuple[ApiToken, str
     return token, secret
 
 
-@transaction.atomic
+@service_transaction
 def token_revoke(*, user, token_id: int) -> ApiToken:
     token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
     if token is None:

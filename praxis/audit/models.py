@@ -1,7 +1,9 @@
 """The audit log (R-AUD-1): append-only and hash-chained.
 
 Each entry stores the hash of the entry before it and a hash over its own fields plus that previous
-hash, so changing or deleting any entry breaks the chain from there on (`manage.py verify_audit`).
+hash, so changing or deleting an entry breaks the chain from there on (`manage.py verify_audit`).
+Removing the newest entries leaves a shorter valid chain; that is caught against a head the operator
+noted elsewhere (`verify_audit` prints it; `verify_audit --head SEQ:HASH` checks it is still there).
 `seq` is unique and gapless: two concurrent appends cannot both claim the same predecessor.
 """
 

@@ -25,8 +25,13 @@ _HASHED_FIELDS = (
 )  # fmt: skip
 
 
-def _mask(data: dict) -> dict:
-    return {k: ("***" if k in _SECRET_KEYS else v) for k, v in (data or {}).items()}
+def _mask(data):
+    """Replace the values of secret-looking keys, at any depth."""
+    if isinstance(data, dict):
+        return {k: ("***" if k in _SECRET_KEYS else _mask(v)) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_mask(v) for v in data]
+    return data
 
 
 def compute_hash(event: AuditEvent) -> str:

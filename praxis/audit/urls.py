@@ -1,2 +1,8 @@
+from django.urls import path
+
+from . import views
+
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("w/<slug:ws>/audit/", views.audit_list, name="list"),
+]

@@ -10,11 +10,15 @@ class ServiceError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, message: str, *, field: str | None = None):
+    def __init__(self, code: str, message: str, *, field: str | None = None, audit: dict | None = None):
         super().__init__(message)
         self.code = code
         self.message = str(message)
         self.field = field
+        # Keyword arguments for `praxis.audit.services.record` when this refusal must be logged
+        # (R-AUD-1); written after the failed transaction rolled back (see core.transactions).
+        self.audit = audit
+        self.audited = False
 
 
 class Conflict(ServiceError):

@@ -4,10 +4,12 @@ from django import forms
 from django.http import Http404
 
 from .errors import NotFound, ServiceError
+from .transactions import record_refusal
 
 
 def form_error(form: forms.Form, exc: ServiceError) -> None:
     """Show a service's refusal on the form: on its field when the form has it, else on the form."""
+    record_refusal(exc)
     if isinstance(exc, NotFound):
         raise Http404
     field = exc.field if exc.field in form.fields else None

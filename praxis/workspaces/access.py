@@ -11,7 +11,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
-from praxis.audit import services as audit
 from praxis.core.errors import PermissionDenied
 from praxis.core.lifecycle import LifecycleStatus
 
@@ -31,17 +30,18 @@ class Access:
         return capability in self.capabilities
 
     def require(self, capability: str, *, code: str = "") -> None:
+        """Raise `PermissionDenied` (carrying its audit entry, R-AUD-1) unless the capability is held."""
         if capability not in self.capabilities:
-            audit.record(
-                code=code or "permission.refused",
-                action="execute",
-                actor=self.user,
-                workspace=self.workspace,
-                outcome="refused",
-                role=self.membership.role,
-                permission=capability,
+            raise PermissionDenied(
+                "forbidden", _("You do not have permission to do this."),
+                audit=self.refusal(code=code or "permission.refused", permission=capability),
             )
-            raise PermissionDenied("forbidden", _("You do not have permission to do this."))
+
+    def refusal(self, *, code: str, permission: str, action: str = "execute", **data) -> dict:
+        """The audit entry of a refused attempt by this member."""
+        return {"code": code, "action": action, "actor": self.user, "workspace": self.workspace,
+                "outcome": "refused", "role": self.membership.role, "permission": permission,
+                "data": data}
 
 
 def resolve_access(user, workspace_slug: str) -> Access:

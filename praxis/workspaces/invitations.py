@@ -22,6 +22,7 @@ from praxis.core.errors import Conflict, NotFound, ServiceError
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.tokens import hash_token, new_token
+from praxis.core.transactions import service_transaction
 
 from . import licences
 from .access import Access
@@ -60,7 +61,7 @@ def parse_emails(raw: str | list[str]) -> list[str]:
     return list(dict.fromkeys(e.strip().lower() for e in raw if e and e.strip()))
 
 
-@transaction.atomic
+@service_transaction
 def invitations_create(*, access: Access, emails: list[str] | str, role: str, account_type: str,
                        pay_for_user: bool | None = None, pay_timing: str = Membership.PayTiming.NOW,
                        contact: Membership | None = None) -> list[tuple[Invitation, str]]:
@@ -150,7 +151,7 @@ def _pending(access: Access, invitation_id: int) -> Invitation:
     return invitation
 
 
-@transaction.atomic
+@service_transaction
 def invitation_resend(*, access: Access, invitation_id: int) -> tuple[Invitation, str]:
     """A new link; the old one stops working and the 30 days restart (R-INV-2)."""
     access.require(MEMBERS_MANAGE, code="invitation.resent")
@@ -165,7 +166,7 @@ def invitation_resend(*, access: Access, invitation_id: int) -> tuple[Invitation
     return invitation, token
 
 
-@transaction.atomic
+@service_transaction
 def invitation_revoke(*, access: Access, invitation_id: int) -> Invitation:
     access.require(MEMBERS_MANAGE, code="invitation.revoked")
     invitation = _pending(access, invitation_id)
@@ -176,7 +177,7 @@ def invitation_revoke(*, access: Access, invitation_id: int) -> Invitation:
     return invitation
 
 
-@transaction.atomic
+@service_transaction
 def contact_person_grant_access(*, access: Access, membership_id: int, email: str) -> tuple[Invitation, str]:
     """Give a login-less contact person portal access by inviting their e-mail (R-INV-6)."""
     access.require(MEMBERS_MANAGE, code="contact.access_granted")
@@ -256,7 +257,7 @@ def _apply_licence(invitation: Invitation, user) -> bool:
     return True
 
 
-@transaction.atomic
+@service_transaction
 def invitation_accept(*, token: str, user) -> Membership:
     """An existing, logged-in user accepts (R-INV-3). The address must be the invited one."""
     link = invitation_inspect(token)
@@ -297,7 +298,7 @@ def invitation_accept(*, token: str, user) -> Membership:
     return member
 
 
-@transaction.atomic
+@service_transaction
 def invitation_accept_new_user(*, token: str, password: str, first_name: str = "", last_name: str = "",
                                language: str | None = None):
     """A new person signs up from the link with the invited address and sets a password (R-INV-3)."""

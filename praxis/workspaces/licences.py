@@ -5,10 +5,9 @@ Only the licence facts live here; what they cost is the billing app's business.
 
 import datetime as dt
 
-from django.db import transaction
-
 from praxis.audit import services as audit
 from praxis.core import clock
+from praxis.core.transactions import service_transaction
 
 from .models import Licence, Workspace
 from .roles import PAID_ACCOUNT_TYPES, AccountType
@@ -24,7 +23,7 @@ def effective_account_type(user, at: dt.datetime | None = None) -> str:
     """The account type in force: a trial that ran out without payment counts as `free`."""
     at = at or clock.now()
     licence = current_licence(user)
-    if licence is None:
+    if licence is None or (licence.ends_at is not None and licence.ends_at <= at):
         return AccountType.FREE
     if licence.status == Licence.Status.TRIALING and licence.trial_ends_at and licence.trial_ends_at <= at:
         return AccountType.FREE if licence.payer_workspace_id is None else licence.account_type
@@ -52,7 +51,7 @@ def pays_for_self(user) -> bool:
     )
 
 
-@transaction.atomic
+@service_transaction
 def licence_start_trial(*, user) -> Licence:
     now = clock.now()
     licence = Licence.objects.create(
@@ -67,7 +66,7 @@ def licence_start_trial(*, user) -> Licence:
     return licence
 
 
-@transaction.atomic
+@service_transaction
 def licence_assign(
     *, user, account_type: str, payer_workspace: Workspace | None, actor, keep_trial: bool = False
 ) -> Licence:
@@ -102,8 +101,19 @@ def licence_assign(
 
 
 def licence_end_paid_by(*, user, workspace: Workspace, actor) -> Licence | None:
-    """A workspace stops paying for the user: they fall back to `free`, paid by themselves (R-BIL-10)."""
+    """A workspace stops paying for the user (R-BIL-10).
+
+    Paid: access to paid features ends at once — they fall back to `free`, paid by themselves.
+    In a trial: they keep the account type until the trial ends (`ends_at`), then count as `free`.
+    """
     licence = current_licence(user)
     if licence is None or licence.payer_workspace_id != workspace.pk:
         return None
+    now = clock.now()
+    if licence.status == Licence.Status.TRIALING and licence.trial_ends_at and licence.trial_ends_at > now:
+        licence.ends_at = licence.trial_ends_at
+        licence.save(update_fields=["ends_at"])
+        audit.record(code="licence.ends_with_trial", action="update", actor=actor, workspace=workspace,
+                     obj=licence, data={"user": user.pk, "ends_at": licence.ends_at})
+        return licence
     return licence_assign(user=user, account_type=AccountType.FREE, payer_workspace=None, actor=actor)

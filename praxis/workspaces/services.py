@@ -6,9 +6,9 @@ writes its audit entries in that transaction and schedules e-mail after commit.
 
 import datetime as dt
 import secrets
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_scopes import scope
@@ -18,6 +18,7 @@ from praxis.core import clock
 from praxis.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from praxis.core.lifecycle import LifecycleStatus, cancel_rows, restore_rows
 from praxis.core.mail import send_templated_email, site_url
+from praxis.core.transactions import service_transaction
 
 from . import licences
 from .access import Access
@@ -37,7 +38,7 @@ def _unique_slug(name: str) -> str:
     return f"{base}-{secrets.token_hex(3)}"
 
 
-@transaction.atomic
+@service_transaction
 def workspace_create(*, actor, name: str, tier: str, personal: bool = False) -> Workspace:
     """Create a workspace with `actor` as its owner and billing contact (R-WS-1).
 
@@ -50,6 +51,7 @@ def workspace_create(*, actor, name: str, tier: str, personal: bool = False) -> 
     if tier not in Tier.values:
         raise ServiceError("invalid_tier", _("Choose a valid tier."), field="tier")
     now = clock.now()
+    time_zone = Workspace._meta.get_field("time_zone").default
     workspace = Workspace.objects.create(
         slug=_unique_slug(name),
         name=name,
@@ -58,7 +60,9 @@ def workspace_create(*, actor, name: str, tier: str, personal: bool = False) -> 
         created_by=actor,
         language=actor.language,
         email=actor.email,
-        billing_anchor=now.date(),
+        time_zone=time_zone,
+        # "Which day is it" is the practice's own day, not UTC's (R-BIL-2).
+        billing_anchor=now.astimezone(ZoneInfo(time_zone)).date(),
         trial_ends_at=now + dt.timedelta(days=licences.TRIAL_DAYS) if tier == Tier.PRACTICE else None,
     )
     with scope(workspace=workspace):
@@ -75,7 +79,7 @@ def workspace_create(*, actor, name: str, tier: str, personal: bool = False) -> 
     return workspace
 
 
-@transaction.atomic
+@service_transaction
 def workspace_update(*, access: Access, changes: dict) -> Workspace:
     """Edit organisation details (R-WS-4)."""
     access.require(WORKSPACE_EDIT, code="workspace.updated")
@@ -96,27 +100,30 @@ def workspace_update(*, access: Access, changes: dict) -> Workspace:
     return workspace
 
 
-def check_reauthentication(*, user, password: str | None, reauthenticated_at: dt.datetime | None) -> None:
-    """R-ROLE-5: the acting user confirms with their password, or re-authenticated in the last 10 min."""
+def check_reauthentication(*, user, password: str | None, reauthenticated_at: dt.datetime | None,
+                           refusal: dict | None = None) -> None:
+    """R-ROLE-5: the acting user confirms with their password, or re-authenticated in the last 10 min.
+
+    A wrong password is a refused attempt and is audited (`refusal`, R-AUD-1).
+    """
     if password:
         if user.check_password(password):
             return
-        raise ServiceError("wrong_password", _("The password is not correct."), field="password")
+        raise ServiceError("wrong_password", _("The password is not correct."), field="password", audit=refusal)
     if reauthenticated_at and clock.now() - reauthenticated_at <= REAUTH_WINDOW:
         return
     raise ServiceError("password_required", _("Confirm this change with your password."), field="password")
 
 
-@transaction.atomic
+@service_transaction
 def ownership_transfer(*, access: Access, to_membership_id: int, password: str | None,
                        reauthenticated_at: dt.datetime | None = None) -> Membership:
     """The owner hands the workspace to an admin; the old owner becomes an admin (R-WS-5)."""
+    refusal = access.refusal(code="workspace.ownership_transferred", permission="owner", action="update")
     if access.membership.role != Role.OWNER:
-        audit.record(code="workspace.ownership_transferred", action="update", actor=access.user,
-                     workspace=access.workspace, outcome="refused", role=access.membership.role,
-                     permission="owner")
-        raise PermissionDenied("owner_only", _("Only the owner can transfer ownership."))
-    check_reauthentication(user=access.user, password=password, reauthenticated_at=reauthenticated_at)
+        raise PermissionDenied("owner_only", _("Only the owner can transfer ownership."), audit=refusal)
+    check_reauthentication(user=access.user, password=password, reauthenticated_at=reauthenticated_at,
+                           refusal={**refusal, "data": {"reason": "wrong_password"}})
     target = Membership.objects.select_for_update().filter(pk=to_membership_id).first()
     if target is None or target.workspace_id != access.workspace.pk:
         raise NotFound("not_found", _("That member does not exist."))
@@ -143,7 +150,7 @@ def _managed_member(access: Access, membership_id: int, *, for_update: bool = Tr
     return member
 
 
-@transaction.atomic
+@service_transaction
 def member_change_role(*, access: Access, membership_id: int, role: str, grants: list[str] | None = None,
                        password: str | None = None, reauthenticated_at: dt.datetime | None = None) -> Membership:
     """Change a member's role and extra grants (R-ROLE-1, R-ROLE-5). Owner changes go through transfer."""
@@ -157,9 +164,12 @@ def member_change_role(*, access: Access, membership_id: int, role: str, grants:
     for grant in grants:
         if grant not in GRANTABLE:
             raise ServiceError("invalid_grant", _("This capability cannot be granted."), field="grants")
+    refusal = access.refusal(code="member.role_changed", permission=MEMBERS_MANAGE, action="update",
+                             member=membership_id)
     if role == Role.ADMIN and access.membership.role not in (Role.OWNER, Role.ADMIN):
-        raise PermissionDenied("forbidden", _("Only an admin can make someone an admin."))
-    check_reauthentication(user=access.user, password=password, reauthenticated_at=reauthenticated_at)
+        raise PermissionDenied("forbidden", _("Only an admin can make someone an admin."), audit=refusal)
+    check_reauthentication(user=access.user, password=password, reauthenticated_at=reauthenticated_at,
+                           refusal={**refusal, "data": {"member": membership_id, "reason": "wrong_password"}})
     before = {"role": member.role, "grants": member.grants}
     member.role = role
     member.grants = grants
@@ -181,7 +191,7 @@ def _notify_member(member: Membership, template: str, workspace: Workspace) -> N
     )
 
 
-@transaction.atomic
+@service_transaction
 def members_cancel(*, access: Access, membership_ids: list[int]) -> list[Membership]:
     """Cancel several memberships at once (R-MEM-1). The owner cannot be cancelled (R-WS-5).
 
@@ -205,7 +215,7 @@ def members_cancel(*, access: Access, membership_ids: list[int]) -> list[Members
     return changed
 
 
-@transaction.atomic
+@service_transaction
 def members_restore(*, access: Access, membership_ids: list[int], pay_for_user: bool = False) -> list[Membership]:
     """Restore cancelled memberships (R-MEM-1); optionally pay for their seat again (R-MEM-3, R-BIL-8)."""
     access.require(MEMBERS_MANAGE, code="member.restored")
@@ -234,7 +244,7 @@ def members_restore(*, access: Access, membership_ids: list[int], pay_for_user: 
     return changed
 
 
-@transaction.atomic
+@service_transaction
 def contact_person_add(*, access: Access, first_name: str, last_name: str, gender: str = "",
                        role: str = Role.STAFF) -> Membership:
     """Add a staff member without a login (R-INV-6)."""

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django_scopes import scope
 
 from praxis.core.errors import PermissionDenied
+from praxis.core.transactions import record_refusal
 
 from .access import resolve_access
 from .middleware import remember_workspace
@@ -28,7 +29,8 @@ def workspace_view(capability: str | None = None):
             if capability:
                 try:
                     access.require(capability)
-                except PermissionDenied:
+                except PermissionDenied as exc:
+                    record_refusal(exc)
                     raise DjangoPermissionDenied from None
             with scope(workspace=access.workspace):
                 return view(request, *args, **kwargs)
