@@ -89,12 +89,15 @@ def _may_make_admins(access) -> bool:
 
 
 def home(request):
-    """`/`: back to the workspace worked in last, else the personal workspace, else the list."""
+    """`/`: back to the workspace worked in last, else a shared workspace (a practice member usually
+    comes to work there), else the personal workspace, else the list."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
     memberships = selectors.user_memberships(user=request.user)
     last = request.session.get(CURRENT_WORKSPACE)
     target = next((m.workspace for m in memberships if m.workspace.slug == last), None)
+    if target is None:
+        target = next((m.workspace for m in memberships if not m.workspace.is_personal), None)
     if target is None:
         target = next((m.workspace for m in memberships if m.workspace.is_personal and m.role == Role.OWNER), None)
     if target is None:

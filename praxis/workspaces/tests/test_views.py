@@ -87,14 +87,15 @@ def test_home_sends_anonymous_visitors_to_login(client):
     assert response.url == reverse("accounts:login")
 
 
-def test_home_returns_to_last_workspace_else_personal(client, workspace_with_team):
+def test_home_returns_to_last_workspace_else_shared_else_personal(client, workspace_with_team):
     team = workspace_with_team
     client.force_login(team.clinician)
     personal = Workspace.objects.get(is_personal=True, created_by=team.clinician)
-    assert client.get("/").url == reverse("workspaces:dashboard", kwargs={"ws": personal.slug})
-
-    client.get(ws_url(team, "dashboard"))  # remembered as the current workspace
+    # A fresh login goes to the practice the clinician works in, not to their personal workspace.
     assert client.get("/").url == ws_url(team, "dashboard")
+
+    client.get(reverse("workspaces:dashboard", kwargs={"ws": personal.slug}))  # remembered as current
+    assert client.get("/").url == reverse("workspaces:dashboard", kwargs={"ws": personal.slug})
 
     with scope(workspace=team.workspace):
         from praxis.workspaces.services import members_cancel
