@@ -7,7 +7,7 @@ from ninja import Router, Schema
 from praxis.api.scoping import paginate, workspace_endpoint
 from praxis.workspaces.roles import AUDIT_VIEW
 
-from .models import AuditEvent
+from .selectors import audit_events
 
 router = Router(tags=["audit"])
 
@@ -41,15 +41,7 @@ class AuditPage(Schema):
 @workspace_endpoint(AUDIT_VIEW)
 def audit_list(request, ws: str, user: int | None = None, code: str = "", client: str = "", since: dt.date | None = None,
                until: dt.date | None = None, page: int = 1, page_size: int = 50):
-    qs = AuditEvent.objects.filter(workspace=request.access.workspace)
-    if user:
-        qs = qs.filter(user_id=user)
-    if code:
-        qs = qs.filter(event_code__startswith=code)
-    if client:
-        qs = qs.filter(client_id=client)
-    if since:
-        qs = qs.filter(occurred_at__date__gte=since)
-    if until:
-        qs = qs.filter(occurred_at__date__lte=until)
-    return paginate(qs.order_by("-seq"), page=page, page_size=page_size)
+    """The workspace's audit log, newest first; `since`/`until` are days in the workspace's time zone."""
+    events = audit_events(workspace=request.access.workspace, user_id=user, code=code, client_id=client,
+                          date_from=since, date_to=until)
+    return paginate(events, page=page, page_size=page_size)

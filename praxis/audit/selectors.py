@@ -17,13 +17,15 @@ def _day_start(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
 
 
-def audit_events(*, workspace, user_id: int | None = None, code: str = "", date_from: dt.date | None = None,
-                 date_to: dt.date | None = None) -> QuerySet[AuditEvent]:
-    """A workspace's entries, newest first, optionally by user, event code (part of it) and period
-    (both days included)."""
+def audit_events(*, workspace, user_id: int | None = None, code: str = "", client_id: str = "",
+                 date_from: dt.date | None = None, date_to: dt.date | None = None) -> QuerySet[AuditEvent]:
+    """A workspace's entries, newest first, optionally by user, event code (part of it), client and
+    period (both days included)."""
     qs = AuditEvent.objects.filter(workspace=workspace).select_related("user").order_by("-seq")
     if user_id:
         qs = qs.filter(user_id=user_id)
+    if client_id:
+        qs = qs.filter(client_id=str(client_id))
     if code:
         qs = qs.filter(event_code__icontains=code.strip())
     tz = ZoneInfo(workspace.time_zone or "UTC")

@@ -12,7 +12,7 @@ from praxis.accounts.middleware import mark_authenticated, reauthenticated_at
 from praxis.api.scoping import paginate, workspace_endpoint
 from praxis.core.errors import NotFound
 
-from . import invitations, services
+from . import invitations, selectors, services
 from .access import user_workspaces
 from .models import Invitation, Membership
 from .roles import MEMBERS_MANAGE, MEMBERS_VIEW
@@ -82,8 +82,8 @@ def ownership_transfer(request, ws: str, payload: OwnershipTransferIn):
 @workspaces_router.get("/{ws}/members", response=MemberPage)
 @workspace_endpoint(MEMBERS_VIEW)
 def member_list(request, ws: str, status: str = "active", page: int = 1, page_size: int = 50):
-    qs = Membership.objects.select_related("user").filter(workspace=request.access.workspace, status=status)
-    return paginate(qs.order_by("last_name", "first_name", "pk"), page=page, page_size=page_size)
+    return paginate(selectors.members_list(workspace=request.access.workspace, status=status),
+                    page=page, page_size=page_size)
 
 
 @workspaces_router.post("/{ws}/members/cancel", response=list[MemberOut])
@@ -102,7 +102,7 @@ def member_restore(request, ws: str, payload: RestoreIn):
 @workspaces_router.get("/{ws}/members/{int:member_id}", response=MemberOut)
 @workspace_endpoint(MEMBERS_VIEW)
 def member_detail(request, ws: str, member_id: int):
-    member = Membership.objects.select_related("user").filter(pk=member_id).first()
+    member = selectors.member_get(workspace=request.access.workspace, member_id=member_id)
     if member is None:
         raise NotFound("not_found", "Not found.")
     return member

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -210,12 +211,17 @@ def _status(request) -> str:
     return LifecycleStatus.CANCELLED if source.get("status") == LifecycleStatus.CANCELLED else LifecycleStatus.ACTIVE
 
 
+MEMBERS_PER_PAGE = 100
+
+
 def _members_context(request, status: str) -> dict:
     workspace = request.access.workspace
     return {
         "workspace": workspace,
         "status": status,
-        "members": selectors.members_list(workspace=workspace, status=status),
+        "page": (page := Paginator(selectors.members_list(workspace=workspace, status=status),
+                                   MEMBERS_PER_PAGE).get_page(request.GET.get("page"))),
+        "members": page.object_list,
         "counts": selectors.member_counts(workspace=workspace),
         "can_manage": request.access.can(MEMBERS_MANAGE),
         "restore_form": BulkRestoreForm(),
