@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from praxis.api.services import token_create, token_revoke
+from praxis.core.errors import PermissionDenied
 from praxis.workspaces.licences import effective_account_type
 
 from . import services
@@ -65,22 +66,31 @@ def me_password(request, payload: PasswordChangeIn):
     return {"detail": _("Your password was changed.")}
 
 
+def _session_only(request) -> None:
+    """Tokens are managed from a logged-in session: a (scoped) token cannot mint or see other tokens."""
+    if getattr(request, "api_token", None) is not None:
+        raise PermissionDenied("session_required", _("Manage access tokens from a logged-in session."))
+
+
 @me_router.get("/tokens", response=list[TokenOut])
 def tokens(request):
+    _session_only(request)
     return list(request.auth.api_tokens.select_related("workspace").order_by("-created_at"))
 
 
 @me_router.post("/tokens", response={201: TokenCreatedOut})
 def tokens_create(request, payload: TokenIn):
+    _session_only(request)
     token, secret = token_create(user=request.auth, workspace_slug=payload.workspace, name=payload.name)
     token.secret = secret
-    return 201, token
+    return token
 
 
 @me_router.delete("/tokens/{int:token_id}", response={204: None})
 def tokens_revoke(request, token_id: int):
+    _session_only(request)
     token_revoke(user=request.auth, token_id=token_id)
-    return 204, None
+    return None
 
 
 def _same_answer() -> dict:
@@ -93,13 +103,13 @@ def signup(request, payload: SignupIn):
     referrer = User.objects.filter(pk=payload.referral).first() if payload.referral else None
     services.signup_request(email=payload.email, first_name=payload.first_name, last_name=payload.last_name,
                             language=payload.language, referred_by=referrer)
-    return 202, _same_answer()
+    return _same_answer()
 
 
 @auth_router.post("/password-reset", response={202: MessageOut})
 def password_reset(request, payload: EmailIn):
     services.password_reset_request(email=payload.email)
-    return 202, _same_answer()
+    return _same_answer()
 
 
 @auth_router.post("/password-reset/confirm", response=MessageOut)

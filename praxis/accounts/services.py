@@ -20,6 +20,7 @@ from praxis.core.errors import ServiceError
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.tokens import hash_token, new_token
 from praxis.core.transactions import service_transaction
+from praxis.core.validation import check_max_length
 
 from .models import PasswordResetToken, User
 
@@ -29,6 +30,8 @@ LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 def _check_email(email: str) -> str:
     email = (email or "").strip().lower()
     try:
+        if len(email) > 254:
+            raise ValidationError("too long")
         validate_email(email)
     except ValidationError:
         raise ServiceError("invalid_email", _("Enter a valid e-mail address."), field="email") from None
@@ -57,6 +60,8 @@ def user_create(*, email: str, password: str | None, first_name: str = "", last_
 
     email = _check_email(email)
     language = _check_language(language)
+    check_max_length(first_name.strip(), 150, field="first_name")
+    check_max_length(last_name.strip(), 150, field="last_name")
     if password is not None:
         _check_password(password, User(email=email, first_name=first_name, last_name=last_name))
     if User.objects.filter(email__iexact=email).exists():
@@ -172,6 +177,8 @@ def profile_update(*, user: User, changes: dict) -> User:
                 if number is None or not phonenumbers.is_valid_number(number):
                     raise ServiceError("invalid_phone", _("Enter a valid phone number."), field="phone")
                 value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if field in ("first_name", "last_name"):
+                check_max_length(value, 150, field=field)
             if getattr(user, field) != value:
                 changed[field] = value
     if changed:

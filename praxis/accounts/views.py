@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from praxis.api import services as api_services
 from praxis.api.models import ApiToken
 from praxis.core.errors import NotFound, ServiceError
-from praxis.core.web import form_error
+from praxis.core.web import form_error, keep_link_token_private
 from praxis.workspaces import licences
 from praxis.workspaces.access import user_workspaces
 from praxis.workspaces.roles import PAID_ACCOUNT_TYPES
@@ -157,18 +157,13 @@ def password_reset_sent(request):
     })
 
 
-def _no_referrer(response):
-    # The secret token is in this page's URL: never send it to anyone in a Referer header.
-    response["Referrer-Policy"] = "no-referrer"
-    add_never_cache_headers(response)
-    return response
 
 
 @sensitive_post_parameters("password", "password_repeat")
 def password_set_view(request, token: str):
     """R-ACC-2: set a (first or new) password from an e-mailed single-use link, then log in."""
     if services.password_token_user(token) is None:
-        return _no_referrer(render(request, "accounts/password_link_invalid.html"))
+        return keep_link_token_private(render(request, "accounts/password_link_invalid.html"))
     if request.method == "POST":
         form = PasswordSetForm(request.POST)
         if form.is_valid():
@@ -176,16 +171,16 @@ def password_set_view(request, token: str):
                 user = services.password_reset_confirm(token=token, password=form.cleaned_data["password"])
             except ServiceError as exc:
                 if exc.code == "invalid_link":  # used or expired in the meantime
-                    return _no_referrer(render(request, "accounts/password_link_invalid.html"))
+                    return keep_link_token_private(render(request, "accounts/password_link_invalid.html"))
                 form_error(form, exc)
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 mark_authenticated(request)
                 messages.success(request, _("Your password has been set. Welcome!"))
-                return _no_referrer(redirect("home"))
+                return keep_link_token_private(redirect("home"))
     else:
         form = PasswordSetForm()
-    return _no_referrer(render(request, "accounts/password_set.html", {"form": form}))
+    return keep_link_token_private(render(request, "accounts/password_set.html", {"form": form}))
 
 
 # ---------------------------------------------------------------------------------------------------

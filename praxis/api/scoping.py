@@ -42,8 +42,9 @@ def workspace_endpoint(capability: str | None = None):
 
 def paginate(queryset, *, page: int, page_size: int) -> dict:
     """Page-number pagination evaluated inside the caller's scope."""
-    page = max(page, 1)
     page_size = min(max(page_size, 1), 200)
     count = queryset.count()
-    items = list(queryset[(page - 1) * page_size : page * page_size])
+    last_page = max((count + page_size - 1) // page_size, 1)
+    page = min(max(page, 1), last_page + 1)  # past the end: an empty page, never a huge OFFSET
+    items = list(queryset[(page - 1) * page_size : page * page_size]) if page <= last_page else []
     return {"count": count, "page": page, "page_size": page_size, "items": items}

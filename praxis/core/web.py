@@ -2,6 +2,7 @@
 
 from django import forms
 from django.http import Http404
+from django.utils.cache import add_never_cache_headers
 
 from .errors import NotFound, ServiceError
 from .transactions import record_refusal
@@ -18,3 +19,12 @@ def form_error(form: forms.Form, exc: ServiceError) -> None:
 
 def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def keep_link_token_private(response):
+    """Pages whose URL holds a secret token (invitation, password link): the URL never leaves this site
+    in a Referer header. `same-origin`, not `no-referrer`: with `no-referrer` browsers send
+    `Origin: null` on the page's own form posts and the CSRF check refuses them."""
+    response["Referrer-Policy"] = "same-origin"
+    add_never_cache_headers(response)
+    return response

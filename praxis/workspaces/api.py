@@ -5,7 +5,7 @@ Handlers only translate between JSON and the services; each declares the capabil
 
 from django.contrib.auth import login
 from django_scopes import scope
-from ninja import Router
+from ninja import Router, Status
 from ninja.utils import check_csrf
 
 from praxis.accounts.middleware import mark_authenticated, reauthenticated_at
@@ -55,7 +55,7 @@ def workspace_list(request):
 
 @workspaces_router.post("", response={201: WorkspaceDetailOut})
 def workspace_create(request, payload: WorkspaceCreateIn):
-    return 201, services.workspace_create(actor=request.auth, name=payload.name, tier=payload.tier)
+    return services.workspace_create(actor=request.auth, name=payload.name, tier=payload.tier)
 
 
 @workspaces_router.get("/{ws}", response=WorkspaceDetailOut)
@@ -120,7 +120,7 @@ def member_update(request, ws: str, member_id: int, payload: MemberUpdateIn):
 @workspaces_router.post("/{ws}/contacts", response={201: MemberOut})
 @workspace_endpoint(MEMBERS_MANAGE)
 def contact_create(request, ws: str, payload: ContactIn):
-    return 201, services.contact_person_add(access=request.access, first_name=payload.first_name,
+    return services.contact_person_add(access=request.access, first_name=payload.first_name,
                                             last_name=payload.last_name, gender=payload.gender, role=payload.role)
 
 
@@ -129,7 +129,7 @@ def contact_create(request, ws: str, payload: ContactIn):
 def contact_access(request, ws: str, member_id: int, payload: ContactAccessIn):
     invitation, _token = invitations.contact_person_grant_access(access=request.access, membership_id=member_id,
                                                                  email=payload.email)
-    return 201, invitation
+    return invitation
 
 
 # --- invitations (admin side) ---------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def invitation_create(request, ws: str, payload: InvitationCreateIn):
     created = invitations.invitations_create(
         access=request.access, emails=payload.emails, role=payload.role, account_type=payload.account_type,
         pay_for_user=payload.pay_for_user, pay_timing=payload.pay_timing)
-    return 201, [invitation for invitation, _token in created]
+    return [invitation for invitation, _token in created]
 
 
 @workspaces_router.post("/{ws}/invitations/{int:invitation_id}/resend", response=InvitationOut)
@@ -198,5 +198,5 @@ def invitation_link_accept(request, token: str, payload: InvitationAcceptIn):
         status = 201
     with scope(workspace=member.workspace):
         member = Membership.objects.select_related("user", "workspace").get(pk=member.pk)
-    return status, {"workspace": member.workspace.slug, "member": member}
+    return Status(status, {"workspace": member.workspace.slug, "member": member})
 

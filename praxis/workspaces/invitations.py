@@ -86,6 +86,8 @@ def invitations_create(*, access: Access, emails: list[str] | str, role: str, ac
         raise ServiceError("invalid_pay_timing", _("Choose when to start paying."), field="pay_timing")
     for address in addresses:
         try:
+            if len(address) > 254:
+                raise ValidationError("too long")
             validate_email(address)
         except ValidationError:
             raise ServiceError("invalid_email", _("“%(email)s” is not a valid e-mail address.") % {"email": address},

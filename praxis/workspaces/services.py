@@ -5,20 +5,24 @@ writes its audit entries in that transaction and schedules e-mail after commit.
 """
 
 import datetime as dt
+import re
 import secrets
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
+from praxis.accounts.models import Gender
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from praxis.core.lifecycle import LifecycleStatus, cancel_rows, restore_rows
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.transactions import service_transaction
+from praxis.core.validation import check_max_length
 
 from . import licences
 from .access import Access
@@ -48,6 +52,7 @@ def workspace_create(*, actor, name: str, tier: str, personal: bool = False) -> 
     name = (name or "").strip()
     if not name:
         raise ServiceError("name_required", _("Enter a name for the workspace."), field="name")
+    check_max_length(name, 200, field="name")
     if tier not in Tier.values:
         raise ServiceError("invalid_tier", _("Choose a valid tier."), field="tier")
     now = clock.now()
@@ -91,8 +96,16 @@ def workspace_update(*, access: Access, changes: dict) -> Workspace:
             setattr(workspace, field, changes[field])
     if "name" in changed and not str(changed["name"]).strip():
         raise ServiceError("name_required", _("Enter a name for the workspace."), field="name")
+    if "time_zone" in changed and changed["time_zone"] not in available_timezones():
+        raise ServiceError("invalid_time_zone", _("Choose a valid time zone."), field="time_zone")
+    if "country" in changed and not re.fullmatch(r"[A-Z]{2}", str(changed["country"])):
+        raise ServiceError("invalid_country", _("Choose a valid country."), field="country")
     if changed:
-        workspace.full_clean(exclude=["logo", "created_by", "slug"])
+        try:
+            workspace.full_clean(exclude=["logo", "created_by", "slug"])
+        except ValidationError as exc:
+            field, errors = next(iter(exc.message_dict.items()))
+            raise ServiceError("invalid", " ".join(errors), field=field) from None
         workspace.save(update_fields=list(changed))
         audit.record(code="workspace.updated", action="update", actor=access.user, workspace=workspace,
                      obj=workspace, role=access.membership.role, permission=WORKSPACE_EDIT,
@@ -147,6 +160,11 @@ def _managed_member(access: Access, membership_id: int, *, for_update: bool = Tr
     member = qs.filter(pk=membership_id).first()
     if member is None or member.workspace_id != access.workspace.pk:
         raise NotFound("not_found", _("That member does not exist."))
+    if member.role in (Role.OWNER, Role.ADMIN) and access.membership.role not in (Role.OWNER, Role.ADMIN):
+        # An assistant manages the team, not the people who manage the workspace.
+        raise PermissionDenied("forbidden", _("Only an admin can change or cancel an admin."),
+                               audit=access.refusal(code="member.managed", permission=MEMBERS_MANAGE,
+                                                    action="update", member=member.pk))
     return member
 
 
@@ -252,6 +270,10 @@ def contact_person_add(*, access: Access, first_name: str, last_name: str, gende
     first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
     if not first_name and not last_name:
         raise ServiceError("name_required", _("Enter a first or last name."), field="first_name")
+    check_max_length(first_name, 150, field="first_name")
+    check_max_length(last_name, 150, field="last_name")
+    if (gender or "") not in Gender.values:
+        raise ServiceError("invalid_gender", _("Choose a valid option."), field="gender")
     if role not in Role.values or role == Role.OWNER:
         raise ServiceError("invalid_role", _("Choose a valid role."), field="role")
     member = Membership.objects.create(workspace=access.workspace, user=None, role=role,

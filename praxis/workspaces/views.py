@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from praxis.core import clock
 from praxis.core.errors import NotFound, ServiceError
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.core.transactions import record_refusal
-from praxis.core.web import form_error, is_htmx
+from praxis.core.web import form_error, is_htmx, keep_link_token_private
 
 from . import selectors, services
 from .forms import (
@@ -478,10 +478,6 @@ def contact_access(request, member_id: int):
 # --- the invitee's side -----------------------------------------------------------------------------
 
 
-def _no_referrer(response: HttpResponse) -> HttpResponse:
-    # The token is in the URL: never hand it to another site in a Referer header.
-    response["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 @never_cache
@@ -490,7 +486,7 @@ def invite(request, token: str):
     link = invitation_inspect(token)
     if link.state != LinkState.VALID:
         # R-INV-4: the link's message only, nothing about the workspace.
-        return _no_referrer(render(request, "workspaces/invite.html", {"dead_message": link.message}, status=410))
+        return keep_link_token_private(render(request, "workspaces/invite.html", {"dead_message": link.message}, status=410))
     invitation = link.invitation
     context = {"invitation": invitation, "workspace_name": invitation.workspace.name,
                "role_label": invitation.get_role_display(), "token": token}
@@ -511,7 +507,7 @@ def invite(request, token: str):
                     context["error"] = exc.message
                 else:
                     messages.success(request, _("Welcome to %(name)s.") % {"name": member.workspace.name})
-                    return _no_referrer(redirect("workspaces:dashboard", ws=member.workspace.slug))
+                    return keep_link_token_private(redirect("workspaces:dashboard", ws=member.workspace.slug))
     elif services.user_by_email(invitation.email) is not None:
         context["state"] = "login"
         context["login_url"] = f"{reverse('accounts:login')}?{urlencode({'next': request.path})}"
@@ -530,6 +526,6 @@ def invite(request, token: str):
                 login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
                 mark_authenticated(request)
                 messages.success(request, _("Welcome to %(name)s.") % {"name": member.workspace.name})
-                return _no_referrer(redirect("workspaces:dashboard", ws=member.workspace.slug))
+                return keep_link_token_private(redirect("workspaces:dashboard", ws=member.workspace.slug))
         context["form"] = form
-    return _no_referrer(render(request, "workspaces/invite.html", context))
+    return keep_link_token_private(render(request, "workspaces/invite.html", context))

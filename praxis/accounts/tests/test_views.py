@@ -245,7 +245,7 @@ def test_set_password_link_works_once(client, mailoutbox, db, django_capture_on_
 
     page = client.get(path)
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert 'for="id_password"' in page.content.decode()
 
     response = client.post(path, {"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})

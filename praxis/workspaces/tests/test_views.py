@@ -352,7 +352,7 @@ def test_new_user_accepts_through_the_form_and_cannot_change_the_address(client,
     [(_invitation, token)] = invite(team, ["newbie@example.test"], role="staff", account_type="essentials")
     response = client.get(invite_url(token))
     assert response.status_code == 200
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     body = text(response)
     assert "newbie@example.test" in body and team.workspace.name in body
     assert 'name="email"' not in body  # shown, not editable
@@ -430,7 +430,7 @@ def test_expired_link_says_ask_for_a_new_one_and_reveals_nothing(client, workspa
     body = text(response)
     assert "This invitation has expired. Ask your administrator to send you a new invitation." in body
     assert team.workspace.name not in body and "late@example.test" not in body
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_used_revoked_and_unknown_links_are_no_longer_valid(client, workspace_with_team, make_user):

@@ -1,0 +1,147 @@
+"""Fixtures for the API tests.
+
+The project-wide fixtures (`password`, `make_user`, `workspace_with_team`) live in `praxis/conftest.py`;
+this module adds what only the API tests need, under `api_`-prefixed names so nothing clashes:
+
+- `api_tenants`: two practices, A and B, built the way real ones come about (services only), each with
+  an owner, an admin, a clinician, a cancelled member, a login-less contact person, a pending invitation
+  and an API token of its owner — the raw material of the tenant-isolation walker.
+- `api_client`: a factory of Django test clients logged in by session or carrying a bearer token.
+- `api_snapshot`: everything a workspace owns, as plain data, to prove that a refused call changed nothing.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django_scopes import scope, scopes_disabled
+
+
+@dataclass
+class Tenant:
+    """One practice of the isolation world and the ids/strings the walker substitutes and looks for."""
+
+    label: str
+    workspace: object
+    owner: object
+    admin: object
+    clinician: object
+    cancelled_user: object
+    members: dict  # role-ish name → Membership: owner, admin, clinician, cancelled, contact
+    invitation: object  # pending
+    invitation_token: str
+    owner_token: object  # ApiToken of the owner, scoped to this workspace
+    owner_token_secret: str
+    contact_name: str
+    invitee_email: str
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        return self.workspace.slug
+
+    @property
+    def emails(self) -> list[str]:
+        return [self.owner.email, self.admin.email, self.clinician.email, self.cancelled_user.email,
+                self.invitee_email]
+
+    @property
+    def identifying_strings(self) -> list[str]:
+        """What must never appear in another tenant's answers (R-ROLE-4: never its data)."""
+        return [self.workspace.name, self.contact_name, *self.emails]
+
+
+def build_tenant(*, make_user, label: str, name: str, domain: str) -> Tenant:
+    """A practice with one member of each kind, built through the services (never rows written by hand)."""
+    from praxis.api.services import token_create
+    from praxis.workspaces.access import resolve_access
+    from praxis.workspaces.invitations import invitation_accept, invitations_create
+    from praxis.workspaces.models import Membership
+    from praxis.workspaces.services import contact_person_add, members_cancel, workspace_create
+
+    owner = make_user(f"owner@{domain}", first_name=f"{label}owner", last_name="Eigenaar")
+    workspace = workspace_create(actor=owner, name=name, tier="practice")
+    access = resolve_access(owner, workspace.slug)
+
+    users = {"owner": owner}
+    for role, who in (("admin", "admin"), ("clinician", "clinician"), ("clinician", "cancelled")):
+        user = make_user(f"{who}@{domain}", first_name=f"{label}{who}", last_name="Lid")
+        with scope(workspace=workspace):
+            [(_inv, token)] = invitations_create(access=access, emails=[user.email], role=role, account_type="pro")
+        invitation_accept(token=token, user=user)
+        users[who] = user
+
+    contact_name = f"{label}contact Zonderlogin"
+    invitee_email = f"invitee@{domain}"
+    with scope(workspace=workspace):
+        contact = contact_person_add(access=access, first_name=f"{label}contact", last_name="Zonderlogin")
+        [(invitation, invitation_token)] = invitations_create(access=access, emails=[invitee_email],
+                                                              role="staff", account_type="free")
+        cancelled = Membership.objects.get(workspace=workspace, user=users["cancelled"])
+        members_cancel(access=access, membership_ids=[cancelled.pk])
+    owner_token, secret = token_create(user=owner, workspace_slug=workspace.slug, name=f"{label} owner token")
+
+    with scopes_disabled():
+        members = {who: Membership.objects.select_related("user").get(workspace=workspace, user=user)
+                   for who, user in users.items()}
+    members["contact"] = contact
+    return Tenant(
+        label=label, workspace=workspace, owner=owner, admin=users["admin"], clinician=users["clinician"],
+        cancelled_user=users["cancelled"], members=members, invitation=invitation,
+        invitation_token=invitation_token, owner_token=owner_token, owner_token_secret=secret,
+        contact_name=contact_name, invitee_email=invitee_email,
+    )
+
+
+@dataclass
+class Tenants:
+    a: Tenant
+    b: Tenant
+
+
+@pytest.fixture
+def api_tenants(db, make_user) -> Tenants:
+    """Practices A ("Alfa Praktijk Noord") and B ("Bravo Kliniek Zuid"); nothing is shared between them."""
+    a = build_tenant(make_user=make_user, label="Alfa", name="Alfa Praktijk Noord", domain="alfa-noord.example")
+    b = build_tenant(make_user=make_user, label="Bravo", name="Bravo Kliniek Zuid", domain="bravo-zuid.example")
+    return Tenants(a=a, b=b)
+
+
+@pytest.fixture
+def api_client(db):
+    """`api_client(user)` → session login; `api_client(token=secret)` → bearer token; `api_client()` → anonymous."""
+
+    def _make(user=None, *, token: str | None = None, enforce_csrf_checks: bool = False) -> Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        client = Client(enforce_csrf_checks=enforce_csrf_checks, headers=headers)
+        if user is not None:
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return _make
+
+
+def workspace_state(workspace) -> dict:
+    """Everything the workspace owns (except its audit trail), as comparable plain data."""
+    from django.forms.models import model_to_dict
+
+    from praxis.api.models import ApiToken
+    from praxis.workspaces.models import Invitation, Licence, Membership, Workspace
+
+    with scopes_disabled():
+        ws = Workspace.objects.get(pk=workspace.pk)
+        memberships = list(Membership.objects.filter(workspace=ws).order_by("pk").values())
+        user_ids = [m["user_id"] for m in memberships if m["user_id"]]
+        return {
+            "workspace": {k: str(v) for k, v in model_to_dict(ws).items()},
+            "memberships": memberships,
+            "invitations": list(Invitation.objects.filter(workspace=ws).order_by("pk").values()),
+            "tokens": list(ApiToken.objects.filter(workspace=ws).order_by("pk").values()),
+            "licences": list(Licence.objects.filter(user_id__in=user_ids).order_by("pk").values()),
+            "paid_licences": list(Licence.objects.filter(payer_workspace=ws).order_by("pk").values()),
+        }
+
+
+@pytest.fixture
+def api_snapshot():
+    return workspace_state

@@ -1,0 +1,315 @@
+"""Every role × every protected API operation (SPEC §3, STYLE item 13).
+
+The expected answer comes from the SPEC §3 matrix written out below — not from `roles.py` — so a wrong
+bundle in code and a wrong declaration on an endpoint both fail. For every operation: allowed roles get
+2xx; refused roles get 403 `{"code": "forbidden"}`, nothing changes and a `refused` audit entry is
+written; anonymous callers get 401 and outsiders 404 (R-ROLE-4). An operation that declares a
+capability but is missing from `OPERATIONS` fails `test_every_declared_capability_is_in_the_matrix`.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django_scopes import scope
+
+from praxis.audit.models import AuditEvent
+from praxis.conftest import PASSWORD
+from praxis.workspaces import roles
+
+from .test_isolation import all_routes
+
+ROLES = ("owner", "admin", "assistant", "clinician", "staff")
+EVERYONE = frozenset(ROLES)
+MANAGERS = frozenset({"owner", "admin"})
+
+# SPEC §3, transcribed (✓ per role; `grant` cells are not granted by the role itself).
+SPEC_MATRIX: dict[str, frozenset[str]] = {
+    "members.view": EVERYONE,
+    "members.manage": MANAGERS | {"assistant"},
+    "billing.view": MANAGERS,
+    "billing.manage": MANAGERS,
+    "workspace.edit": MANAGERS,
+    "templates.use": EVERYONE,
+    "templates.manage": MANAGERS,
+    "clients.view": EVERYONE,
+    "clients.manage": MANAGERS | {"assistant", "clinician"},
+    "clients.sensitive": MANAGERS | {"clinician"},
+    "notes.write": MANAGERS | {"clinician"},
+    "appointments.manage": MANAGERS | {"assistant", "clinician"},
+    "client_invoices.manage": MANAGERS | {"assistant"},
+    "tickets.create": EVERYONE,
+    "tickets.view_own": EVERYONE,
+    "tickets.view_all": MANAGERS,
+    "audit.view": MANAGERS,
+}
+
+
+@dataclass
+class Targets:
+    """Objects the operations act on, made by the owner through the services."""
+
+    contact: object  # an active login-less contact person (staff)
+    gone: object  # a cancelled contact person
+    invitation: object  # a pending invitation
+
+
+@dataclass(frozen=True)
+class Op:
+    method: str
+    path: Callable[[Targets], str]  # relative to /api/v1/workspaces/<ws>
+    capability: str | None  # what SPEC §3 requires; None: every member
+    body: Callable[[Targets], dict] | None = None
+    declared: bool = True  # False: the service checks it (the endpoint declares nothing)
+
+
+OPERATIONS: dict[str, Op] = {
+    "workspace_detail": Op("GET", lambda t: "", None, declared=False),
+    "workspace_update": Op("PATCH", lambda t: "", roles.WORKSPACE_EDIT, lambda t: {"name": "Praktijk Zuid"},
+                           declared=False),
+    "member_list": Op("GET", lambda t: "/members", roles.MEMBERS_VIEW),
+    "member_detail": Op("GET", lambda t: f"/members/{t.contact.pk}", roles.MEMBERS_VIEW),
+    "member_update": Op("PATCH", lambda t: f"/members/{t.contact.pk}", roles.MEMBERS_MANAGE,
+                        lambda t: {"role": "clinician", "password": PASSWORD}),
+    "member_cancel": Op("POST", lambda t: "/members/cancel", roles.MEMBERS_MANAGE,
+                        lambda t: {"ids": [t.contact.pk]}),
+    "member_restore": Op("POST", lambda t: "/members/restore", roles.MEMBERS_MANAGE,
+                         lambda t: {"ids": [t.gone.pk]}),
+    "contact_create": Op("POST", lambda t: "/contacts", roles.MEMBERS_MANAGE,
+                         lambda t: {"first_name": "Nieuw", "last_name": "Contact"}),
+    "contact_access": Op("POST", lambda t: f"/contacts/{t.contact.pk}/access", roles.MEMBERS_MANAGE,
+                         lambda t: {"email": "portal.access@example.test"}),
+    "invitation_list": Op("GET", lambda t: "/invitations", roles.MEMBERS_MANAGE),
+    "invitation_create": Op("POST", lambda t: "/invitations", roles.MEMBERS_MANAGE,
+                            lambda t: {"emails": ["new.one@example.test", "new.two@example.test"],
+                                       "role": "staff", "account_type": "free"}),
+    "invitation_resend": Op("POST", lambda t: f"/invitations/{t.invitation.pk}/resend", roles.MEMBERS_MANAGE),
+    "invitation_revoke": Op("POST", lambda t: f"/invitations/{t.invitation.pk}/revoke", roles.MEMBERS_MANAGE),
+    "audit_list": Op("GET", lambda t: "/audit", roles.AUDIT_VIEW),
+}
+# Ownership transfer is not a capability but the owner's alone (R-WS-5): tested on its own below.
+NOT_A_CAPABILITY = {"ownership_transfer"}
+
+
+def _workspace_operations() -> set[str]:
+    """The name of every API operation under /workspaces/<ws>."""
+    return {name for route in all_routes() if route.is_api and "ws" in route.params
+            for _method, name in route.operations}
+
+
+def _declared_capabilities() -> dict[str, str | None]:
+    from praxis.api.api import api
+
+    declared = {}
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                if hasattr(operation.view_func, "required_capability"):
+                    declared[operation.view_func.__name__] = operation.view_func.required_capability
+    return declared
+
+
+def test_code_matrix_is_the_spec_matrix():
+    for role in ROLES:
+        granted = roles.capabilities_for(role=role, grants=[], account_type="pro")
+        expected = {cap for cap, holders in SPEC_MATRIX.items() if role in holders}
+        assert granted == expected, role
+    # R-ROLE-1: staff+ is an extra grant valid with tickets.create only.
+    assert "tickets.view_all" in roles.capabilities_for(role="staff", grants=["tickets.view_all"], account_type="pro")
+    assert "audit.view" not in roles.capabilities_for(role="staff", grants=["audit.view"], account_type="pro")
+
+
+def test_every_declared_capability_is_in_the_matrix():
+    declared = _declared_capabilities()
+    for name in _workspace_operations():
+        assert name in OPERATIONS or name in NOT_A_CAPABILITY, (
+            f"{name}: a workspace operation this matrix does not test — add it to OPERATIONS")
+        assert name in declared, f"{name} is not wrapped by @workspace_endpoint"
+    for name, op in OPERATIONS.items():
+        if op.declared:
+            assert declared[name] == op.capability, f"{name} declares {declared[name]!r}, SPEC says {op.capability!r}"
+        else:
+            assert declared[name] is None
+
+
+@pytest.fixture
+def team(workspace_with_team):
+    from praxis.workspaces.invitations import invitations_create
+    from praxis.workspaces.services import contact_person_add, members_cancel
+
+    team = workspace_with_team
+    access = team.access("owner")
+    with scope(workspace=team.workspace):
+        contact = contact_person_add(access=access, first_name="Carla", last_name="Contact")
+        gone = contact_person_add(access=access, first_name="Gijs", last_name="Gegaan")
+        members_cancel(access=access, membership_ids=[gone.pk])
+        [(invitation, _token)] = invitations_create(access=access, emails=["pending@example.test"], role="staff",
+                                                    account_type="free")
+    team.targets = Targets(contact=contact, gone=gone, invitation=invitation)
+    return team
+
+
+def _request(client, team, op: Op):
+    url = f"/api/v1/workspaces/{team.workspace.slug}{op.path(team.targets)}"
+    body = op.body(team.targets) if op.body else None
+    if op.method == "GET":
+        return client.get(url)
+    return client.generic(op.method, url, data=json.dumps(body or {}), content_type="application/json")
+
+
+def _last_seq() -> int:
+    last = AuditEvent.objects.order_by("-seq").first()
+    return last.seq if last else 0
+
+
+MATRIX = [pytest.param(name, role, id=f"{name}-{role}") for name in OPERATIONS for role in ROLES]
+REFUSALS = [
+    pytest.param(name, role, id=f"{name}-{role}")
+    for name, op in OPERATIONS.items() for role in ROLES
+    if op.capability is not None and role not in SPEC_MATRIX[op.capability]
+]
+
+
+@pytest.mark.parametrize(("name", "role"), MATRIX)
+def test_role_matrix(name, role, team, api_client, api_snapshot, django_capture_on_commit_callbacks):
+    """Allowed → 2xx; refused → 403 `forbidden`, nothing changed, no e-mail scheduled."""
+    op = OPERATIONS[name]
+    client = api_client(team.users[role])
+    allowed = op.capability is None or role in SPEC_MATRIX[op.capability]
+    before = api_snapshot(team.workspace)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = _request(client, team, op)
+
+    if allowed:
+        assert 200 <= response.status_code < 300, response.content
+        return
+    assert response.status_code == 403, response.content
+    assert response.json()["code"] == "forbidden"
+    assert response.json()["detail"]
+    assert api_snapshot(team.workspace) == before
+    assert not callbacks  # no e-mail
+
+
+@pytest.mark.parametrize(("name", "role"), REFUSALS)
+def test_refusal_is_audited(name, role, team, api_client):
+    """R-AUD-1: refused attempts are logged too — with the user, role, workspace and the rule — also when
+    the service (not the endpoint) refuses inside its transaction (workspace_update)."""
+    op = OPERATIONS[name]
+    user = team.users[role]
+    client = api_client(user)
+    seq = _last_seq()
+
+    assert _request(client, team, op).status_code == 403
+
+    new = AuditEvent.objects.filter(seq__gt=seq)
+    assert [e.outcome for e in new] == ["refused"]
+    event = new.get()
+    assert (event.user_id, event.workspace_id, event.permission, event.role) == (
+        user.pk, team.workspace.pk, op.capability, role)
+
+
+@pytest.mark.parametrize("name", list(OPERATIONS))
+def test_anonymous_gets_401_and_changes_nothing(name, team, api_client, api_snapshot):
+    client = api_client()
+    before, seq = api_snapshot(team.workspace), _last_seq()
+    response = _request(client, team, OPERATIONS[name])
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Authentication required.", "code": "unauthenticated"}
+    assert api_snapshot(team.workspace) == before
+    assert _last_seq() == seq
+
+
+@pytest.mark.parametrize("name", list(OPERATIONS))
+def test_outsider_gets_404_and_changes_nothing(name, team, make_user, api_client, api_snapshot):
+    """A logged-in user who is no member: the same 404 as for a workspace that does not exist."""
+    client = api_client(make_user())
+    before = api_snapshot(team.workspace)
+    response = _request(client, team, OPERATIONS[name])
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+    assert api_snapshot(team.workspace) == before
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "owner"])  # the owner cannot be cancelled (R-WS-5)
+def test_cancelled_member_loses_access_at_the_next_request(role, team, api_client):
+    """R-MEM-2, R-ROLE-6: cancellation takes effect on the very next request, without logging out."""
+    from praxis.workspaces.services import members_cancel
+
+    client = api_client(team.users[role])
+    url = f"/api/v1/workspaces/{team.workspace.slug}/members"
+    assert client.get(url).status_code == 200
+    with scope(workspace=team.workspace):
+        members_cancel(access=team.access("owner"), membership_ids=[team.members[role].pk])
+    assert client.get(url).status_code == 404
+    assert client.get("/api/v1/me").status_code == 200  # they keep their own account
+
+
+def _transfer(client, team):
+    return client.post(f"/api/v1/workspaces/{team.workspace.slug}/ownership",
+                       {"member_id": team.members["admin"].pk, "password": PASSWORD}, content_type="application/json")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_owner_transfers_ownership(role, team, api_client, api_snapshot):
+    """R-WS-5."""
+    client = api_client(team.users[role])
+    before = api_snapshot(team.workspace)
+    response = _transfer(client, team)
+    if role == "owner":
+        assert response.status_code == 200, response.content
+        assert response.json()["role"] == "owner"
+        return
+    assert response.status_code == 403
+    assert response.json()["code"] == "owner_only"
+    assert api_snapshot(team.workspace) == before
+
+
+def test_refused_ownership_transfer_is_audited(team, api_client):
+    """R-AUD-1: the refusal is raised inside the service's transaction and must survive its rollback."""
+    client = api_client(team.admin)
+    seq = _last_seq()
+    assert _transfer(client, team).status_code == 403
+    assert [(e.outcome, e.user_id) for e in AuditEvent.objects.filter(seq__gt=seq)] == [("refused", team.admin.pk)]
+
+
+def test_role_change_takes_effect_on_the_next_request(team, api_client):
+    """R-ROLE-6: promoted staff can manage members at once; demoted back, they cannot."""
+    staff_client = api_client(team.staff)
+    url = f"/api/v1/workspaces/{team.workspace.slug}/invitations"
+    assert staff_client.get(url).status_code == 403
+    owner_client = api_client(team.owner)
+    member_url = f"/api/v1/workspaces/{team.workspace.slug}/members/{team.members['staff'].pk}"
+    response = owner_client.patch(member_url, {"role": "assistant", "password": PASSWORD},
+                                  content_type="application/json")
+    assert response.status_code == 200
+    assert staff_client.get(url).status_code == 200
+    owner_client.patch(member_url, {"role": "staff", "password": PASSWORD}, content_type="application/json")
+    assert staff_client.get(url).status_code == 403
+
+
+def test_support_account_never_gets_clinical_capabilities(workspace_with_team, make_user, api_client):
+    """R-ROLE-2: a clinician on a `support` licence (paid by the workspace) is non-clinical."""
+    from praxis.workspaces.invitations import invitation_accept, invitations_create
+
+    team = workspace_with_team
+    reception = make_user(first_name="Rita", last_name="Receptie")
+    with scope(workspace=team.workspace):
+        [(_invitation, token)] = invitations_create(access=team.access("owner"), emails=[reception.email],
+                                                    role="clinician", account_type="support", pay_for_user=True)
+    member = invitation_accept(token=token, user=reception)
+
+    me = api_client(reception).get("/api/v1/me")
+    assert me.status_code == 200
+    assert me.json()["account_type"] == "support"
+    detail = api_client(team.owner).get(f"/api/v1/workspaces/{team.workspace.slug}/members/{member.pk}")
+    assert (detail.json()["role"], detail.json()["account_type"]) == ("clinician", "support")
+
+    caps = team.access(reception).capabilities
+    assert member.role == "clinician"
+    assert not caps & {roles.NOTES_WRITE, roles.CLIENTS_SENSITIVE}
+    clinician = {cap for cap, holders in SPEC_MATRIX.items() if "clinician" in holders}
+    assert caps == clinician - {roles.NOTES_WRITE, roles.CLIENTS_SENSITIVE}
+    # …while a clinician on a clinical licence has them.
+    assert {roles.NOTES_WRITE, roles.CLIENTS_SENSITIVE} <= team.access("clinician").capabilities

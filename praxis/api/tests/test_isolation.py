@@ -1,0 +1,436 @@
+"""The tenant-isolation walker (R-ROLE-4; STYLE item 13).
+
+It enumerates EVERY URL pattern of the project when the tests are collected — HTML views and the API's
+django-ninja routes alike, whoever added them — and, for each pattern with a workspace or object
+parameter, proves that practice A's owner (who holds every capability) cannot reach practice B:
+
+(a) `ws` = B's slug and every other id from B → 404 (405 for a method the route does not have);
+(b) `ws` = A's slug but object ids (in the path, or in the JSON body) from B → 404;
+(c) an API token scoped to A cannot open the owner's *other* workspace (their personal one) → 404.
+
+No answer may contain B's name, its people's addresses or (in (b)) its slug, no e-mail may be
+scheduled, and B's data must be exactly as before. A new pattern whose parameters the walker does not
+know makes `test_every_parametrised_pattern_is_walked_or_allow_listed` fail: map the parameter in
+`OBJECT_PARAMS` (give the tenants such an object in `conftest.build_tenant`) or, with a reason, add it
+to the allow-list below. An API operation whose body the walker cannot satisfy (422) fails too: add a
+valid body to `VALID_BODIES`.
+"""
+
+import inspect
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
+from django_scopes import scope, scopes_disabled
+
+from praxis.conftest import PASSWORD
+
+# --- the allow-list: everything the walker deliberately does not exercise, and why -------------------------
+
+SKIPPED_PREFIXES = {
+    # The operator console (Django admin) is staff-only and cross-workspace by design (SPEC §1); its
+    # middleware lifts the tenant scope on purpose. A practice owner is not staff: covered by core tests.
+    "operator/": "operator console",
+    # Django's language switch: no workspace, no object.
+    "i18n/": "language switch",
+    # Static and uploaded files are served by the web server in production.
+    "static/": "static files",
+    "media/": "uploaded files",
+}
+SKIPPED_ROUTES = {
+    # The OpenAPI schema and its interactive docs describe the API; no tenant data (see test_api).
+    "api/v1/openapi.json": "OpenAPI schema",
+    "api/v1/docs": "OpenAPI docs",
+}
+# Parameters that do not address a workspace's object. A pattern whose only parameters are these is
+# skipped: an invitation link (`/api/v1/invitations/<token>`, its HTML twin) or a password-set link is
+# addressed to a person, and knowing the secret is the authorisation (R-INV-3, R-ACC-2); dead and foreign
+# links are tested in test_api. In a pattern that also has other parameters, B's invitation token is used.
+NOT_WORKSPACE_BOUND = {"token"}
+# Patterns without any parameter are not walked: they cannot address another workspace's object and are
+# covered by their own tests (`/api/v1/workspaces` lists only the caller's workspaces: test_api).
+
+WORKSPACE_PARAM = "ws"
+ALL_API_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
+HTML_METHODS = ("GET", "POST")
+
+
+@dataclass(frozen=True)
+class Ids:
+    """The ids the walker substitutes, all from one workspace (B's, or A's owner's personal one)."""
+
+    slug: str
+    members: tuple[int, ...]  # tried in turn for a `member_id`: active clinician, contact person, cancelled
+    invitations: tuple[int, ...]
+    tokens: tuple[int, ...]
+    active_member: int
+    contact_member: int
+    admin_member: int
+    cancelled_member: int
+    invitation_token: str
+
+
+def tenant_ids(tenant) -> Ids:
+    m = tenant.members
+    return Ids(
+        slug=tenant.slug,
+        members=(m["clinician"].pk, m["contact"].pk, m["cancelled"].pk),
+        invitations=(tenant.invitation.pk,),
+        tokens=(tenant.owner_token.pk,),
+        active_member=m["clinician"].pk,
+        contact_member=m["contact"].pk,
+        admin_member=m["admin"].pk,
+        cancelled_member=m["cancelled"].pk,
+        invitation_token=tenant.invitation_token,
+    )
+
+
+# Object parameters, by name → the candidate values from a workspace's ids.
+OBJECT_PARAMS: dict[str, Callable[[Ids], tuple]] = {
+    "member_id": lambda ids: ids.members,
+    "invitation_id": lambda ids: ids.invitations,
+    "token_id": lambda ids: ids.tokens,  # an API token of B's owner (user-bound, not workspace-bound)
+    "token": lambda ids: (ids.invitation_token,),  # only in a pattern that has other parameters too
+}
+
+# A body that passes schema validation, by operation name, so the request reaches the handler (where
+# the workspace is resolved) instead of stopping at 422. Ids in a body come from the target workspace:
+# `ids=[B's member]` in A's URL must be as dead as B's member in the path.
+VALID_BODIES: dict[str, Callable[[Ids], dict]] = {
+    "workspace_update": lambda ids: {"name": "Overgenomen", "vat_id": "NL000"},
+    "ownership_transfer": lambda ids: {"member_id": ids.admin_member, "password": PASSWORD},
+    "member_cancel": lambda ids: {"ids": [ids.active_member]},
+    "member_restore": lambda ids: {"ids": [ids.cancelled_member], "pay_for_user": True},
+    "member_update": lambda ids: {"role": "admin", "grants": ["tickets.view_all"], "password": PASSWORD},
+    "contact_create": lambda ids: {"first_name": "Eve", "last_name": "Indringer", "role": "staff"},
+    "contact_access": lambda ids: {"email": "eve@intruder.example"},
+    "invitation_create": lambda ids: {"emails": ["eve@intruder.example"], "role": "admin", "account_type": "pro"},
+}
+# The same for HTML forms that carry ids in their POST data, by URL name. With B's ids in A's URL such a
+# form may answer 404, re-render A's page with an error (200) or redirect (302) — as long as nothing of
+# B changes or shows. (Everything else is POSTed empty: the workspace is resolved before the form.)
+HTML_FORM_BODIES: dict[str, Callable[[Ids], dict]] = {
+    "workspaces:members_cancel": lambda ids: {"ids": [ids.active_member, ids.contact_member], "confirm": "1"},
+    "workspaces:members_restore": lambda ids: {"ids": [ids.cancelled_member], "pay_for_user": "on"},
+    "workspaces:transfer": lambda ids: {"member": ids.admin_member, "password": PASSWORD},
+}
+
+
+class _Probe:
+    """Records which ids a body builder reads, so we know which bodies address objects."""
+
+    def __init__(self):
+        self.read = set()
+
+    def __getattr__(self, name):
+        self.read.add(name)
+        return 0
+
+
+def body_reads_ids(builder: Callable[[Ids], dict] | None) -> bool:
+    if builder is None:
+        return False
+    probe = _Probe()
+    builder(probe)
+    return bool(probe.read)
+
+
+# --- enumerating the URL patterns -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # the full Django route, e.g. "api/v1/workspaces/<ws>/members/<int:member_id>"
+    name: str  # "namespace:name" (for the API: of its first operation)
+    params: tuple[str, ...]
+    regex: bool  # some level is a re_path: the walker cannot build its URLs
+    operations: tuple[tuple[str, str], ...]  # API: (HTTP method, operation name); empty for HTML views
+
+    @property
+    def is_api(self) -> bool:
+        return bool(self.operations)
+
+    @property
+    def object_params(self) -> tuple[str, ...]:
+        return tuple(p for p in self.params if p != WORKSPACE_PARAM)
+
+    @property
+    def methods(self) -> dict[str, str]:
+        return dict(self.operations)
+
+    def url(self, values: dict) -> str:
+        def sub(match):
+            return str(values[match.group("name")])
+
+        return "/" + re.sub(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>", sub, self.route)
+
+
+def _ninja_operations(callback) -> tuple[tuple[str, str], ...]:
+    """A ninja route's view closes over its PathView, which lists the operations (method → handler)."""
+    try:
+        path_view = inspect.getclosurevars(callback).nonlocals.get("self")
+    except TypeError:
+        return ()
+    operations = getattr(path_view, "operations", None)
+    if not operations:
+        return ()
+    return tuple((method, op.view_func.__name__) for op in operations for method in op.methods)
+
+
+def _params(pattern) -> tuple[list[str], bool]:
+    if isinstance(pattern, RoutePattern):
+        return list(pattern.converters), False
+    names = list(pattern.regex.groupindex)
+    return names, bool(names)
+
+
+def _walk(patterns, prefix: str = "", params: tuple = (), regex: bool = False, namespace: tuple = ()):
+    for entry in patterns:
+        names, is_regex = _params(entry.pattern)
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = namespace + ((entry.namespace,) if entry.namespace else ())
+            yield from _walk(entry.url_patterns, route, params + tuple(names), regex or is_regex, inner)
+        elif isinstance(entry, URLPattern):
+            yield Route(route=route, name=":".join((*namespace, entry.name or "")), params=params + tuple(names),
+                        regex=regex or is_regex, operations=_ninja_operations(entry.callback))
+
+
+def all_routes() -> list[Route]:
+    """Every URL pattern of the project, once per route (ninja repeats a route once per operation)."""
+    seen = {}
+    for route in _walk(get_resolver().url_patterns):
+        seen.setdefault(route.route, route)  # the first pattern wins at resolve time, as here
+    return list(seen.values())
+
+
+def skip_reason(route: Route) -> str | None:
+    for prefix, reason in SKIPPED_PREFIXES.items():
+        if route.route.startswith(prefix):
+            return reason
+    if route.route in SKIPPED_ROUTES:
+        return SKIPPED_ROUTES[route.route]
+    if not route.params:
+        return "no parameter"
+    if set(route.params) <= NOT_WORKSPACE_BOUND:
+        return "link token, not workspace-bound"
+    return None
+
+
+def unmapped(route: Route) -> list[str]:
+    problems = [f"unknown parameter {p!r}" for p in route.object_params if p not in OBJECT_PARAMS]
+    if route.regex:
+        problems.append("a re_path pattern: teach the walker to build its URL")
+    return problems
+
+
+ROUTES = all_routes()
+WALKED = [r for r in ROUTES if skip_reason(r) is None and not unmapped(r)]
+
+# Real bugs the walker found, by route: kept as strict xfails so the fix is noticed (see the report).
+KNOWN_BUGS: dict[str, str] = {}
+
+
+def _cases(routes):
+    return [pytest.param(r, id=r.route, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[r.route])]
+                         if r.route in KNOWN_BUGS else []) for r in routes]
+
+
+OTHER_WORKSPACE_CASES = _cases([r for r in WALKED if WORKSPACE_PARAM in r.params])
+FOREIGN_ID_CASES = _cases([
+    r for r in WALKED
+    if r.object_params or body_reads_ids(HTML_FORM_BODIES.get(r.name))
+    or any(body_reads_ids(VALID_BODIES.get(name)) for _m, name in r.operations)
+])
+SCOPED_TOKEN_CASES = _cases([r for r in WALKED if r.is_api and WORKSPACE_PARAM in r.params])
+
+
+# --- exercising one route ----------------------------------------------------------------------------------
+
+def _values(route: Route, *, ws: str | None, ids: Ids):
+    """Every combination of the route's parameter values (one per candidate id)."""
+    names = list(route.object_params)
+    choices = [OBJECT_PARAMS[name](ids) for name in names]
+    for combo in itertools.product(*choices):
+        values = dict(zip(names, combo, strict=True))
+        if WORKSPACE_PARAM in route.params:
+            values[WORKSPACE_PARAM] = ws
+        yield values
+
+
+def _send(client, method: str, url: str, body: dict | None, *, api: bool):
+    call = getattr(client, method.lower())
+    if not api:
+        return call(url) if method == "GET" else call(url, data=body or {})
+    if method == "GET":
+        return call(url)
+    return call(url, data=json.dumps(body or {}), content_type="application/json")
+
+
+def exercise(client, route: Route, *, ws: str | None, ids: Ids, forbidden: list[str],
+             django_capture_on_commit_callbacks, foreign_only_in_form: bool = False) -> tuple[list[str], int]:
+    """Send every method to every substitution; return (problems, number of requests).
+
+    `foreign_only_in_form`: B's ids are only in an HTML form's data (the URL is A's own), where a
+    re-rendered page or a redirect is as good as a 404.
+    """
+    problems, sent = [], 0
+    lenient = (200, 302) if foreign_only_in_form and not route.is_api else ()
+    for values in _values(route, ws=ws, ids=ids):
+        url = route.url(values)
+        methods = ALL_API_METHODS if route.is_api else HTML_METHODS
+        for method in methods:
+            operation = route.methods.get(method)
+            if route.is_api:
+                body = VALID_BODIES[operation](ids) if operation in VALID_BODIES else None
+            else:
+                body = HTML_FORM_BODIES[route.name](ids) if method == "POST" and route.name in HTML_FORM_BODIES else {}
+            with django_capture_on_commit_callbacks() as callbacks:
+                response = _send(client, method, url, body, api=route.is_api)
+            sent += 1
+            where = f"{method} {url} ({operation or 'view'})"
+            status = response.status_code
+            if route.is_api and operation is None:
+                if status != 405:
+                    problems.append(f"{where}: {status}, expected 405 (the route has no {method})")
+            elif status == 422 and route.is_api:
+                problems.append(f"{where}: 422 — the walker's body did not validate, so the workspace check "
+                                f"was never reached: add a valid body for {operation!r} to VALID_BODIES")
+            elif status not in (404,) + (() if route.is_api else (405,)) + (lenient if method == "POST" else ()):
+                problems.append(f"{where}: {status}, expected 404 — {response.content[:300]!r}")
+            content = response.content.decode(errors="replace").lower()
+            for text in forbidden:
+                if text.lower() in content:
+                    problems.append(f"{where}: the answer contains B's {text!r}")
+            if callbacks:
+                problems.append(f"{where}: scheduled {len(callbacks)} after-commit side effect(s) (e-mail?)")
+    return problems, sent
+
+
+# --- the tests ----------------------------------------------------------------------------------------------
+
+def test_every_parametrised_pattern_is_walked_or_allow_listed():
+    """A new pattern with parameters is either exercised below or consciously allow-listed — never
+    silently ignored. Also guards the walker itself: it must find the routes we know exist."""
+    problems = [f"{r.route}: {'; '.join(unmapped(r))}" for r in ROUTES if skip_reason(r) is None and unmapped(r)]
+    assert not problems, "patterns with parameters the isolation walker cannot exercise:\n" + "\n".join(problems)
+
+    walked = {r.route for r in WALKED}
+    for known in (
+        "api/v1/workspaces/<ws>",
+        "api/v1/workspaces/<ws>/members",
+        "api/v1/workspaces/<ws>/members/<int:member_id>",
+        "api/v1/workspaces/<ws>/invitations/<int:invitation_id>/resend",
+        "api/v1/workspaces/<ws>/audit",
+        "api/v1/me/tokens/<int:token_id>",
+        "w/<slug:ws>/",
+    ):
+        assert known in walked
+    names = {r.name for r in ROUTES} | {op for r in ROUTES for _m, op in r.operations}
+    stale = (HTML_FORM_BODIES.keys() | VALID_BODIES.keys()) - names
+    assert not stale, f"bodies for routes/operations that no longer exist: {sorted(stale)}"
+    skipped_with_params = {r.route for r in ROUTES if r.params and skip_reason(r) == "link token, not workspace-bound"}
+    assert "api/v1/invitations/<token>" in skipped_with_params
+
+
+def test_walker_sees_every_operation_of_a_route():
+    routes = {r.route: r for r in ROUTES}
+    assert routes["api/v1/workspaces/<ws>/members/<int:member_id>"].methods == {
+        "GET": "member_detail", "PATCH": "member_update"}
+    assert not routes["w/<slug:ws>/"].is_api
+
+
+@pytest.mark.parametrize("route", OTHER_WORKSPACE_CASES)
+def test_other_workspace_answers_404(route, api_tenants, api_client, api_snapshot,
+                                     django_capture_on_commit_callbacks):
+    """(a) A's owner, with B's slug and B's real ids, reaches nothing of B (R-ROLE-4)."""
+    a, b = api_tenants.a, api_tenants.b
+    before = api_snapshot(b.workspace)
+    client = api_client(a.owner)
+
+    problems, sent = exercise(client, route, ws=b.slug, ids=tenant_ids(b), forbidden=b.identifying_strings,
+                              django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+
+    assert sent
+    assert not problems, "\n".join(problems)
+    assert api_snapshot(b.workspace) == before
+
+
+@pytest.mark.parametrize("route", FOREIGN_ID_CASES)
+def test_foreign_object_ids_answer_404(route, api_tenants, api_client, api_snapshot,
+                                       django_capture_on_commit_callbacks):
+    """(b) A's owner, in A's own workspace, names B's objects (in the path or the body): 404."""
+    a, b = api_tenants.a, api_tenants.b
+    before_a, before_b = api_snapshot(a.workspace), api_snapshot(b.workspace)
+    client = api_client(a.owner)
+
+    problems, sent = exercise(client, route, ws=a.slug, ids=tenant_ids(b),
+                              forbidden=[*b.identifying_strings, b.slug],
+                              django_capture_on_commit_callbacks=django_capture_on_commit_callbacks,
+                              foreign_only_in_form=not route.object_params)
+
+    assert sent
+    assert not problems, "\n".join(problems)
+    assert api_snapshot(b.workspace) == before_b
+    assert api_snapshot(a.workspace) == before_a
+
+
+def _personal_workspace_ids(owner) -> tuple[object, Ids]:
+    """The owner's personal workspace, given a contact person, a cancelled contact and a pending invitation
+    so every id the walker substitutes is real there."""
+    from praxis.workspaces.access import resolve_access
+    from praxis.workspaces.invitations import invitations_create
+    from praxis.workspaces.models import Membership, Workspace
+    from praxis.workspaces.services import contact_person_add, members_cancel
+
+    with scopes_disabled():
+        personal = Workspace.objects.get(is_personal=True, memberships__user=owner)
+        own = Membership.objects.get(workspace=personal, user=owner)
+    access = resolve_access(owner, personal.slug)
+    with scope(workspace=personal):
+        contact = contact_person_add(access=access, first_name="Persoonlijk", last_name="Contact")
+        gone = contact_person_add(access=access, first_name="Persoonlijk", last_name="Vertrokken")
+        members_cancel(access=access, membership_ids=[gone.pk])
+        [(invitation, token)] = invitations_create(access=access, emails=["personal-invitee@alfa-noord.example"],
+                                                   role="staff", account_type="free")
+    ids = Ids(slug=personal.slug, members=(own.pk, contact.pk, gone.pk), invitations=(invitation.pk,),
+              tokens=(), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,
+              invitation_token=token)
+    return personal, ids
+
+
+@pytest.mark.parametrize("route", SCOPED_TOKEN_CASES)
+def test_token_scoped_to_a_cannot_reach_owners_other_workspace(route, api_tenants, api_client, api_snapshot,
+                                                                django_capture_on_commit_callbacks):
+    """(c) SPEC §13: a token is scoped to one workspace — even its owner's other workspace answers 404."""
+    a = api_tenants.a
+    personal, ids = _personal_workspace_ids(a.owner)
+    before = api_snapshot(personal)
+    client = api_client(token=a.owner_token_secret)
+    assert client.get(f"/api/v1/workspaces/{a.slug}").status_code == 200  # the token itself works
+    assert api_client(a.owner).get(f"/api/v1/workspaces/{personal.slug}").status_code == 200  # the session does
+
+    problems, sent = exercise(client, route, ws=personal.slug, ids=ids, forbidden=[personal.name],
+                              django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+
+    assert sent
+    assert not problems, "\n".join(problems)
+    assert api_snapshot(personal) == before
+
+
+def test_scoped_token_cannot_mint_a_token_for_another_workspace(api_tenants, api_client):
+    from praxis.api.models import ApiToken
+
+    a = api_tenants.a
+    personal, _ids = _personal_workspace_ids(a.owner)
+    client = api_client(token=a.owner_token_secret)
+
+    response = client.post("/api/v1/me/tokens", json.dumps({"name": "escape", "workspace": personal.slug}),
+                           content_type="application/json")
+
+    assert response.status_code in (403, 404), response.content
+    assert not ApiToken.objects.filter(workspace=personal).exists()
