@@ -359,3 +359,25 @@ def test_r_aud_1_truncation_is_detected_against_a_recorded_head(workspace_with_t
     AuditEvent.objects.filter(seq=int(head.split(":")[0])).delete()
     with pytest.raises(CommandError):
         call_command("verify_audit", head=head, stdout=StringIO())
+
+
+def test_r_aud_2_export_is_filtered_csv_and_itself_audited(client, workspace_with_team):
+    """R-AUD-2: `audit.view` exports the log (filtered); the export is recorded; others are refused."""
+    import csv
+    import io
+
+    team = workspace_with_team
+    url = f"/w/{team.workspace.slug}/audit/export.csv"
+    client.force_login(team.admin)
+    response = client.get(url, {"code": "invitation.accepted"})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["seq", "occurred_at", "event_code"]
+    assert len(rows) == 1 + 4  # one acceptance per invited role
+    assert {row[2] for row in rows[1:]} == {"invitation.accepted"}
+    exported = AuditEvent.objects.get(event_code="audit.exported")
+    assert (exported.user_id, exported.workspace_id, exported.data) == (
+        team.admin.pk, team.workspace.pk, {"code": "invitation.accepted"})
+
+    client.force_login(team.clinician)
+    assert client.get(url).status_code == 403
