@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "praxis.accounts",
     "praxis.audit",
     "praxis.workspaces",
+    "praxis.billing",
     "praxis.api",
     "praxis.demo",
 ]
@@ -166,3 +167,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("PRAXIS_LOG_LEVEL", "WARNING")},
 }
 STATICFILES_DIRS = [BASE_DIR / "praxis" / "static"]
+
+# Billing (SPEC §4)
+PRAXIS_VAT_RATES = {"NL": "21.00", "BE": "21.00", "FR": "20.00", "DE": "19.00", "LU": "17.00", "AT": "20.00"}
+PRAXIS_VAT_DEFAULT_RATE = env("PRAXIS_VAT_DEFAULT_RATE", "21.00")
+PRAXIS_PAYMENT_PROVIDER = env("PRAXIS_PAYMENT_PROVIDER", "manual")
+PRAXIS_OPERATOR_NAME = env("PRAXIS_OPERATOR_NAME", "Praxis")
+PRAXIS_OPERATOR_ADDRESS = env("PRAXIS_OPERATOR_ADDRESS", "")
+PRAXIS_OPERATOR_VAT_ID = env("PRAXIS_OPERATOR_VAT_ID", "")

@@ -91,6 +91,7 @@ def licence_assign(
         trial_ends_at=trial_end,
         starts_at=now,
     )
+    _move_seat(old, licence, actor=actor)
     audit.record(
         code="licence.assigned", action="update", actor=actor, workspace=payer_workspace, obj=licence,
         data={"user": user.pk, "account_type": account_type,
@@ -98,6 +99,35 @@ def licence_assign(
               "ended": old.pk if old else None},
     )
     return licence
+
+
+def payer_of(licence: Licence) -> Workspace | None:
+    """The workspace billed for a licence: the paying workspace, or for a self-paid one the user's
+    personal workspace (a solo practitioner is billed like a team of one)."""
+    if licence.payer_workspace_id:
+        return licence.payer_workspace
+    return Workspace.objects.filter(is_personal=True, created_by=licence.user_id).first()
+
+
+def _move_seat(old: Licence | None, new: Licence, *, actor) -> None:
+    """Keep the seat ledger in step with licences (R-BIL-6, R-BIL-7): the old payer's seat ends today,
+    the new payer's seat starts today, or at the trial's end for *pay after trial*."""
+    from praxis.billing import seats
+
+    if old is not None and old.status != Licence.Status.TRIALING:
+        payer = payer_of(old)
+        if payer is not None:
+            seats.seat_end(workspace=payer, user=new.user, account_type=old.account_type,
+                           day=seats.workspace_today(payer), reason="left", actor=actor)
+    if new.payer_workspace_id is None and new.status == Licence.Status.TRIALING:
+        return  # the user's own trial costs nothing
+    payer = payer_of(new)
+    if payer is None:
+        return
+    start = new.trial_ends_at or clock.now()
+    seats.seat_start(workspace=payer, user=new.user, account_type=new.account_type,
+                     day=seats.workspace_today(payer, start),
+                     reason="trial_ended" if new.trial_ends_at else "joined", actor=actor)
 
 
 def licence_end_paid_by(*, user, workspace: Workspace, actor) -> Licence | None:
@@ -111,8 +141,12 @@ def licence_end_paid_by(*, user, workspace: Workspace, actor) -> Licence | None:
         return None
     now = clock.now()
     if licence.status == Licence.Status.TRIALING and licence.trial_ends_at and licence.trial_ends_at > now:
+        from praxis.billing import seats
+
         licence.ends_at = licence.trial_ends_at
         licence.save(update_fields=["ends_at"])
+        seats.seat_end(workspace=workspace, user=user, account_type=licence.account_type,
+                       day=seats.workspace_today(workspace, licence.trial_ends_at), reason="cancelled", actor=actor)
         audit.record(code="licence.ends_with_trial", action="update", actor=actor, workspace=workspace,
                      obj=licence, data={"user": user.pk, "ends_at": licence.ends_at})
         return licence

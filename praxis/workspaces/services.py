@@ -56,6 +56,7 @@ def workspace_create(*, actor, name: str, tier: str, personal: bool = False) -> 
     if tier not in Tier.values:
         raise ServiceError("invalid_tier", _("Choose a valid tier."), field="tier")
     now = clock.now()
+    trial_end = now + dt.timedelta(days=licences.TRIAL_DAYS) if tier == Tier.PRACTICE else None
     time_zone = Workspace._meta.get_field("time_zone").default
     workspace = Workspace.objects.create(
         slug=_unique_slug(name),
@@ -66,9 +67,10 @@ def workspace_create(*, actor, name: str, tier: str, personal: bool = False) -> 
         language=actor.language,
         email=actor.email,
         time_zone=time_zone,
-        # "Which day is it" is the practice's own day, not UTC's (R-BIL-2).
-        billing_anchor=now.astimezone(ZoneInfo(time_zone)).date(),
-        trial_ends_at=now + dt.timedelta(days=licences.TRIAL_DAYS) if tier == Tier.PRACTICE else None,
+        # "Which day is it" is the practice's own day, not UTC's (R-BIL-2). A practice's first cycle
+        # starts when its 14-day trial ends (R-BIL-9); the anchor never changes afterwards.
+        billing_anchor=(trial_end or now).astimezone(ZoneInfo(time_zone)).date(),
+        trial_ends_at=trial_end,
     )
     with scope(workspace=workspace):
         membership = Membership.objects.create(

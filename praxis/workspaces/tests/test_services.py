@@ -674,19 +674,22 @@ def test_r_bil_9_practice_tier_starts_a_14_day_trial_team_does_not(make_user, ti
     assert team.trial_ends_at is None
 
 
-def test_r_bil_2_billing_anchor_is_the_creation_date(make_user, time_machine):
+def test_r_bil_2_billing_anchor_is_the_creation_date_or_the_practice_trial_end(make_user, time_machine):
+    """R-BIL-2 / R-BIL-9: a team's cycles start on its creation day; a practice's first cycle starts
+    when its 14-day trial ends."""
     time_machine.move_to(T0, tick=False)
     user = make_user()
-    for tier in ("team", "practice"):
-        workspace = workspace_create(actor=user, name=tier, tier=tier)
-        assert workspace.billing_anchor == T0.date() == clock.today()
+    team = workspace_create(actor=user, name="team", tier="team")
+    assert team.billing_anchor == T0.date() == clock.today()
+    practice = workspace_create(actor=user, name="practice", tier="practice")
+    assert practice.billing_anchor == T0.date() + dt.timedelta(days=14)
 
 
 def test_r_bil_2_billing_anchor_is_the_local_date_of_the_workspace(make_user, time_machine):
     moment = dt.datetime(2030, 2, 28, 23, 30, tzinfo=dt.UTC)  # 1 March 00:30 in Europe/Amsterdam
     time_machine.move_to(moment, tick=False)
     user = make_user()
-    workspace = workspace_create(actor=user, name="Night owls", tier="practice")
+    workspace = workspace_create(actor=user, name="Night owls", tier="team")
     assert workspace.time_zone == "Europe/Amsterdam"
     assert workspace.billing_anchor == dt.date(2030, 3, 1)
 

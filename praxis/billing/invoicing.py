@@ -1,0 +1,236 @@
+"""Building and issuing invoices (R-BIL-3, R-BIL-5, R-BIL-11, R-BIL-14).
+
+Every invoice is first a `Draft` computed by a pure-ish function; the preview on the billing tab and the
+real invoice are the same draft for the same date, so they never differ (R-BIL-14). `issue()` turns a
+draft into an immutable `Invoice` inside one transaction: the number is drawn, the lines written, the
+credit used is debited from the balance and the seat changes it charges are marked, or nothing is.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from praxis.audit import services as audit
+from praxis.core import clock
+from praxis.core.money import from_cents, to_cents
+
+from . import catalogue
+from .models import BalanceEntry, Invoice, InvoiceLine, SeatChange
+from .numbering import OPERATOR_SERIES, next_number
+from .proration import prorate
+from .seats import balance_cents, cycle_of, seats_on
+from .vat import vat_amount, vat_rate
+
+
+@dataclass
+class DraftLine:
+    description: str
+    account_type: str
+    quantity: int
+    unit_price: Decimal
+    period_start: dt.date
+    period_end: dt.date
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+@dataclass
+class Draft:
+    kind: str
+    period_start: dt.date
+    period_end: dt.date
+    currency: str
+    vat_rate: Decimal
+    lines: list[DraftLine] = field(default_factory=list)
+    available_credit: Decimal = Decimal("0.00")
+    changes: list[SeatChange] = field(default_factory=list)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+    @property
+    def credit_applied(self) -> Decimal:
+        return min(self.available_credit, self.subtotal) if self.subtotal > 0 else Decimal("0.00")
+
+    @property
+    def taxable(self) -> Decimal:
+        return self.subtotal - self.credit_applied
+
+    @property
+    def vat(self) -> Decimal:
+        return vat_amount(self.taxable, self.vat_rate)
+
+    @property
+    def total(self) -> Decimal:
+        return self.taxable + self.vat
+
+
+def _type_label(account_type: str) -> str:
+    from praxis.workspaces.roles import AccountType
+
+    return str(AccountType(account_type).label)
+
+
+def draft_cycle_invoice(workspace, cycle_start: dt.date, *, seats: dict[str, int] | None = None,
+                        plans=None, balance: int | None = None) -> Draft:
+    """The consolidated invoice of the cycle starting `cycle_start`: one line per account type (R-BIL-3)."""
+    plans = plans if plans is not None else catalogue.plans()
+    seats = seats if seats is not None else seats_on(workspace, cycle_start)
+    start, end = cycle_of(workspace, cycle_start)
+    draft = Draft(kind=Invoice.Kind.CYCLE, period_start=start, period_end=end, currency=workspace.currency,
+                  vat_rate=vat_rate(workspace.country),
+                  available_credit=from_cents(max(balance if balance is not None else balance_cents(workspace), 0)))
+    with translation.override(workspace.language):
+        for account_type in sorted(seats):
+            quantity = seats[account_type]
+            unit = catalogue.price(account_type, workspace.billing_interval, catalogue=plans)
+            if quantity > 0 and unit > 0:
+                draft.lines.append(DraftLine(
+                    description=_("%(type)s seats, %(start)s – %(end)s") % {
+                        "type": _type_label(account_type), "start": start.isoformat(),
+                        "end": (end - dt.timedelta(days=1)).isoformat()},
+                    account_type=account_type, quantity=quantity, unit_price=unit, period_start=start,
+                    period_end=end))
+    return draft
+
+
+def draft_proration_invoice(workspace, day: dt.date, changes: list[SeatChange], *, plans=None,
+                            balance: int | None = None) -> Draft:
+    """The separate invoice for seats that started on `day`, mid-cycle (R-BIL-5): one line per account
+    type, each seat at the prorated rest of the cycle; the line names the dates."""
+    plans = plans if plans is not None else catalogue.plans()
+    start, end = cycle_of(workspace, day)
+    draft = Draft(kind=Invoice.Kind.PRORATION, period_start=day, period_end=end, currency=workspace.currency,
+                  vat_rate=vat_rate(workspace.country), changes=list(changes),
+                  available_credit=from_cents(max(balance if balance is not None else balance_cents(workspace), 0)))
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.account_type] = counts.get(change.account_type, 0) + 1
+    with translation.override(workspace.language):
+        for account_type in sorted(counts):
+            unit = prorate(catalogue.price(account_type, workspace.billing_interval, catalogue=plans),
+                           start, end, day)
+            draft.lines.append(DraftLine(
+                description=_("%(type)s seat from %(day)s to %(end)s (prorated %(days)d of %(length)d days)") % {
+                    "type": _type_label(account_type), "day": day.isoformat(),
+                    "end": (end - dt.timedelta(days=1)).isoformat(), "days": (end - day).days,
+                    "length": (end - start).days},
+                account_type=account_type, quantity=counts[account_type], unit_price=unit, period_start=day,
+                period_end=end))
+    return draft
+
+
+def issue(workspace, draft: Draft, *, actor=None, credited_invoice: Invoice | None = None) -> Invoice:
+    """Issue a draft as an immutable invoice; raises IntegrityError when this cycle was issued already."""
+    now = clock.now()
+    with transaction.atomic():
+        number = next_number(series=OPERATOR_SERIES, year=now.year)
+        details = billing_details(workspace)
+        invoice = Invoice.objects.create(
+            workspace=workspace, number=number, kind=draft.kind, issued_at=now, issue_date=now.date(),
+            period_start=draft.period_start, period_end=draft.period_end, currency=draft.currency,
+            subtotal_cents=to_cents(draft.subtotal), credit_applied_cents=to_cents(draft.credit_applied),
+            vat_rate=draft.vat_rate, vat_cents=to_cents(draft.vat), total_cents=to_cents(draft.total),
+            credited_invoice=credited_invoice, provider=workspace_provider(workspace), **details)
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(invoice=invoice, position=i, description=line.description,
+                        account_type=line.account_type, quantity=line.quantity,
+                        unit_price_cents=to_cents(line.unit_price), amount_cents=to_cents(line.amount),
+                        period_start=line.period_start, period_end=line.period_end)
+            for i, line in enumerate(draft.lines, start=1))
+        if draft.credit_applied > 0:
+            BalanceEntry.objects.create(workspace=workspace, amount_cents=-to_cents(draft.credit_applied),
+                                        currency=draft.currency, reason=f"Applied to {number}", invoice=invoice)
+        if draft.changes:
+            marked = (SeatChange.objects.filter(pk__in=[c.pk for c in draft.changes], invoice__isnull=True)
+                      .update(invoice=invoice))
+            if marked != len(draft.changes):  # charged concurrently: charge nothing twice
+                raise IntegrityError("seat changes already invoiced")
+        audit.record(code="invoice.issued", action="create", actor=actor, workspace=workspace, obj=invoice,
+                     data={"number": number, "kind": draft.kind, "total_cents": invoice.total_cents})
+    return invoice
+
+
+def billing_details(workspace) -> dict:
+    """The billed party as printed on the invoice, copied so later edits don't change issued invoices."""
+    return {
+        "billed_name": workspace.name,
+        "billed_address": workspace.billing_address or workspace.address,
+        "billed_vat_id": workspace.vat_id,
+        "billed_country": workspace.country,
+        "language": workspace.language,
+    }
+
+
+def workspace_provider(workspace) -> str:
+    from django.conf import settings
+
+    return settings.PRAXIS_PAYMENT_PROVIDER
+
+
+def preview_next_invoice(workspace, *, today: dt.date) -> Draft | None:
+    """What the next cycle invoice will be, with today's seats (R-BIL-14)."""
+    if workspace.billing_anchor is None:
+        return None
+    start = workspace.billing_anchor if today < workspace.billing_anchor else cycle_of(workspace, today)[1]
+    seats = seats_on(workspace, start)
+    return draft_cycle_invoice(workspace, start, seats=seats)
+
+
+@dataclass
+class SeatCost:
+    """What adding `count` seats of one account type costs: now (prorated, with VAT) and per cycle."""
+
+    now: Draft | None
+    per_cycle: Decimal
+    per_cycle_vat: Decimal
+    interval: str
+
+
+def cost_of_new_seats(workspace, *, account_type: str, count: int, today: dt.date) -> SeatCost:
+    """The same drafts the real charge will use (R-BIL-14): a proration draft for today, unless today is a
+    cycle's first day or before the first cycle, and the cycle price."""
+    unit = catalogue.price(account_type, workspace.billing_interval)
+    per_cycle = unit * count
+    rate = vat_rate(workspace.country)
+    now = None
+    if unit > 0 and workspace.billing_anchor and today >= workspace.billing_anchor \
+            and cycle_of(workspace, today)[0] != today:
+        fake = [SeatChange(account_type=account_type, delta=1, effective=today) for _ in range(count)]
+        now = draft_proration_invoice(workspace, today, fake, balance=0)
+    return SeatCost(now=now, per_cycle=per_cycle, per_cycle_vat=vat_amount(per_cycle, rate),
+                    interval=workspace.billing_interval)
+
+
+def credit_note(*, invoice: Invoice, actor, reason: str) -> Invoice:
+    """Correct an issued invoice (R-BIL-11): a credit note with the negated lines; the original is void."""
+    with transaction.atomic():
+        original = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if original.kind == Invoice.Kind.CREDIT_NOTE or original.status == Invoice.Status.VOID:
+            raise ValueError("only an issued, not yet voided invoice can be credited")
+        workspace = original.workspace
+        draft = Draft(kind=Invoice.Kind.CREDIT_NOTE, period_start=original.period_start,
+                      period_end=original.period_end, currency=original.currency, vat_rate=original.vat_rate)
+        for line in original.lines.all():
+            draft.lines.append(DraftLine(description=line.description, account_type=line.account_type,
+                                         quantity=-line.quantity, unit_price=from_cents(line.unit_price_cents),
+                                         period_start=line.period_start, period_end=line.period_end))
+        if original.credit_applied_cents:
+            draft.lines.append(DraftLine(description=_("Credit returned to the balance"), account_type="",
+                                         quantity=1, unit_price=from_cents(original.credit_applied_cents),
+                                         period_start=original.period_start, period_end=original.period_end))
+            BalanceEntry.objects.create(workspace=workspace, amount_cents=original.credit_applied_cents,
+                                        currency=original.currency, reason=f"Credit note for {original.number}")
+        note = issue(workspace, draft, actor=actor, credited_invoice=original)
+        Invoice.objects.filter(pk=original.pk).update(status=Invoice.Status.VOID)
+        audit.record(code="invoice.credited", action="update", actor=actor, workspace=workspace, obj=original,
+                     data={"credit_note": note.number, "reason": reason})
+    return note
+

@@ -1,0 +1,109 @@
+"""The billing run (R-BIL-12): issue what is due at a date, exactly once, however often it runs.
+
+For every workspace with seats: the consolidated invoice of the cycle that contains the date (R-BIL-3),
+and one proration invoice per day for seats that started mid-cycle on days that have ended (R-BIL-5:
+seats added the same day share one invoice). Each invoice is issued in its own transaction; a
+concurrent run that got there first makes the unique constraint refuse the second, which is skipped.
+
+Queries are per chunk of workspaces and per invoice, never per seat.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError
+from django.db.models import Sum
+
+from praxis.workspaces.models import Workspace
+
+from . import catalogue
+from .invoicing import draft_cycle_invoice, draft_proration_invoice, issue
+from .models import BalanceEntry, Invoice, SeatChange
+from .payments import collect_after_commit
+from .seats import cycle_of
+
+CHUNK = 500
+
+
+@dataclass
+class RunReport:
+    at: dt.date
+    cycle_invoices: list[str] = field(default_factory=list)
+    proration_invoices: list[str] = field(default_factory=list)
+    skipped_concurrent: int = 0
+    workspaces_seen: int = 0
+
+
+def _chunks(ids: list[int]):
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def billing_run(*, at: dt.date) -> RunReport:
+    report = RunReport(at=at)
+    plans = catalogue.plans()
+    paid_types = [code for code, plan in plans.items() if plan.is_paid]
+    workspace_ids = sorted(set(
+        SeatChange.objects.filter(account_type__in=paid_types, effective__lte=at)
+        .values_list("workspace_id", flat=True).distinct()))
+    for chunk in _chunks(workspace_ids):
+        workspaces = {ws.pk: ws for ws in Workspace.objects.filter(pk__in=chunk, billing_anchor__lte=at)}
+        report.workspaces_seen += len(workspaces)
+        _issue_cycle_invoices(workspaces, at=at, plans=plans, report=report)
+        _issue_proration_invoices(workspaces, at=at, plans=plans, report=report)
+    return report
+
+
+def _issue_cycle_invoices(workspaces: dict, *, at, plans, report) -> None:
+    starts = {pk: cycle_of(ws, at)[0] for pk, ws in workspaces.items()}
+    done = set(Invoice.objects.filter(workspace_id__in=workspaces, kind=Invoice.Kind.CYCLE)
+               .filter(period_start__in=set(starts.values())).values_list("workspace_id", "period_start"))
+    todo = [pk for pk, start in starts.items() if (pk, start) not in done]
+    if not todo:
+        return
+    # Seat counts per workspace and account type on its own cycle start, from one grouped query.
+    seats: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows = (SeatChange.objects.filter(workspace_id__in=todo, effective__lte=max(starts[pk] for pk in todo))
+            .values("workspace_id", "account_type", "effective").annotate(n=Sum("delta")))
+    for row in rows:
+        if row["effective"] <= starts[row["workspace_id"]]:
+            seats[row["workspace_id"]][row["account_type"]] += row["n"]
+    balances = dict(BalanceEntry.objects.filter(workspace_id__in=todo).values("workspace_id")
+                    .annotate(s=Sum("amount_cents")).values_list("workspace_id", "s"))
+    for pk in todo:
+        workspace = workspaces[pk]
+        draft = draft_cycle_invoice(workspace, starts[pk], seats=dict(seats[pk]), plans=plans,
+                                    balance=balances.get(pk, 0))
+        if not draft.lines:
+            continue
+        try:
+            invoice = issue(workspace, draft)
+        except IntegrityError:
+            report.skipped_concurrent += 1
+            continue
+        collect_after_commit(invoice)
+        report.cycle_invoices.append(invoice.number)
+
+
+def _issue_proration_invoices(workspaces: dict, *, at, plans, report) -> None:
+    pending = (SeatChange.objects.filter(workspace_id__in=workspaces, needs_proration=True, invoice__isnull=True,
+                                         effective__lt=at).order_by("workspace_id", "effective", "pk"))
+    groups: dict[tuple[int, dt.date], list[SeatChange]] = defaultdict(list)
+    for change in pending:
+        groups[(change.workspace_id, change.effective)].append(change)
+    if not groups:
+        return
+    balances = dict(BalanceEntry.objects.filter(workspace_id__in={k[0] for k in groups}).values("workspace_id")
+                    .annotate(s=Sum("amount_cents")).values_list("workspace_id", "s"))
+    for (pk, day), changes in groups.items():
+        workspace = workspaces[pk]
+        draft = draft_proration_invoice(workspace, day, changes, plans=plans, balance=balances.get(pk, 0))
+        try:
+            invoice = issue(workspace, draft)
+        except IntegrityError:
+            report.skipped_concurrent += 1
+            continue
+        balances[pk] = balances.get(pk, 0) - invoice.credit_applied_cents
+        collect_after_commit(invoice)
+        report.proration_invoices.append(invoice.number)

@@ -1,0 +1,108 @@
+"""The seat ledger (R-BIL-5, R-BIL-6, R-BIL-7): who a workspace pays for, from when to when.
+
+Rules, independent of when the billing run happens to run:
+- a paid seat that starts on a cycle's first day is on that cycle's consolidated invoice;
+- a paid seat that starts on any other day owes the prorated rest of its cycle, charged on the proration
+  invoice of that day (`needs_proration`), and is on the consolidated invoice from the next cycle on;
+- a paid seat that ends on any day but a cycle's first gets the prorated unused rest as a credit on the
+  workspace balance at once; the credit is deducted from the next invoices;
+- before a workspace's first cycle (a `practice` trial, R-BIL-9) seats cost nothing.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db.models import Sum
+
+from praxis.audit import services as audit
+from praxis.core import clock
+from praxis.core.money import to_cents
+
+from . import catalogue
+from .cycles import cycle_containing
+from .models import BalanceEntry, SeatChange
+from .proration import prorate
+
+
+def workspace_today(workspace, at: dt.datetime | None = None) -> dt.date:
+    """Which day it is where the practice is (STYLE 11)."""
+    return (at or clock.now()).astimezone(ZoneInfo(workspace.time_zone or "UTC")).date()
+
+
+def first_cycle_start(workspace) -> dt.date:
+    return workspace.billing_anchor
+
+
+def is_billable_day(workspace, day: dt.date) -> bool:
+    return workspace.billing_anchor is not None and day >= workspace.billing_anchor
+
+
+def cycle_of(workspace, day: dt.date) -> tuple[dt.date, dt.date]:
+    return cycle_containing(workspace.billing_anchor, workspace.billing_interval, day)
+
+
+def seats_on(workspace, day: dt.date) -> dict[str, int]:
+    """Paid seats per account type on `day` (changes effective on `day` included)."""
+    rows = (SeatChange.objects.filter(workspace=workspace, effective__lte=day)
+            .values("account_type").annotate(n=Sum("delta")))
+    return {row["account_type"]: row["n"] for row in rows if row["n"]}
+
+
+def user_has_seat(workspace, user, account_type: str, day: dt.date) -> bool:
+    total = (SeatChange.objects.filter(workspace=workspace, user=user, account_type=account_type,
+                                       effective__lte=day).aggregate(n=Sum("delta"))["n"])
+    return bool(total and total > 0)
+
+
+def balance_cents(workspace) -> int:
+    return BalanceEntry.objects.filter(workspace=workspace).aggregate(s=Sum("amount_cents"))["s"] or 0
+
+
+def seat_start(*, workspace, user, account_type: str, day: dt.date, reason: str, actor) -> SeatChange | None:
+    """A paid seat starts on `day`. Free account types take no seat."""
+    if not catalogue.is_paid(account_type):
+        return None
+    needs_proration = is_billable_day(workspace, day) and cycle_of(workspace, day)[0] != day
+    change = SeatChange.objects.create(workspace=workspace, user=user, account_type=account_type, delta=1,
+                                       effective=day, reason=reason, needs_proration=needs_proration)
+    audit.record(code="seat.added", action="create", actor=actor, workspace=workspace, obj=change,
+                 data={"user": user.pk, "account_type": account_type, "effective": day.isoformat(),
+                       "prorated": needs_proration})
+    return change
+
+
+def seat_end(*, workspace, user, account_type: str, day: dt.date, reason: str, actor) -> SeatChange | None:
+    """A paid seat ends on `day`: access to paid features ends now; the unused rest becomes credit.
+
+    A seat scheduled to start later (*pay after trial*) is cancelled on its start date instead, so it
+    never counts and costs nothing.
+    """
+    scheduled = (SeatChange.objects.filter(workspace=workspace, user=user, account_type=account_type, delta=1,
+                                           effective__gt=day).order_by("-effective").first())
+    if scheduled is not None and not user_has_seat(workspace, user, account_type, scheduled.effective - dt.timedelta(1)):
+        change = SeatChange.objects.create(workspace=workspace, user=user, account_type=account_type, delta=-1,
+                                           effective=scheduled.effective, reason=reason)
+        audit.record(code="seat.removed", action="update", actor=actor, workspace=workspace, obj=change,
+                     data={"user": user.pk, "account_type": account_type, "effective": change.effective.isoformat(),
+                           "credit_cents": 0, "scheduled": True})
+        return change
+    if not user_has_seat(workspace, user, account_type, day):
+        return None
+    change = SeatChange.objects.create(workspace=workspace, user=user, account_type=account_type, delta=-1,
+                                       effective=day, reason=reason)
+    credit = 0
+    if is_billable_day(workspace, day):
+        start, end = cycle_of(workspace, day)
+        if start != day:
+            price = catalogue.price(account_type, workspace.billing_interval)
+            credit = to_cents(prorate(price, start, end, day))
+            if credit:
+                BalanceEntry.objects.create(
+                    workspace=workspace, amount_cents=credit, currency=workspace.currency,
+                    reason=f"Unused {account_type} seat {day.isoformat()}–{end.isoformat()}")
+    audit.record(code="seat.removed", action="update", actor=actor, workspace=workspace, obj=change,
+                 data={"user": user.pk, "account_type": account_type, "effective": day.isoformat(),
+                       "credit_cents": credit})
+    return change
+
+
