@@ -11,6 +11,7 @@ from django_scopes import scope, scopes_disabled
 
 from praxis.accounts.models import User
 from praxis.accounts.services import user_create
+from praxis.billing.run import billing_run
 from praxis.core import clock
 from praxis.workspaces import invitations, services
 from praxis.workspaces.access import resolve_access
@@ -53,7 +54,12 @@ def load_demo() -> bool:
     owner = user_create(email=owner_spec.email, password=DEMO_PASSWORD, first_name=owner_spec.first_name,
                         last_name=owner_spec.last_name, language=owner_spec.language)
     workspace = services.workspace_create(actor=owner, name="Praktijk De Linde", tier="practice")
+    # The practice's trial ended ten days ago, so the demo shows billing at work: its members join
+    # mid-cycle (prorated), and the next cycle invoice is previewed on the billing tab.
+    started = clock.now() - dt.timedelta(days=24)
     Workspace.objects.filter(pk=workspace.pk).update(
+        created_at=started, trial_ends_at=started + dt.timedelta(days=14),
+        billing_anchor=(started + dt.timedelta(days=14)).date(),
         slug=DEMO_SLUG, address="Lindelaan 12\n3521 AB Utrecht", phone="+31302345678",
         email="info@delinde.example", registration_number="81234567", vat_id="NL812345678B01",
         billing_address="Lindelaan 12\n3521 AB Utrecht", country="NL", time_zone="Europe/Amsterdam",
@@ -84,6 +90,8 @@ def load_demo() -> bool:
             past = clock.now() - dt.timedelta(days=40)
             Invitation.objects.filter(pk=expired.pk).update(sent_at=past, created_at=past,
                                                             expires_at=past + dt.timedelta(days=30))
+    # Issue what is due: the proration invoice of today's joins (the run invoices days that have ended).
+    billing_run(at=clock.today() + dt.timedelta(days=1))
     return True
 
 
