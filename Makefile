@@ -45,3 +45,4 @@ lint: venv-test
 
 bench: venv
 	$(VPY) manage.py bench
+	$(VPY) manage.py bench_billing

@@ -41,14 +41,12 @@ class SignupForm(forms.Form):
 
 
 def referrer_from_code(code: str | None) -> User | None:
-    """The user a referral code (for now simply their id) points at; anything unknown is ignored."""
-    try:
-        pk = int((code or "").strip())
-    except ValueError:
+    """The active user whose personal referral code this is (R-BIL-16); anything else — an empty or
+    unknown code, a user id — is ignored."""
+    code = (code or "").strip()
+    if not code or len(code) > User._meta.get_field("referral_code").max_length:
         return None
-    if pk <= 0:
-        return None
-    return User.objects.filter(pk=pk, is_active=True).first()
+    return User.objects.filter(referral_code=code, is_active=True).first()
 
 
 class PasswordResetForm(forms.Form):

@@ -5,6 +5,8 @@ form error. Pages that could reveal whether an address has an account (login, si
 the same way for known and unknown addresses (R-ACC-5).
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
@@ -23,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from praxis.api import services as api_services
 from praxis.api.models import ApiToken
+from praxis.billing.referrals import referral_code_for, referrals_of
 from praxis.core.errors import NotFound, ServiceError
 from praxis.core.web import form_error, keep_link_token_private
 from praxis.workspaces import licences
@@ -187,12 +190,18 @@ def password_set_view(request, token: str):
 # Personal details (R-ACC-3)
 
 
+REFERRALS_SHOWN = 200
+
+
 def _profile_context(request, **extra) -> dict:
+    """R-BIL-16: a user on a paid account type sees their referral link and who signed up through it."""
     user = request.user
-    referral_link = None
+    referral_link, referred = None, []
     if licences.effective_account_type(user) in PAID_ACCOUNT_TYPES:
-        referral_link = f"{settings.PRAXIS_SITE_URL}{reverse('accounts:signup')}?ref={user.pk}"
-    return {"site_url": settings.PRAXIS_SITE_URL, "referral_link": referral_link, **extra}
+        code = referral_code_for(user)
+        referral_link = f"{settings.PRAXIS_SITE_URL}{reverse('accounts:signup')}?{urlencode({'ref': code})}"
+        referred = list(referrals_of(user)[:REFERRALS_SHOWN])
+    return {"site_url": settings.PRAXIS_SITE_URL, "referral_link": referral_link, "referred": referred, **extra}
 
 
 @login_required

@@ -9,9 +9,30 @@ from praxis.core.money import from_cents
 
 from .models import Plan
 
+# The same table as migration 0002 (which is frozen, as migrations are): used to restore the catalogue
+# when the table is empty, e.g. after a test flushed it. Operators edit prices in the admin.
+DEFAULT_CATALOGUE = [
+    # account type, clinical, monthly cents, annual cents, client limit, workspace templates (SPEC §4)
+    ("free", True, 0, 0, 10, False),
+    ("essentials", True, 2900, 29000, 250, True),
+    ("pro", True, 5900, 59000, None, True),
+    ("support", False, 0, 0, None, True),
+]
+
+
+def ensure_catalogue() -> None:
+    for code, clinical, monthly, annual, limit, templates in DEFAULT_CATALOGUE:
+        Plan.objects.get_or_create(account_type=code, defaults={
+            "clinical": clinical, "monthly_price_cents": monthly, "annual_price_cents": annual,
+            "client_limit": limit, "workspace_templates": templates})
+
 
 def plans() -> dict[str, Plan]:
-    return {plan.account_type: plan for plan in Plan.objects.all()}
+    catalogue = {plan.account_type: plan for plan in Plan.objects.all()}
+    if not catalogue:
+        ensure_catalogue()
+        catalogue = {plan.account_type: plan for plan in Plan.objects.all()}
+    return catalogue
 
 
 def price(account_type: str, interval: str, *, catalogue: dict[str, Plan] | None = None) -> Decimal:

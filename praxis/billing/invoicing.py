@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 
 from praxis.audit import services as audit
 from praxis.core import clock
+from praxis.core.errors import Conflict
 from praxis.core.money import from_cents, to_cents
 
 from . import catalogue
 from .models import BalanceEntry, Invoice, InvoiceLine, SeatChange
 from .numbering import OPERATOR_SERIES, next_number
 from .proration import prorate
-from .seats import balance_cents, cycle_of, seats_on
+from .seats import balance_cents, cycle_of, seats_on, workspace_today
 from .vat import vat_amount, vat_rate
 
 
@@ -130,11 +131,12 @@ def draft_proration_invoice(workspace, day: dt.date, changes: list[SeatChange], 
 def issue(workspace, draft: Draft, *, actor=None, credited_invoice: Invoice | None = None) -> Invoice:
     """Issue a draft as an immutable invoice; raises IntegrityError when this cycle was issued already."""
     now = clock.now()
+    issue_day = workspace_today(workspace, now)  # the practice's own day (STYLE 11)
     with transaction.atomic():
-        number = next_number(series=OPERATOR_SERIES, year=now.year)
+        number = next_number(series=OPERATOR_SERIES, year=issue_day.year)
         details = billing_details(workspace)
         invoice = Invoice.objects.create(
-            workspace=workspace, number=number, kind=draft.kind, issued_at=now, issue_date=now.date(),
+            workspace=workspace, number=number, kind=draft.kind, issued_at=now, issue_date=issue_day,
             period_start=draft.period_start, period_end=draft.period_end, currency=draft.currency,
             subtotal_cents=to_cents(draft.subtotal), credit_applied_cents=to_cents(draft.credit_applied),
             vat_rate=draft.vat_rate, vat_cents=to_cents(draft.vat), total_cents=to_cents(draft.total),
@@ -175,13 +177,40 @@ def workspace_provider(workspace) -> str:
     return settings.PRAXIS_PAYMENT_PROVIDER
 
 
-def preview_next_invoice(workspace, *, today: dt.date) -> Draft | None:
-    """What the next cycle invoice will be, with today's seats (R-BIL-14)."""
+def next_cycle_to_invoice(workspace, *, today: dt.date) -> dt.date | None:
+    """The start of the next cycle invoice: the first cycle during a trial, today's cycle on its first day
+    until its invoice is issued, else the next cycle."""
     if workspace.billing_anchor is None:
         return None
-    start = workspace.billing_anchor if today < workspace.billing_anchor else cycle_of(workspace, today)[1]
-    seats = seats_on(workspace, start)
-    return draft_cycle_invoice(workspace, start, seats=seats)
+    if today < workspace.billing_anchor:
+        return workspace.billing_anchor
+    start, end = cycle_of(workspace, today)
+    if start == today and not Invoice.objects.filter(workspace=workspace, kind=Invoice.Kind.CYCLE,
+                                                     period_start=start).exists():
+        return start
+    return end
+
+
+def preview_next_invoice(workspace, *, today: dt.date) -> Draft | None:
+    """What the next cycle invoice will be, with today's seats (R-BIL-14).
+
+    It is built by the same `draft_cycle_invoice` the run uses; the credit it may use is what remains
+    after the pending proration invoices (issued first by the run) have taken theirs.
+    """
+    start = next_cycle_to_invoice(workspace, today=today)
+    if start is None:
+        return None
+    plans = catalogue.plans()
+    available = max(balance_cents(workspace), 0)
+    pending = (SeatChange.objects.filter(workspace=workspace, needs_proration=True, invoice__isnull=True,
+                                         effective__lt=start).order_by("effective", "pk"))
+    by_day: dict[dt.date, list[SeatChange]] = {}
+    for change in pending:
+        by_day.setdefault(change.effective, []).append(change)
+    for day, changes in sorted(by_day.items()):
+        draft = draft_proration_invoice(workspace, day, changes, plans=plans, balance=available)
+        available -= to_cents(draft.credit_applied)
+    return draft_cycle_invoice(workspace, start, seats=seats_on(workspace, start), plans=plans, balance=available)
 
 
 @dataclass
@@ -214,7 +243,7 @@ def credit_note(*, invoice: Invoice, actor, reason: str) -> Invoice:
     with transaction.atomic():
         original = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if original.kind == Invoice.Kind.CREDIT_NOTE or original.status == Invoice.Status.VOID:
-            raise ValueError("only an issued, not yet voided invoice can be credited")
+            raise Conflict("not_creditable", _("Only an issued invoice that is not void can be credited."))
         workspace = original.workspace
         draft = Draft(kind=Invoice.Kind.CREDIT_NOTE, period_start=original.period_start,
                       period_end=original.period_end, currency=original.currency, vat_rate=original.vat_rate)
@@ -223,7 +252,9 @@ def credit_note(*, invoice: Invoice, actor, reason: str) -> Invoice:
                                          quantity=-line.quantity, unit_price=from_cents(line.unit_price_cents),
                                          period_start=line.period_start, period_end=line.period_end))
         if original.credit_applied_cents:
-            draft.lines.append(DraftLine(description=_("Credit returned to the balance"), account_type="",
+            with translation.override(original.language):  # the invoice's language, like its other lines
+                returned = _("Credit returned to the balance")
+            draft.lines.append(DraftLine(description=returned, account_type="",
                                          quantity=1, unit_price=from_cents(original.credit_applied_cents),
                                          period_start=original.period_start, period_end=original.period_end))
             BalanceEntry.objects.create(workspace=workspace, amount_cents=original.credit_applied_cents,

@@ -70,8 +70,13 @@ def collect_payment_task(invoice_id: int) -> str:
 
 def collect_payment(*, invoice_id: int) -> str:
     invoice = Invoice.objects.select_related("workspace").get(pk=invoice_id)
-    if invoice.status != Invoice.Status.OPEN or invoice.total_cents <= 0:
+    if invoice.status != Invoice.Status.OPEN:
         return invoice.status
+    if invoice.total_cents < 0:  # a credit note: the refund is the operator's to make
+        return invoice.status
+    if invoice.total_cents == 0:  # settled entirely by credit from the balance: nothing to collect
+        invoice_mark_paid(invoice=invoice, reference="balance", actor=None)
+        return Invoice.Status.PAID
     result = PROVIDERS[invoice.provider].collect(invoice)
     if result.status == "paid":
         invoice_mark_paid(invoice=invoice, reference=result.reference, actor=None)

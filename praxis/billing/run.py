@@ -50,8 +50,10 @@ def billing_run(*, at: dt.date) -> RunReport:
     for chunk in _chunks(workspace_ids):
         workspaces = {ws.pk: ws for ws in Workspace.objects.filter(pk__in=chunk, billing_anchor__lte=at)}
         report.workspaces_seen += len(workspaces)
-        _issue_cycle_invoices(workspaces, at=at, plans=plans, report=report)
+        # Earlier charges first: the days' proration invoices use the credit before the new cycle does,
+        # which is also the order the preview assumes (R-BIL-14).
         _issue_proration_invoices(workspaces, at=at, plans=plans, report=report)
+        _issue_cycle_invoices(workspaces, at=at, plans=plans, report=report)
     return report
 
 

@@ -1,11 +1,14 @@
 """The seat ledger (R-BIL-5, R-BIL-6, R-BIL-7): who a workspace pays for, from when to when.
 
 Rules, independent of when the billing run happens to run:
-- a paid seat that starts on a cycle's first day is on that cycle's consolidated invoice;
+- a paid seat that starts on a cycle's first day is on that cycle's consolidated invoice — unless that
+  invoice was already issued, then it owes the whole cycle on the day's proration invoice;
 - a paid seat that starts on any other day owes the prorated rest of its cycle, charged on the proration
   invoice of that day (`needs_proration`), and is on the consolidated invoice from the next cycle on;
-- a paid seat that ends on any day but a cycle's first gets the prorated unused rest as a credit on the
-  workspace balance at once; the credit is deducted from the next invoices;
+- a paid seat that ends gets the prorated unused rest of what was charged as a credit on the workspace
+  balance at once (on a cycle's first day: the whole cycle if its invoice already charged it); the
+  credit is deducted from the next invoices;
+- a seat scheduled to start later (*pay after trial*) and cancelled before it starts costs nothing;
 - before a workspace's first cycle (a `practice` trial, R-BIL-9) seats cost nothing.
 """
 
@@ -41,6 +44,21 @@ def cycle_of(workspace, day: dt.date) -> tuple[dt.date, dt.date]:
     return cycle_containing(workspace.billing_anchor, workspace.billing_interval, day)
 
 
+def cycle_invoiced(workspace, start: dt.date) -> bool:
+    from .models import Invoice
+
+    return Invoice.objects.filter(workspace=workspace, kind=Invoice.Kind.CYCLE, period_start=start).exists()
+
+
+def _charged_from(workspace, day: dt.date) -> bool:
+    """Whether a change on `day` falls inside a cycle already charged: any day but the first, or the first
+    when the cycle invoice has been issued (it counted the seats of that morning)."""
+    if not is_billable_day(workspace, day):
+        return False
+    start = cycle_of(workspace, day)[0]
+    return start != day or cycle_invoiced(workspace, start)
+
+
 def seats_on(workspace, day: dt.date) -> dict[str, int]:
     """Paid seats per account type on `day` (changes effective on `day` included)."""
     rows = (SeatChange.objects.filter(workspace=workspace, effective__lte=day)
@@ -62,7 +80,7 @@ def seat_start(*, workspace, user, account_type: str, day: dt.date, reason: str,
     """A paid seat starts on `day`. Free account types take no seat."""
     if not catalogue.is_paid(account_type):
         return None
-    needs_proration = is_billable_day(workspace, day) and cycle_of(workspace, day)[0] != day
+    needs_proration = _charged_from(workspace, day)
     change = SeatChange.objects.create(workspace=workspace, user=user, account_type=account_type, delta=1,
                                        effective=day, reason=reason, needs_proration=needs_proration)
     audit.record(code="seat.added", action="create", actor=actor, workspace=workspace, obj=change,
@@ -82,6 +100,8 @@ def seat_end(*, workspace, user, account_type: str, day: dt.date, reason: str, a
     if scheduled is not None and not user_has_seat(workspace, user, account_type, scheduled.effective - dt.timedelta(1)):
         change = SeatChange.objects.create(workspace=workspace, user=user, account_type=account_type, delta=-1,
                                            effective=scheduled.effective, reason=reason)
+        # It never starts, so it owes nothing: the pending charge of the scheduled start is dropped.
+        SeatChange.objects.filter(pk=scheduled.pk, invoice__isnull=True).update(needs_proration=False)
         audit.record(code="seat.removed", action="update", actor=actor, workspace=workspace, obj=change,
                      data={"user": user.pk, "account_type": account_type, "effective": change.effective.isoformat(),
                            "credit_cents": 0, "scheduled": True})
@@ -91,15 +111,14 @@ def seat_end(*, workspace, user, account_type: str, day: dt.date, reason: str, a
     change = SeatChange.objects.create(workspace=workspace, user=user, account_type=account_type, delta=-1,
                                        effective=day, reason=reason)
     credit = 0
-    if is_billable_day(workspace, day):
+    if _charged_from(workspace, day):
         start, end = cycle_of(workspace, day)
-        if start != day:
-            price = catalogue.price(account_type, workspace.billing_interval)
-            credit = to_cents(prorate(price, start, end, day))
-            if credit:
-                BalanceEntry.objects.create(
-                    workspace=workspace, amount_cents=credit, currency=workspace.currency,
-                    reason=f"Unused {account_type} seat {day.isoformat()}–{end.isoformat()}")
+        price = catalogue.price(account_type, workspace.billing_interval)
+        credit = to_cents(prorate(price, start, end, day))
+        if credit:
+            BalanceEntry.objects.create(
+                workspace=workspace, amount_cents=credit, currency=workspace.currency,
+                reason=f"Unused {account_type} seat {day.isoformat()}–{end.isoformat()}")
     audit.record(code="seat.removed", action="update", actor=actor, workspace=workspace, obj=change,
                  data={"user": user.pk, "account_type": account_type, "effective": day.isoformat(),
                        "credit_cents": credit})

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Sum
 
 from .models import ChangeRequest, Invoice, SeatChange
-from .seats import balance_cents, cycle_of, workspace_today
+from .seats import balance_cents, workspace_today
 
 
 def invoices(*, workspace):
@@ -17,7 +17,9 @@ def invoice_get(*, workspace, invoice_id: int) -> Invoice | None:
 
 
 def change_requests(*, workspace):
-    return ChangeRequest.objects.filter(workspace=workspace).select_related("requested_by")
+    # `-pk` breaks ties of `created_at`, so pages never repeat or skip a request.
+    return (ChangeRequest.objects.filter(workspace=workspace).select_related("requested_by")
+            .order_by("-created_at", "-pk"))
 
 
 @dataclass
@@ -49,9 +51,11 @@ class BillingSummary:
 
 
 def billing_summary(*, workspace, at=None) -> BillingSummary:
+    from .invoicing import next_cycle_to_invoice
+
     today = workspace_today(workspace, at)
     anchor = workspace.billing_anchor
-    next_date = anchor if anchor and today < anchor else (cycle_of(workspace, today)[1] if anchor else None)
+    next_date = next_cycle_to_invoice(workspace, today=today)
     return BillingSummary(interval=workspace.billing_interval, anchor=anchor, next_billing_date=next_date,
                           in_trial_until=workspace.trial_ends_at if anchor and today < anchor else None,
                           balance_cents=balance_cents(workspace), currency=workspace.currency)

@@ -36,12 +36,23 @@ def _check_type(account_type: str) -> None:
         raise ServiceError("invalid_account_type", _("Choose a valid account type."), field="account_type")
 
 
+def _check_payable(account_type: str) -> None:
+    """A workspace pays for an account type, never for `free`: "paying" for free would only lock the member
+    out of subscribing themselves (`subscription_start` refuses while a workspace pays). Stopping to pay is
+    `member_unsubscribe`."""
+    if account_type == AccountType.FREE:
+        raise ServiceError("free_not_payable", _("A workspace does not pay for a Free account: choose another "
+                                                 "account type, or stop paying for the member."),
+                           field="account_type")
+
+
 @service_transaction
 def member_subscribe(*, access: Access, membership_id: int, account_type: str) -> Licence:
     """The workspace starts paying for a member (R-BIL-7) — not for one who pays for themselves (R-BIL-8:
     they cancel their own subscription first; that is their consent)."""
     access.require(BILLING_MANAGE, code="member.subscribed")
     _check_type(account_type)
+    _check_payable(account_type)
     member = _member(access, membership_id)
     current = licences.current_licence(member.user)
     if licences.pays_for_self(member.user):
@@ -50,6 +61,9 @@ def member_subscribe(*, access: Access, membership_id: int, account_type: str) -
     if current is not None and current.payer_workspace_id not in (None, access.workspace.pk):
         raise Conflict("paid_elsewhere", _("Another workspace already pays for %(name)s.")
                        % {"name": member.display_name})
+    if current is not None and current.payer_workspace_id == access.workspace.pk and current.ends_at is None:
+        raise Conflict("already_paid", _("This workspace already pays for %(name)s; change the account type "
+                                         "instead.") % {"name": member.display_name})
     licence = licences.licence_assign(user=member.user, account_type=account_type,
                                       payer_workspace=access.workspace, actor=access.user)
     Membership.objects.filter(pk=member.pk).update(pay_for_user=True, account_type=account_type)
@@ -62,6 +76,7 @@ def member_change_account_type(*, access: Access, membership_id: int, account_ty
     and a prorated charge for the new one, both from today."""
     access.require(BILLING_MANAGE, code="member.account_type_changed")
     _check_type(account_type)
+    _check_payable(account_type)
     member = _member(access, membership_id)
     current = licences.current_licence(member.user)
     if current is None or current.payer_workspace_id != access.workspace.pk:
@@ -86,7 +101,10 @@ def member_unsubscribe(*, access: Access, membership_id: int) -> Licence | None:
     if licence is None:
         raise Conflict("not_paid_by_workspace", _("This workspace does not pay for %(name)s.")
                        % {"name": member.display_name})
-    Membership.objects.filter(pk=member.pk).update(pay_for_user=False)
+    changes = {"pay_for_user": False}
+    if licence.account_type == AccountType.FREE:  # paid features ended at once (not a trial running out)
+        changes["account_type"] = AccountType.FREE
+    Membership.objects.filter(pk=member.pk).update(**changes)
     return licence
 
 

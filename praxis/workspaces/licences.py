@@ -145,8 +145,9 @@ def licence_end_paid_by(*, user, workspace: Workspace, actor) -> Licence | None:
 
         licence.ends_at = licence.trial_ends_at
         licence.save(update_fields=["ends_at"])
+        # The seat was scheduled for the trial's end: cancelled today, it never starts and costs nothing.
         seats.seat_end(workspace=workspace, user=user, account_type=licence.account_type,
-                       day=seats.workspace_today(workspace, licence.trial_ends_at), reason="cancelled", actor=actor)
+                       day=seats.workspace_today(workspace), reason="cancelled", actor=actor)
         audit.record(code="licence.ends_with_trial", action="update", actor=actor, workspace=workspace,
                      obj=licence, data={"user": user.pk, "ends_at": licence.ends_at})
         return licence

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from praxis.accounts.middleware import REAUTHENTICATED, mark_authenticated, reauthenticated_at
+from praxis.billing import catalogue
 from praxis.core import clock
 from praxis.core.errors import NotFound, ServiceError
 from praxis.core.lifecycle import LifecycleStatus
@@ -366,7 +367,10 @@ def invitations(request):
                 "Invitation sent to %(count)d address.", "Invitations sent to %(count)d addresses.", len(created),
             ) % {"count": len(created)})
             return redirect(_ws_url(request, "invitations"))
-    return render(request, "workspaces/invitations.html", {**_pending_context(request), "form": form})
+    # R-BIL-14: what a seat costs per cycle; the page's cost panel (billing:seat_cost) refines it with htmx.
+    plans = [plan for plan in catalogue.plans().values() if plan.is_paid]
+    return render(request, "workspaces/invitations.html", {**_pending_context(request), "form": form,
+                                                            "plans": plans})
 
 
 def _after_invitation_action(request):

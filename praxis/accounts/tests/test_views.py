@@ -13,6 +13,7 @@ from django_scopes import scopes_disabled
 from praxis.accounts.models import User
 from praxis.api.models import ApiToken
 from praxis.api.services import token_authenticate
+from praxis.billing.referrals import referral_code_for
 from praxis.workspaces.access import user_workspaces
 
 from .conftest import PASSWORD, log_in, without_csrf
@@ -194,18 +195,23 @@ def test_signup_with_invalid_address_shows_a_form_error(client, db, mailoutbox):
 
 
 def test_signup_referral_code_is_recorded_and_bad_codes_are_ignored(client, user):
-    """A `?ref=<user id>` sign-up records who referred the new user; an unknown code changes nothing."""
-    page = client.get(f"/accounts/signup/?ref={user.pk}").content.decode()
-    assert f'name="ref" value="{user.pk}"' in page
+    """R-BIL-16: a `?ref=<code>` sign-up records who referred the new user; an unknown code, or a user id
+    (what links used to carry), changes nothing."""
+    code = referral_code_for(user)
+    assert code and code != str(user.pk) and referral_code_for(user) == code  # made once, then stable
+    page = client.get(f"/accounts/signup/?ref={code}").content.decode()
+    assert f'name="ref" value="{code}"' in page
 
-    client.post("/accounts/signup/", {"email": "friend@example.org", "language": "nl", "ref": str(user.pk)})
+    client.post("/accounts/signup/", {"email": "friend@example.org", "language": "nl", "ref": code})
     client.post("/accounts/signup/", {"email": "stranger@example.org", "language": "en", "ref": "999999"})
+    client.post("/accounts/signup/", {"email": "by-id@example.org", "language": "en", "ref": str(user.pk)})
     response = client.post("/accounts/signup/", {"email": "odd@example.org", "language": "en", "ref": "x'1"})
 
     assert response["Location"] == "/accounts/signup/sent/"
     assert User.objects.get(email="friend@example.org").referred_by == user
     assert User.objects.get(email="friend@example.org").language == "nl"
     assert User.objects.get(email="stranger@example.org").referred_by is None
+    assert User.objects.get(email="by-id@example.org").referred_by is None
     assert User.objects.get(email="odd@example.org").referred_by is None
 
 
@@ -407,17 +413,30 @@ def test_password_rules(client, user, new_password, accepted):
 
 
 def test_referral_link_is_shown_only_with_a_paid_licence(user):
-    """Paid account types see their referral link; a trial that ran out (free) does not."""
+    """R-BIL-16: paid account types see their referral link and who signed up through it (names and
+    dates, never addresses); a trial that ran out (free) shows no link."""
     client = Client()
     log_in(client, user.email)
     page = client.get("/accounts/profile/").content.decode()
-    assert f"https://praxis.example/accounts/signup/?ref={user.pk}" in page
+    user.refresh_from_db()
+    assert user.referral_code
+    assert f"https://praxis.example/accounts/signup/?ref={user.referral_code}" in page
+    assert "Nobody has signed up through your link yet." in page
+
+    Client().post("/accounts/signup/", {"email": "grace@example.org", "first_name": "Grace",
+                                        "last_name": "Hopper", "language": "en", "ref": user.referral_code})
+    Client().post("/accounts/signup/", {"email": "nameless@example.org", "language": "en",
+                                        "ref": user.referral_code})
+    page = client.get("/accounts/profile/").content.decode()
+    assert "Grace Hopper" in page and "No name given" in page
+    assert "grace@example.org" not in page and "nameless@example.org" not in page
+    assert f"?ref={user.referral_code}" in page  # the code never changes
 
     with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(days=15)):
         client = Client()
         log_in(client, user.email)
         page = client.get("/accounts/profile/").content.decode()
-    assert "?ref=" not in page
+    assert "?ref=" not in page and "Grace Hopper" not in page
 
 
 # ---------------------------------------------------------------------------------------------------

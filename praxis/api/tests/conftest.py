@@ -102,8 +102,15 @@ class Tenants:
 @pytest.fixture
 def api_tenants(db, make_user) -> Tenants:
     """Practices A ("Alfa Praktijk Noord") and B ("Bravo Kliniek Zuid"); nothing is shared between them."""
+    from praxis.billing.models import Invoice
+    from praxis.billing.run import billing_run
+
     a = build_tenant(make_user=make_user, label="Alfa", name="Alfa Praktijk Noord", domain="alfa-noord.example")
     b = build_tenant(make_user=make_user, label="Bravo", name="Bravo Kliniek Zuid", domain="bravo-zuid.example")
+    # Each practice's first cycle invoice (at the end of its trial, R-BIL-9) for the billing routes.
+    billing_run(at=max(a.workspace.billing_anchor, b.workspace.billing_anchor))
+    for tenant in (a, b):
+        tenant.extra["invoice"] = Invoice.objects.get(workspace=tenant.workspace, kind="cycle")
     return Tenants(a=a, b=b)
 
 
@@ -126,6 +133,7 @@ def workspace_state(workspace) -> dict:
     from django.forms.models import model_to_dict
 
     from praxis.api.models import ApiToken
+    from praxis.billing.models import BalanceEntry, ChangeRequest, Invoice, SeatChange
     from praxis.workspaces.models import Invitation, Licence, Membership, Workspace
 
     with scopes_disabled():
@@ -139,6 +147,10 @@ def workspace_state(workspace) -> dict:
             "tokens": list(ApiToken.objects.filter(workspace=ws).order_by("pk").values()),
             "licences": list(Licence.objects.filter(user_id__in=user_ids).order_by("pk").values()),
             "paid_licences": list(Licence.objects.filter(payer_workspace=ws).order_by("pk").values()),
+            "invoices": list(Invoice.objects.filter(workspace=ws).order_by("pk").values()),
+            "seat_changes": list(SeatChange.objects.filter(workspace=ws).order_by("pk").values()),
+            "balance": list(BalanceEntry.objects.filter(workspace=ws).order_by("pk").values()),
+            "change_requests": list(ChangeRequest.objects.filter(workspace=ws).order_by("pk").values()),
         }
 
 

@@ -53,6 +53,9 @@ class Targets:
     contact: object  # an active login-less contact person (staff)
     gone: object  # a cancelled contact person
     invitation: object  # a pending invitation
+    invoice: object  # the workspace's first cycle invoice
+    owner_member: object  # the owner (in their own trial)
+    paid_member: object  # the clinician, a `pro` seat the workspace pays for
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,23 @@ OPERATIONS: dict[str, Op] = {
     "invitation_resend": Op("POST", lambda t: f"/invitations/{t.invitation.pk}/resend", roles.MEMBERS_MANAGE),
     "invitation_revoke": Op("POST", lambda t: f"/invitations/{t.invitation.pk}/revoke", roles.MEMBERS_MANAGE),
     "audit_list": Op("GET", lambda t: "/audit", roles.AUDIT_VIEW),
+    "billing_summary": Op("GET", lambda t: "/billing", roles.BILLING_VIEW),
+    "billing_seats": Op("GET", lambda t: "/billing/seats", roles.BILLING_VIEW),
+    "billing_invoice_list": Op("GET", lambda t: "/billing/invoices", roles.BILLING_VIEW),
+    "billing_invoice_detail": Op("GET", lambda t: f"/billing/invoices/{t.invoice.pk}", roles.BILLING_VIEW),
+    "billing_invoice_pdf": Op("GET", lambda t: f"/billing/invoices/{t.invoice.pk}/pdf", roles.BILLING_VIEW),
+    "billing_preview": Op("GET", lambda t: "/billing/preview", roles.BILLING_VIEW),
+    "billing_seat_cost": Op("GET", lambda t: "/billing/seat-cost?account_type=pro&count=2", roles.BILLING_VIEW),
+    "billing_change_request_list": Op("GET", lambda t: "/billing/change-requests", roles.BILLING_VIEW),
+    "billing_change_request_create": Op("POST", lambda t: "/billing/change-requests", roles.BILLING_MANAGE,
+                                        lambda t: {"subject": "Annual billing", "agreed_to_costs": True}),
+    # The owner's own membership: in their own trial, so the workspace may start paying for them.
+    "billing_member_subscribe": Op("POST", lambda t: f"/billing/members/{t.owner_member.pk}/subscribe",
+                                   roles.BILLING_MANAGE, lambda t: {"account_type": "essentials"}),
+    "billing_member_account_type": Op("POST", lambda t: f"/billing/members/{t.paid_member.pk}/account-type",
+                                      roles.BILLING_MANAGE, lambda t: {"account_type": "essentials"}),
+    "billing_member_unsubscribe": Op("POST", lambda t: f"/billing/members/{t.paid_member.pk}/unsubscribe",
+                                     roles.BILLING_MANAGE),
 }
 # Ownership transfer is not a capability but the owner's alone (R-WS-5): tested on its own below.
 NOT_A_CAPABILITY = {"ownership_transfer"}
@@ -146,7 +166,13 @@ def team(workspace_with_team):
         members_cancel(access=access, membership_ids=[gone.pk])
         [(invitation, _token)] = invitations_create(access=access, emails=["pending@example.test"], role="staff",
                                                     account_type="free")
-    team.targets = Targets(contact=contact, gone=gone, invitation=invitation)
+    from praxis.billing.models import Invoice
+    from praxis.billing.run import billing_run
+
+    billing_run(at=team.workspace.billing_anchor)
+    team.targets = Targets(contact=contact, gone=gone, invitation=invitation,
+                           invoice=Invoice.objects.get(workspace=team.workspace, kind="cycle"),
+                           owner_member=team.members["owner"], paid_member=team.members["clinician"])
     return team
 
 

@@ -68,6 +68,7 @@ class Ids:
     members: tuple[int, ...]  # tried in turn for a `member_id`: active clinician, contact person, cancelled
     invitations: tuple[int, ...]
     tokens: tuple[int, ...]
+    invoices: tuple[int, ...]
     active_member: int
     contact_member: int
     admin_member: int
@@ -82,6 +83,7 @@ def tenant_ids(tenant) -> Ids:
         members=(m["clinician"].pk, m["contact"].pk, m["cancelled"].pk),
         invitations=(tenant.invitation.pk,),
         tokens=(tenant.owner_token.pk,),
+        invoices=(tenant.extra["invoice"].pk,),
         active_member=m["clinician"].pk,
         contact_member=m["contact"].pk,
         admin_member=m["admin"].pk,
@@ -94,7 +96,8 @@ def tenant_ids(tenant) -> Ids:
 OBJECT_PARAMS: dict[str, Callable[[Ids], tuple]] = {
     "member_id": lambda ids: ids.members,
     "invitation_id": lambda ids: ids.invitations,
-    "token_id": lambda ids: ids.tokens,  # an API token of B's owner (user-bound, not workspace-bound)
+    "token_id": lambda ids: ids.tokens,
+    "invoice_id": lambda ids: ids.invoices,  # an API token of B's owner (user-bound, not workspace-bound)
     "token": lambda ids: (ids.invitation_token,),  # only in a pattern that has other parameters too
 }
 
@@ -110,6 +113,9 @@ VALID_BODIES: dict[str, Callable[[Ids], dict]] = {
     "contact_create": lambda ids: {"first_name": "Eve", "last_name": "Indringer", "role": "staff"},
     "contact_access": lambda ids: {"email": "eve@intruder.example"},
     "invitation_create": lambda ids: {"emails": ["eve@intruder.example"], "role": "admin", "account_type": "pro"},
+    "billing_change_request_create": lambda ids: {"subject": "Overgenomen", "agreed_to_costs": True},
+    "billing_member_subscribe": lambda ids: {"account_type": "pro"},
+    "billing_member_account_type": lambda ids: {"account_type": "essentials"},
 }
 # The same for HTML forms that carry ids in their POST data, by URL name. With B's ids in A's URL such a
 # form may answer 404, re-render A's page with an error (200) or redirect (302) — as long as nothing of
@@ -382,6 +388,7 @@ def test_foreign_object_ids_answer_404(route, api_tenants, api_client, api_snaps
 def _personal_workspace_ids(owner) -> tuple[object, Ids]:
     """The owner's personal workspace, given a contact person, a cancelled contact and a pending invitation
     so every id the walker substitutes is real there."""
+    from praxis.billing import invoicing
     from praxis.workspaces.access import resolve_access
     from praxis.workspaces.invitations import invitations_create
     from praxis.workspaces.models import Membership, Workspace
@@ -397,8 +404,10 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
         members_cancel(access=access, membership_ids=[gone.pk])
         [(invitation, token)] = invitations_create(access=access, emails=["personal-invitee@alfa-noord.example"],
                                                    role="staff", account_type="free")
+    invoice = invoicing.issue(personal, invoicing.draft_cycle_invoice(personal, personal.billing_anchor,
+                                                                      seats={"pro": 1}))
     ids = Ids(slug=personal.slug, members=(own.pk, contact.pk, gone.pk), invitations=(invitation.pk,),
-              tokens=(), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,
+              tokens=(), invoices=(invoice.pk,), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,
               invitation_token=token)
     return personal, ids
 

@@ -5,7 +5,9 @@ with many members, and times the operations a busy practice repeats. Prints wall
 counts; nothing is asserted (timings belong in reports, not in tests that flake).
 """
 
+import os
 import statistics
+import tempfile
 import time
 import uuid
 
@@ -42,6 +44,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         n = options["members"]
         old_name = connection.settings_dict["NAME"]
+        # A name of its own: never clobber the test database of a pytest run on the same server.
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = (
+            f"praxis_bench_{os.getpid()}" if connection.vendor == "postgresql"
+            else os.path.join(tempfile.gettempdir(), f"praxis-bench-{os.getpid()}.sqlite3"))
         test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
         self.stdout.write(f"database: {connection.vendor} ({test_db})")
         try:

@@ -1,0 +1,67 @@
+"""Template helpers for billing pages: money and billing periods.
+
+Amounts are stored as integer cents (`money`) and computed as `Decimal` euros in drafts (`amount`); both
+render the same way, localised, with exactly two decimals and the currency: `€ 29.50` (R-BIL-1). Never
+through a float.
+"""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils.formats import number_format
+
+from praxis.core.money import from_cents, round_cents
+
+register = template.Library()
+
+SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF"}
+
+
+def format_money(value: Decimal, currency: str = "EUR") -> str:
+    symbol = SYMBOLS.get((currency or "EUR").upper(), (currency or "").upper())
+    return f"{symbol} {number_format(round_cents(value), decimal_pos=2, force_grouping=True)}"
+
+
+@register.filter
+def money(cents, currency: str = "EUR") -> str:
+    """Integer cents → `€ 29.50`. Anything that is not a whole number of cents renders empty."""
+    if cents is None or cents == "" or isinstance(cents, float | bool):
+        return ""
+    try:
+        return format_money(from_cents(int(cents)), currency)
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def amount(value, currency: str = "EUR") -> str:
+    """A `Decimal` amount in euros (a draft's subtotal, VAT, total) → `€ 29.50`."""
+    if value is None or value == "" or isinstance(value, float | bool):
+        return ""
+    try:
+        return format_money(Decimal(value), currency)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def last_day(end: dt.date | None) -> dt.date | None:
+    """The last day of a period stored half-open `[start, end)`: what people read as "until"."""
+    return end - dt.timedelta(days=1) if end else end
+
+
+@register.filter
+def percent(rate) -> str:
+    """A VAT rate such as `Decimal("21.00")` → `21`, `Decimal("5.50")` → `5.5` (localised)."""
+    if rate is None or rate == "":
+        return ""
+    value = Decimal(rate).normalize()
+    decimals = max(-value.as_tuple().exponent, 0)
+    return number_format(value, decimal_pos=decimals)
+
+
+@register.filter
+def plan_price(plan, interval: str = "monthly") -> str:
+    """A catalogue plan's price for a billing interval, formatted (`€ 59.00`)."""
+    return format_money(from_cents(plan.price_cents(interval)), "EUR") if plan is not None else ""

@@ -1,0 +1,166 @@
+"""R-BIL-11 / R-BIL-12 under real parallel transactions: ten billing runs at once issue exactly one
+invoice per workspace cycle and per workspace-day, with gapless numbers and an intact audit chain.
+
+Threads each get their own database connection (closed at the end of the thread). On PostgreSQL the
+sequence row lock serialises issuers; on SQLite (WAL, IMMEDIATE transactions) writers queue. A deadlock
+or "database is locked" is a bug and fails the test: errors are collected, not swallowed.
+"""
+
+import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django_scopes import scope
+
+from praxis.accounts.services import user_create
+from praxis.audit.services import verify_chain
+from praxis.billing import services
+from praxis.billing.models import Invoice, InvoiceSequence
+from praxis.billing.run import billing_run
+from praxis.core.errors import Conflict
+from praxis.workspaces import invitations
+from praxis.workspaces.access import resolve_access
+from praxis.workspaces.services import workspace_create
+
+PASSWORD = "correct horse battery staple"
+NOON = dt.time(11, 0, tzinfo=dt.UTC)
+WORKSPACES = 20
+RUNS = 10
+
+# `serialized_rollback`: a transactional test ends with a flush, which also empties the plan catalogue of
+# the data migration; each test here gets the migrated contents (the catalogue) back before it starts.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def at(day: str) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(day), NOON)
+
+
+def _race(fn, n: int) -> list:
+    """Run `fn(i)` in `n` threads released together; return each result or the exception it raised."""
+    barrier = threading.Barrier(n)
+
+    def run(i):
+        try:
+            barrier.wait(timeout=30)
+            return fn(i)
+        except Exception as exc:  # collected and asserted on by the test
+            return exc
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+def _join(owner, workspace, email, account_type="pro"):
+    with scope(workspace=workspace):
+        [(_inv, token)] = invitations.invitations_create(
+            access=resolve_access(owner, workspace.slug), emails=[email], role="clinician",
+            account_type=account_type, pay_for_user=True)
+    return invitations.invitation_accept(token=token, user=user_create(email=email, password=PASSWORD))
+
+
+@pytest.fixture
+def busy_month(time_machine):
+    """20 team workspaces anchored 2026-11-01: each with a pro from the anchor and an essentials + a pro
+    who joined 2026-11-16 (one proration day). A run on 2026-12-01 owes per workspace one cycle invoice
+    (2026-12-01) and one proration invoice (2026-11-16)."""
+    time_machine.move_to(at("2026-11-01"), tick=False)
+    teams = []
+    for i in range(WORKSPACES):
+        owner = user_create(email=f"owner{i}@race.test", password=PASSWORD)
+        workspace = workspace_create(actor=owner, name=f"Practice {i}", tier="team")
+        _join(owner, workspace, f"anchor{i}@race.test")
+        teams.append((owner, workspace))
+    time_machine.move_to(at("2026-11-16"), tick=False)
+    for i, (owner, workspace) in enumerate(teams):
+        _join(owner, workspace, f"mid{i}a@race.test", "essentials")
+        _join(owner, workspace, f"mid{i}b@race.test", "pro")
+    time_machine.move_to(at("2026-12-01"), tick=False)
+    return teams
+
+
+def _assert_gapless(expected: int):
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    assert numbers == [f"2026-{n:06d}" for n in range(1, expected + 1)], numbers
+    assert InvoiceSequence.objects.get(series="praxis", year=2026).last == expected
+
+
+def test_ten_concurrent_billing_runs_issue_each_invoice_once(busy_month):
+    results = _race(lambda _i: billing_run(at=dt.date(2026, 12, 1)), RUNS)
+
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert errors == [], errors
+    issued = [n for r in results for n in r.cycle_invoices + r.proration_invoices]
+    assert len(issued) == len(set(issued)) == 2 * WORKSPACES  # each invoice reported by one run only
+
+    per_cycle = (Invoice.objects.filter(kind="cycle").values("workspace_id", "period_start")
+                 .annotate(n=Count("pk")))
+    assert len(per_cycle) == WORKSPACES
+    assert {(row["period_start"], row["n"]) for row in per_cycle} == {(dt.date(2026, 12, 1), 1)}
+    per_day = (Invoice.objects.filter(kind="proration").values("workspace_id", "period_start")
+               .annotate(n=Count("pk")))
+    assert len(per_day) == WORKSPACES
+    assert {(row["period_start"], row["n"]) for row in per_day} == {(dt.date(2026, 11, 16), 1)}
+
+    # Exact amounts survive the race: December 29.00 + 2 × 59.00 = 147.00 (+30.87 VAT = 177.87); the
+    # 2026-11-16 proration 14.50 + 29.50 = 44.00 (+9.24 = 53.24).
+    assert set(Invoice.objects.filter(kind="cycle").values_list("subtotal_cents", "vat_cents", "total_cents")) == {
+        (14700, 3087, 17787)}
+    assert set(Invoice.objects.filter(kind="proration").values_list("subtotal_cents", "vat_cents",
+                                                                   "total_cents")) == {(4400, 924, 5324)}
+    _assert_gapless(2 * WORKSPACES)
+    assert verify_chain() == []
+
+    # And once more, alone: nothing new.
+    again = billing_run(at=dt.date(2026, 12, 1))
+    assert (again.cycle_invoices, again.proration_invoices) == ([], [])
+
+
+def test_concurrent_runs_on_different_days_issue_each_invoice_once(busy_month):
+    """Runs for 2026-11-17 (the proration day's invoice) and 2026-12-01 racing: still one of each."""
+    days = [dt.date(2026, 11, 17), dt.date(2026, 12, 1)]
+    results = _race(lambda i: billing_run(at=days[i % 2]), RUNS)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert errors == [], errors
+    # 2026-11-17 also owes November's cycle invoice (the anchor seat): 3 invoices per workspace.
+    assert Invoice.objects.filter(kind="cycle", period_start=dt.date(2026, 11, 1)).count() == WORKSPACES
+    assert Invoice.objects.filter(kind="cycle", period_start=dt.date(2026, 12, 1)).count() == WORKSPACES
+    assert Invoice.objects.filter(kind="proration").count() == WORKSPACES
+    _assert_gapless(3 * WORKSPACES)
+    assert verify_chain() == []
+
+
+def _credit_race(busy_month):
+    billing_run(at=dt.date(2026, 12, 1))
+    owner, workspace = busy_month[0]
+    invoice = Invoice.objects.get(workspace=workspace, kind="proration")
+
+    def credit(_i):
+        return services.invoice_credit(invoice_id=invoice.pk, actor=owner, reason="race").number
+
+    return invoice, _race(credit, 6)
+
+
+def test_concurrent_credit_notes_for_one_invoice_issue_one(busy_month):
+    """R-BIL-11: an operator double-clicking "credit": exactly one credit note, numbers stay gapless."""
+    invoice, results = _credit_race(busy_month)
+    numbers = [r for r in results if isinstance(r, str)]
+    assert len(numbers) == 1, results
+    assert Invoice.objects.filter(kind="credit_note", credited_invoice=invoice).count() == 1
+    invoice.refresh_from_db()
+    assert invoice.status == "void"
+    _assert_gapless(2 * WORKSPACES + 1)
+    assert verify_chain() == []
+
+
+def test_concurrent_credit_notes_are_refused_with_a_conflict(busy_month, request):
+    """The losers of the race get the service's `not_creditable` Conflict (a 409), not a crash."""
+    _invoice, results = _credit_race(busy_month)
+    refusals = [r for r in results if not isinstance(r, str)]
+    assert len(refusals) == 5, results
+    assert all(isinstance(r, Conflict) and r.code == "not_creditable" for r in refusals), refusals

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "billing"
+urlpatterns = [
+    path("w/<slug:ws>/billing/", views.overview, name="overview"),
+    path("w/<slug:ws>/billing/invoices/<int:invoice_id>.pdf", views.invoice_pdf, name="invoice_pdf"),
+    path("w/<slug:ws>/billing/change-requests/", views.change_request_create, name="change_request_create"),
+    path("w/<slug:ws>/billing/members/<int:member_id>/subscribe/", views.member_subscribe, name="member_subscribe"),
+    path("w/<slug:ws>/billing/members/<int:member_id>/account-type/", views.member_account_type,
+         name="member_account_type"),
+    path("w/<slug:ws>/billing/members/<int:member_id>/unsubscribe/", views.member_unsubscribe,
+         name="member_unsubscribe"),
+    path("w/<slug:ws>/billing/seat-cost/", views.seat_cost, name="seat_cost"),
+]

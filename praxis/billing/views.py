@@ -1,0 +1,411 @@
+"""HTML views of the billing tab (SPEC §4: R-BIL-8, R-BIL-14, R-BIL-15) and the invite dialog's cost preview.
+
+Views are thin, like the workspace pages: `@workspace_view(capability)` resolves the workspace and the
+member's capabilities once (404 for a workspace the user is not an active member of, 403 for a missing
+capability — R-BIL-14: only `billing.view` sees invoices, seats and this tab), a form shapes the input, one
+service does the work and its `ServiceError` becomes a form error or a message (`NotFound` → 404).
+
+Every amount shown before a change is computed by the code that will charge it (`invoicing.preview_next_
+invoice`, `invoicing.cost_of_new_seats`, `proration.prorate`) for the same day, so what an admin is shown
+and what is invoiced never differ (R-BIL-14). A paid change is confirmed in two steps, like cancelling a
+membership: the first POST shows what it costs (a page, or a dialog for htmx), the second does it.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from praxis.core import clock
+from praxis.core.errors import NotFound, ServiceError
+from praxis.core.lifecycle import LifecycleStatus
+from praxis.core.transactions import record_refusal
+from praxis.core.web import form_error, is_htmx
+from praxis.workspaces import selectors as workspace_selectors
+from praxis.workspaces.invitations import parse_emails
+from praxis.workspaces.models import Licence, Membership
+from praxis.workspaces.roles import BILLING_MANAGE, BILLING_VIEW, MEMBERS_MANAGE, AccountType
+from praxis.workspaces.web import workspace_view
+
+from . import catalogue, invoicing, seats, selectors, services
+from .forms import (
+    ChangeRequestForm,
+    MemberAccountTypeForm,
+    MemberSubscribeForm,
+    MemberUnsubscribeForm,
+    SeatCostForm,
+)
+from .proration import prorate
+
+INVOICES_PER_PAGE = 20
+CHANGE_REQUESTS_SHOWN = 50
+
+
+def _url(request, name: str, **kwargs) -> str:
+    return reverse(f"billing:{name}", kwargs={"ws": request.access.workspace.slug, **kwargs})
+
+
+def _refuse(request, exc: ServiceError) -> None:
+    """A refusal outside a form: a message, or the same 404 as a missing object (R-ROLE-4)."""
+    record_refusal(exc)
+    if isinstance(exc, NotFound):
+        raise Http404
+    messages.error(request, exc.message)
+
+
+def _type_label(account_type: str) -> str:
+    return str(AccountType(account_type).label) if account_type in AccountType.values else account_type
+
+
+# --- who pays for whom ------------------------------------------------------------------------------
+
+
+class Payer:
+    WORKSPACE = "workspace"  # this workspace pays (R-BIL-7)
+    SELF = "self"  # the member pays their own subscription (R-BIL-8: consent needed to take over)
+    TRIAL = "trial"  # the member's own free trial (R-BIL-9)
+    OTHER = "other"  # another workspace pays: which one is that workspace's business
+    NOBODY = "nobody"  # a free account type
+
+
+@dataclass
+class MemberRow:
+    member: Membership
+    licence: Licence | None
+    account_type: str
+    payer: str
+    trial_until: dt.datetime | None = None  # a trial still running
+    type_form: MemberAccountTypeForm | None = None
+    subscribe_form: MemberSubscribeForm | None = None
+
+    @property
+    def account_type_label(self) -> str:
+        return _type_label(self.account_type)
+
+    @property
+    def ends_at(self) -> dt.datetime | None:
+        return self.licence.ends_at if self.licence else None
+
+
+def _in_force(licence: Licence | None, now: dt.datetime) -> str:
+    """The account type a licence grants at `now` — `licences.effective_account_type` for a licence that
+    was already read (the billing tab reads every member's licence in one query)."""
+    if licence is None or (licence.ends_at is not None and licence.ends_at <= now):
+        return AccountType.FREE
+    if licence.status == Licence.Status.TRIALING and licence.trial_ends_at and licence.trial_ends_at <= now:
+        return AccountType.FREE if licence.payer_workspace_id is None else licence.account_type
+    return licence.account_type
+
+
+def _payer(licence: Licence | None, workspace, account_type: str, plans) -> str:
+    """Who pays for the account type in force: the member's licence names the payer (R-WS-3)."""
+    if licence is None:
+        return Payer.NOBODY
+    if licence.payer_workspace_id == workspace.pk:
+        return Payer.WORKSPACE
+    if licence.payer_workspace_id is not None:
+        return Payer.OTHER
+    if licence.status == Licence.Status.TRIALING and account_type != AccountType.FREE:
+        return Payer.TRIAL
+    if licence.status == Licence.Status.ACTIVE and catalogue.is_paid(account_type, catalogue=plans):
+        return Payer.SELF
+    return Payer.NOBODY
+
+
+def _running_trial_end(licence: Licence | None, now: dt.datetime) -> dt.datetime | None:
+    if licence and licence.status == Licence.Status.TRIALING and licence.trial_ends_at and licence.trial_ends_at > now:
+        return licence.trial_ends_at
+    return None
+
+
+def _member_rows(access) -> list[MemberRow]:
+    """Active members with a login, their account type and who pays — three queries for any number of
+    members (members with users, their current licences, the catalogue)."""
+    workspace = access.workspace
+    members = list(workspace_selectors.members_list(workspace=workspace, status=LifecycleStatus.ACTIVE)
+                   .filter(user__isnull=False))
+    current = {licence.user_id: licence for licence in
+               Licence.objects.filter(user_id__in=[m.user_id for m in members])
+               .exclude(status=Licence.Status.ENDED)}
+    plans = catalogue.plans()
+    now = clock.now()
+    rows = []
+    for member in members:
+        licence = current.get(member.user_id)
+        account_type = _in_force(licence, now)
+        payer = _payer(licence, workspace, account_type, plans)
+        row = MemberRow(member=member, licence=licence, account_type=account_type, payer=payer,
+                        trial_until=_running_trial_end(licence, now))
+        if payer == Payer.WORKSPACE and not row.ends_at:
+            row.type_form = MemberAccountTypeForm(initial={"account_type": account_type},
+                                                  auto_id=f"id_type_{member.pk}_%s")
+        elif payer in (Payer.WORKSPACE, Payer.TRIAL, Payer.NOBODY):
+            row.subscribe_form = MemberSubscribeForm(auto_id=f"id_subscribe_{member.pk}_%s")
+        rows.append(row)
+    return rows
+
+
+def _seat_groups(workspace, day: dt.date) -> list[dict]:
+    """Paid seats per account type with the people in them: two queries (the ledger, the users)."""
+    rows = selectors.seats_by_type(workspace=workspace, day=day)
+    users = get_user_model().objects.in_bulk({uid for row in rows for uid in row.user_ids})
+    return [{"account_type": row.account_type, "label": _type_label(row.account_type), "quantity": row.quantity,
+             "people": sorted((users[uid] for uid in row.user_ids if uid in users),
+                              key=lambda u: (u.last_name.lower(), u.first_name.lower(), u.email))}
+            for row in rows]
+
+
+# --- the billing tab --------------------------------------------------------------------------------
+
+
+def _render_overview(request, *, change_form: ChangeRequestForm | None = None):
+    access = request.access
+    workspace = access.workspace
+    today = seats.workspace_today(workspace)
+    can_manage = access.can(BILLING_MANAGE)
+    page = Paginator(selectors.invoices(workspace=workspace), INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "billing/overview.html", {
+        "workspace": workspace,
+        "today": today,
+        "summary": selectors.billing_summary(workspace=workspace),
+        "seat_groups": _seat_groups(workspace, today),
+        # R-BIL-14: the same draft the billing run will issue at the next cycle start.
+        "preview": invoicing.preview_next_invoice(workspace, today=today),
+        "page": page,
+        "invoices": page.object_list,
+        "change_requests": selectors.change_requests(workspace=workspace)[:CHANGE_REQUESTS_SHOWN],
+        "can_manage": can_manage,
+        "change_form": (change_form or ChangeRequestForm()) if can_manage else None,
+        "member_rows": _member_rows(access) if can_manage else [],
+    })
+
+
+@require_GET
+@workspace_view(BILLING_VIEW)
+def overview(request):
+    """The billing tab (R-BIL-14): cycle, credit, seats, the next invoice, invoices and change requests;
+    with `billing.manage` also who the workspace pays for."""
+    return _render_overview(request)
+
+
+@never_cache
+@require_GET
+@workspace_view(BILLING_VIEW)
+def invoice_pdf(request, invoice_id: int):
+    """An issued invoice as PDF (R-BIL-11); another workspace's invoice is as missing as a wrong id."""
+    invoice = selectors.invoice_get(workspace=request.access.workspace, invoice_id=invoice_id)
+    if invoice is None:
+        raise Http404
+    from .pdf import render_invoice_pdf  # rendered on demand; the PDF module pulls in its renderer
+
+    response = HttpResponse(render_invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
+    return response
+
+
+@require_POST
+@workspace_view(BILLING_MANAGE)
+def change_request_create(request):
+    """A subscription change request to the operator (R-BIL-15): subject and cost agreement required."""
+    form = ChangeRequestForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.change_request_create(access=request.access, subject=data["subject"], details=data["details"],
+                                           agreed_to_costs=data["agreed_to_costs"])
+        except ServiceError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Your request was sent. You will find its status below."))
+            return redirect(_url(request, "overview") + "#change-requests")
+    return _render_overview(request, change_form=form)
+
+
+# --- paying for members (R-BIL-6, R-BIL-7, R-BIL-8, R-BIL-10) ---------------------------------------
+
+
+def _member_or_404(request, member_id: int) -> Membership:
+    """An active member with a login of this workspace; anything else answers like a missing one."""
+    member = workspace_selectors.member_get(workspace=request.access.workspace, member_id=member_id)
+    if member is None or member.user_id is None or member.status != LifecycleStatus.ACTIVE:
+        raise Http404
+    return member
+
+
+@dataclass
+class Credit:
+    """The prorated unused rest of a seat that ends today: what `seats.seat_end` will credit."""
+
+    amount: Decimal
+    until: dt.date | None
+
+
+def _credit_for_ending_seat(workspace, user, account_type: str, today: dt.date) -> Credit:
+    """The same formula and inputs `seats.seat_end` uses, for the confirmation (R-BIL-6, R-BIL-14)."""
+    if not seats.is_billable_day(workspace, today) or not seats.user_has_seat(workspace, user, account_type, today):
+        return Credit(Decimal("0.00"), None)
+    start, end = seats.cycle_of(workspace, today)
+    if start == today:
+        return Credit(Decimal("0.00"), None)
+    return Credit(prorate(catalogue.price(account_type, workspace.billing_interval), start, end, today), end)
+
+
+def _confirm(request, context: dict):
+    """Step one of a paid change: what it costs, as a dialog for htmx or as a page."""
+    context = {"workspace": request.access.workspace, "htmx": is_htmx(request),
+               "balance_cents": seats.balance_cents(request.access.workspace), **context}
+    if is_htmx(request):
+        return render(request, "billing/member_confirm.html#confirm-dialog", context)
+    return render(request, "billing/member_confirm.html", context)
+
+
+def _current(member) -> tuple[Licence | None, str]:
+    licence = Licence.objects.filter(user_id=member.user_id).exclude(status=Licence.Status.ENDED).first()
+    return licence, _in_force(licence, clock.now())
+
+
+def _invalid(request, form) -> HttpResponse:
+    messages.error(request, next(iter(form.errors.values()))[0] if form.errors else _("The form is not valid."))
+    return redirect(_url(request, "overview") + "#members")
+
+
+@require_POST
+@workspace_view(BILLING_MANAGE)
+def member_subscribe(request, member_id: int):
+    """"Pay for this member" (R-BIL-7); refused for one who pays for themselves (R-BIL-8)."""
+    access = request.access
+    member = _member_or_404(request, member_id)
+    form = MemberSubscribeForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, form)
+    account_type = form.cleaned_data["account_type"]
+    if not form.cleaned_data["confirm"]:
+        licence, current_type = _current(member)
+        today = seats.workspace_today(access.workspace)
+        payer = _payer(licence, access.workspace, current_type, catalogue.plans())
+        return _confirm(request, {
+            "action": "subscribe", "member": member, "account_type": account_type,
+            "account_type_label": _type_label(account_type), "today": today,
+            # R-BIL-8: say at once why it cannot be done, instead of a price for something refused.
+            "payer": payer, "blocked": payer in (Payer.SELF, Payer.OTHER),
+            "cost": invoicing.cost_of_new_seats(access.workspace, account_type=account_type, count=1, today=today),
+            "post_url": _url(request, "member_subscribe", member_id=member.pk),
+        })
+    try:
+        services.member_subscribe(access=access, membership_id=member.pk, account_type=account_type)
+    except ServiceError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, _("The workspace now pays for %(name)s (%(type)s).")
+                         % {"name": member.display_name, "type": _type_label(account_type)})
+    return redirect(_url(request, "overview") + "#members")
+
+
+@require_POST
+@workspace_view(BILLING_MANAGE)
+def member_account_type(request, member_id: int):
+    """Up- or downgrade a member the workspace pays for (R-BIL-6): credit for the old type's unused rest,
+    prorated charge for the new one."""
+    access = request.access
+    member = _member_or_404(request, member_id)
+    form = MemberAccountTypeForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, form)
+    account_type = form.cleaned_data["account_type"]
+    if not form.cleaned_data["confirm"]:
+        _licence, current_type = _current(member)
+        today = seats.workspace_today(access.workspace)
+        return _confirm(request, {
+            "action": "account_type", "member": member, "account_type": account_type,
+            "account_type_label": _type_label(account_type), "old_type_label": _type_label(current_type),
+            "unchanged": current_type == account_type, "blocked": current_type == account_type, "today": today,
+            "cost": invoicing.cost_of_new_seats(access.workspace, account_type=account_type, count=1, today=today),
+            "credit": _credit_for_ending_seat(access.workspace, member.user, current_type, today),
+            "post_url": _url(request, "member_account_type", member_id=member.pk),
+        })
+    try:
+        services.member_change_account_type(access=access, membership_id=member.pk, account_type=account_type)
+    except ServiceError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, _("%(name)s now has the account type %(type)s.")
+                         % {"name": member.display_name, "type": _type_label(account_type)})
+    return redirect(_url(request, "overview") + "#members")
+
+
+@require_POST
+@workspace_view(BILLING_MANAGE)
+def member_unsubscribe(request, member_id: int):
+    """Stop paying for a member (R-BIL-10): in a trial they keep access until it ends; when paid, paid
+    features end at once and the unused rest is credited to the workspace."""
+    access = request.access
+    member = _member_or_404(request, member_id)
+    form = MemberUnsubscribeForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, form)
+    if not form.cleaned_data["confirm"]:
+        licence, current_type = _current(member)
+        today = seats.workspace_today(access.workspace)
+        trial_until = _running_trial_end(licence, clock.now())
+        return _confirm(request, {
+            "action": "unsubscribe", "member": member, "account_type_label": _type_label(current_type),
+            "trial_until": trial_until,
+            "credit": (Credit(Decimal("0.00"), None) if trial_until
+                       else _credit_for_ending_seat(access.workspace, member.user, current_type, today)),
+            "post_url": _url(request, "member_unsubscribe", member_id=member.pk),
+        })
+    try:
+        licence = services.member_unsubscribe(access=access, membership_id=member.pk)
+    except ServiceError as exc:
+        _refuse(request, exc)
+    else:
+        if licence is not None and licence.ends_at and licence.ends_at > clock.now():
+            messages.success(request, _("The workspace no longer pays for %(name)s; they keep their account type "
+                                        "until their trial ends.") % {"name": member.display_name})
+        else:
+            messages.success(request, _("The workspace no longer pays for %(name)s.") % {"name": member.display_name})
+    return redirect(_url(request, "overview") + "#members")
+
+
+# --- the invite dialog's cost preview (R-BIL-14) ----------------------------------------------------
+
+
+@require_GET
+@workspace_view(MEMBERS_MANAGE)
+def seat_cost(request):
+    """What the people being invited will cost now (prorated) and per cycle, as an htmx partial; the
+    invitations page without JavaScript shows the per-cycle prices instead."""
+    workspace = request.access.workspace
+    form = SeatCostForm(request.GET)
+    context = {"workspace": workspace, "form": form, "valid": form.is_valid()}
+    if context["valid"]:
+        data = form.cleaned_data
+        addresses = len(parse_emails(data["emails"] or ""))
+        count = data["count"] or addresses or 1
+        account_type = data["account_type"]
+        paying = data["pay_for_user"] or not data["invite"]
+        today = seats.workspace_today(workspace)
+        summary = selectors.billing_summary(workspace=workspace)
+        paid_type = catalogue.is_paid(account_type)
+        context.update({
+            "count": count,
+            "per_person": not data["count"] and not addresses,
+            "account_type_label": _type_label(account_type),
+            "paid_type": paid_type,
+            "paying": paying,
+            "after_trial": data["pay_timing"] == Membership.PayTiming.AFTER_TRIAL,
+            "summary": summary,
+            "today": today,
+            "cost": (invoicing.cost_of_new_seats(workspace, account_type=account_type, count=count, today=today)
+                     if paying and paid_type else None),
+        })
+    return render(request, "billing/seat_cost.html", context)
