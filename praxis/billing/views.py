@@ -30,6 +30,7 @@ from praxis.core.errors import NotFound, ServiceError
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.core.transactions import record_refusal
 from praxis.core.web import form_error, is_htmx
+from praxis.workspaces import licences
 from praxis.workspaces import selectors as workspace_selectors
 from praxis.workspaces.invitations import parse_emails
 from praxis.workspaces.models import Licence, Membership
@@ -96,16 +97,6 @@ class MemberRow:
         return self.licence.ends_at if self.licence else None
 
 
-def _in_force(licence: Licence | None, now: dt.datetime) -> str:
-    """The account type a licence grants at `now` — `licences.effective_account_type` for a licence that
-    was already read (the billing tab reads every member's licence in one query)."""
-    if licence is None or (licence.ends_at is not None and licence.ends_at <= now):
-        return AccountType.FREE
-    if licence.status == Licence.Status.TRIALING and licence.trial_ends_at and licence.trial_ends_at <= now:
-        return AccountType.FREE if licence.payer_workspace_id is None else licence.account_type
-    return licence.account_type
-
-
 def _payer(licence: Licence | None, workspace, account_type: str, plans) -> str:
     """Who pays for the account type in force: the member's licence names the payer (R-WS-3)."""
     if licence is None:
@@ -141,7 +132,7 @@ def _member_rows(access) -> list[MemberRow]:
     rows = []
     for member in members:
         licence = current.get(member.user_id)
-        account_type = _in_force(licence, now)
+        account_type = licences.account_type_in_force(licence, now)
         payer = _payer(licence, workspace, account_type, plans)
         row = MemberRow(member=member, licence=licence, account_type=account_type, payer=payer,
                         trial_until=_running_trial_end(licence, now))
@@ -270,7 +261,7 @@ def _confirm(request, context: dict):
 
 def _current(member) -> tuple[Licence | None, str]:
     licence = Licence.objects.filter(user_id=member.user_id).exclude(status=Licence.Status.ENDED).first()
-    return licence, _in_force(licence, clock.now())
+    return licence, licences.account_type_in_force(licence, clock.now())
 
 
 def _invalid(request, form) -> HttpResponse:

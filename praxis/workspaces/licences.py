@@ -21,8 +21,11 @@ def current_licence(user) -> Licence | None:
 
 def effective_account_type(user, at: dt.datetime | None = None) -> str:
     """The account type in force: a trial that ran out without payment counts as `free`."""
-    at = at or clock.now()
-    licence = current_licence(user)
+    return account_type_in_force(current_licence(user), at or clock.now())
+
+
+def account_type_in_force(licence: Licence | None, at: dt.datetime) -> str:
+    """The account type a (current) licence grants at `at`; for lists that read many licences at once."""
     if licence is None or (licence.ends_at is not None and licence.ends_at <= at):
         return AccountType.FREE
     if licence.status == Licence.Status.TRIALING and licence.trial_ends_at and licence.trial_ends_at <= at:
