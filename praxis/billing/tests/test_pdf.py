@@ -166,8 +166,6 @@ def test_dutch_invoice_uses_dutch_labels_dates_and_decimal_comma(dutch_invoice):
     assert "177.87" not in text
 
 
-@pytest.mark.xfail(strict=True, reason="The PDF's new labels are not in praxis/locale yet: once 'Invoice' is "
-                                       "translated ('Factuur'), this passes — remove the mark then.")
 def test_dutch_invoice_is_titled_factuur(dutch_invoice):
     assert "Factuur" in text_of(render_invoice_pdf(dutch_invoice))
 
