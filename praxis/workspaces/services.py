@@ -55,6 +55,11 @@ def workspace_create(*, actor, name: str, tier: str, personal: bool = False) -> 
     check_max_length(name, 200, field="name")
     if tier not in Tier.values:
         raise ServiceError("invalid_tier", _("Choose a valid tier."), field="tier")
+    if not personal and tier == Tier.TEAM and licences.effective_account_type(actor) == AccountType.FREE:
+        # R-WS-1: a team pays for seats; its creator holds a paid (or the non-clinical support) account
+        # type — or creates a `practice`, which starts with its own trial.
+        raise ServiceError("paid_account_required", _("To create a team, upgrade your account type or create a "
+                           "practice, which starts with a 14-day trial."), field="tier")
     now = clock.now()
     trial_end = now + dt.timedelta(days=licences.TRIAL_DAYS) if tier == Tier.PRACTICE else None
     time_zone = Workspace._meta.get_field("time_zone").default

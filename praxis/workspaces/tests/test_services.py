@@ -924,3 +924,17 @@ def test_r_role_5_clinician_cannot_change_roles(workspace_with_team, password):
     with pytest.raises(PermissionDenied):
         change_role(team, "staff", "clinician", by="clinician", password=password)
     assert snapshot(team.workspace) == before
+
+
+def test_r_ws_1_a_free_user_creates_a_practice_but_not_a_team(make_user, time_machine):
+    """R-WS-1: creating a `team` needs a paid (or support) account type; a `practice` starts its trial."""
+    from praxis.core.errors import ServiceError
+
+    time_machine.move_to(T0, tick=False)
+    user = make_user()
+    assert workspace_create(actor=user, name="During my trial", tier="team").tier == "team"
+    time_machine.move_to(T0 + dt.timedelta(days=15), tick=False)  # the 14-day pro trial is over: free
+    with pytest.raises(ServiceError) as refused:
+        workspace_create(actor=user, name="Team after trial", tier="team")
+    assert refused.value.code == "paid_account_required"
+    assert workspace_create(actor=user, name="Practice after trial", tier="practice").trial_ends_at is not None
