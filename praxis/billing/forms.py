@@ -55,3 +55,12 @@ class SeatCostForm(forms.Form):
     pay_for_user = forms.BooleanField(label=_("Pay for this user"), required=False)
     pay_timing = forms.CharField(label=_("Start paying"), required=False)
     invite = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class OwnSubscriptionForm(forms.Form):
+    """A solo user's own subscription (billed through their personal workspace)."""
+
+    account_type = forms.ChoiceField(
+        label=_("Account type"),
+        choices=[(AccountType.ESSENTIALS, AccountType.ESSENTIALS.label), (AccountType.PRO, AccountType.PRO.label)],
+    )

@@ -4,6 +4,7 @@ from . import views
 
 app_name = "billing"
 urlpatterns = [
+    path("accounts/subscription/", views.own_subscription, name="own_subscription"),
     path("w/<slug:ws>/billing/", views.overview, name="overview"),
     path("w/<slug:ws>/billing/invoices/<int:invoice_id>.pdf", views.invoice_pdf, name="invoice_pdf"),
     path("w/<slug:ws>/billing/change-requests/", views.change_request_create, name="change_request_create"),

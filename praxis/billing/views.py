@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -43,6 +44,7 @@ from .forms import (
     MemberAccountTypeForm,
     MemberSubscribeForm,
     MemberUnsubscribeForm,
+    OwnSubscriptionForm,
     SeatCostForm,
 )
 from .proration import prorate
@@ -400,3 +402,39 @@ def seat_cost(request):
                      if paying and paid_type else None),
         })
     return render(request, "billing/seat_cost.html", context)
+
+
+# --- a user's own subscription (outside any workspace) -------------------------------------------------
+
+
+@login_required
+def own_subscription(request):
+    """The user's own account type and who pays it; subscribe to a paid type or cancel one's own
+    subscription (the consent of R-BIL-8). Billed monthly through the personal workspace."""
+    user = request.user
+    licence = licences.current_licence(user)
+    pays_self = licences.pays_for_self(user)
+    if request.method == "POST":
+        form = OwnSubscriptionForm(request.POST)
+        try:
+            if request.POST.get("action") == "cancel":
+                services.subscription_cancel(user=user)
+                messages.success(request, _("Your subscription has ended; your account type is now Free."))
+                return redirect("billing:own_subscription")
+            if form.is_valid():
+                services.subscription_start(user=user, account_type=form.cleaned_data["account_type"])
+                messages.success(request, _("You are now subscribed. The first invoice is on the billing tab of "
+                                            "your personal workspace."))
+                return redirect("billing:own_subscription")
+        except ServiceError as exc:
+            form_error(form, exc)
+    else:
+        form = OwnSubscriptionForm()
+    personal = licences.personal_workspace(user)
+    prices = [(plan, plan.monthly_price_cents) for plan in catalogue.plans().values() if plan.is_paid]
+    return render(request, "billing/own_subscription.html", {
+        "tab": "subscription", "form": form, "licence": licence, "pays_self": pays_self,
+        "account_type": AccountType(licences.effective_account_type(user)).label, "personal": personal,
+        "paid_by_workspace": licence.payer_workspace if licence and licence.payer_workspace_id else None,
+        "prices": prices,
+    })

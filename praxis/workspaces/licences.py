@@ -104,12 +104,16 @@ def licence_assign(
     return licence
 
 
+def personal_workspace(user) -> Workspace | None:
+    return Workspace.objects.filter(is_personal=True, created_by=user).first()
+
+
 def payer_of(licence: Licence) -> Workspace | None:
     """The workspace billed for a licence: the paying workspace, or for a self-paid one the user's
     personal workspace (a solo practitioner is billed like a team of one)."""
     if licence.payer_workspace_id:
         return licence.payer_workspace
-    return Workspace.objects.filter(is_personal=True, created_by=licence.user_id).first()
+    return personal_workspace(licence.user)
 
 
 def _move_seat(old: Licence | None, new: Licence, *, actor) -> None:
