@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError
-from django.db.models import Sum
+from django.db.models import Max, Sum
 
 from praxis.workspaces.models import Workspace
 
@@ -57,35 +57,57 @@ def billing_run(*, at: dt.date) -> RunReport:
     return report
 
 
+MAX_CATCH_UP = 24  # cycles; a run that was down longer than two years needs the operator anyway
+
+
+def _cycle_starts(workspace, *, since: dt.date, at: dt.date) -> list[dt.date]:
+    """Cycle starts from `since` up to the cycle containing `at`: normally one, more after missed runs."""
+    current = cycle_of(workspace, at)[0]
+    starts, start = [], max(since, workspace.billing_anchor)
+    start = cycle_of(workspace, start)[0]
+    while start <= current and len(starts) < MAX_CATCH_UP:
+        starts.append(start)
+        start = cycle_of(workspace, start)[1]
+    return starts[-MAX_CATCH_UP:]
+
+
 def _issue_cycle_invoices(workspaces: dict, *, at, plans, report) -> None:
-    starts = {pk: cycle_of(ws, at)[0] for pk, ws in workspaces.items()}
-    done = set(Invoice.objects.filter(workspace_id__in=workspaces, kind=Invoice.Kind.CYCLE)
-               .filter(period_start__in=set(starts.values())).values_list("workspace_id", "period_start"))
-    todo = [pk for pk, start in starts.items() if (pk, start) not in done]
-    if not todo:
+    """The consolidated invoice of every cycle due and not yet issued — the current one, and any a
+    stopped billing run missed (each cycle is still issued exactly once: the unique constraint)."""
+    last_end = dict(Invoice.objects.filter(workspace_id__in=workspaces, kind=Invoice.Kind.CYCLE)
+                    .values("workspace_id").annotate(m=Max("period_end")).values_list("workspace_id", "m"))
+    due = {pk: _cycle_starts(ws, since=last_end.get(pk) or ws.billing_anchor, at=at)
+           for pk, ws in workspaces.items()}
+    due = {pk: starts for pk, starts in due.items() if starts}
+    if not due:
         return
-    # Seat counts per workspace and account type on its own cycle start, from one grouped query.
-    seats: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows = (SeatChange.objects.filter(workspace_id__in=todo, effective__lte=max(starts[pk] for pk in todo))
+    # Seat counts per workspace, account type and day of change, from one grouped query; summed per start.
+    changes: dict[int, list[tuple[dt.date, str, int]]] = defaultdict(list)
+    rows = (SeatChange.objects.filter(workspace_id__in=due, effective__lte=max(max(s) for s in due.values()))
             .values("workspace_id", "account_type", "effective").annotate(n=Sum("delta")))
     for row in rows:
-        if row["effective"] <= starts[row["workspace_id"]]:
-            seats[row["workspace_id"]][row["account_type"]] += row["n"]
-    balances = dict(BalanceEntry.objects.filter(workspace_id__in=todo).values("workspace_id")
+        changes[row["workspace_id"]].append((row["effective"], row["account_type"], row["n"]))
+    balances = dict(BalanceEntry.objects.filter(workspace_id__in=due).values("workspace_id")
                     .annotate(s=Sum("amount_cents")).values_list("workspace_id", "s"))
-    for pk in todo:
+    for pk, starts in due.items():
         workspace = workspaces[pk]
-        draft = draft_cycle_invoice(workspace, starts[pk], seats=dict(seats[pk]), plans=plans,
-                                    balance=balances.get(pk, 0))
-        if not draft.lines:
-            continue
-        try:
-            invoice = issue(workspace, draft)
-        except IntegrityError:
-            report.skipped_concurrent += 1
-            continue
-        collect_after_commit(invoice)
-        report.cycle_invoices.append(invoice.number)
+        for start in starts:
+            seats: dict[str, int] = defaultdict(int)
+            for effective, account_type, n in changes[pk]:
+                if effective <= start:
+                    seats[account_type] += n
+            draft = draft_cycle_invoice(workspace, start, seats=dict(seats), plans=plans,
+                                        balance=balances.get(pk, 0))
+            if not draft.lines:
+                continue
+            try:
+                invoice = issue(workspace, draft)
+            except IntegrityError:
+                report.skipped_concurrent += 1
+                continue
+            balances[pk] = balances.get(pk, 0) - invoice.credit_applied_cents
+            collect_after_commit(invoice)
+            report.cycle_invoices.append(invoice.number)
 
 
 def _issue_proration_invoices(workspaces: dict, *, at, plans, report) -> None:

@@ -603,18 +603,19 @@ def test_r_bil_12_several_runs_issue_one_invoice_per_workspace_cycle(team, time_
     join(owner, workspace, "second@linde.test", "essentials")
 
     first = run("2026-12-01")
-    assert (len(first.cycle_invoices), len(first.proration_invoices)) == (1, 1)
+    # No run happened in November: the December run also issues November's cycle (catch-up), once.
+    assert (len(first.cycle_invoices), len(first.proration_invoices)) == (2, 1)
     for day in ("2026-12-01", "2026-12-01", "2026-12-02", "2026-12-31"):
         again = run(day)
         assert (again.cycle_invoices, again.proration_invoices) == ([], []), day
-    assert Invoice.objects.filter(workspace=workspace, kind="cycle").count() == 1
+    assert Invoice.objects.filter(workspace=workspace, kind="cycle").count() == 2
     assert Invoice.objects.filter(workspace=workspace, kind="proration").count() == 1
+    assert lines(cycle_invoice(workspace, "2026-11-01")) == [("pro", 1, Decimal("59.00"))]
     december = cycle_invoice(workspace, "2026-12-01")
     assert lines(december) == [("essentials", 1, Decimal("29.00")), ("pro", 1, Decimal("59.00"))]
     assert amounts(proration_invoice(workspace, "2026-11-16"))[0] == Decimal("14.50")
-    # November's cycle is not back-filled by a run in December (it had no paid seat on 11-01 anyway —
-    # "first" joined on the anchor, so November is issued only by a run in November).
-    assert sorted(Invoice.objects.values_list("number", flat=True)) == ["2026-000001", "2026-000002"]
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [
+        "2026-000001", "2026-000002", "2026-000003"]
 
 
 def test_r_bil_12_the_database_refuses_a_second_cycle_or_proration_invoice(team, time_machine):
