@@ -66,9 +66,13 @@ def record(
         object_id = object_id or obj.pk
     point = context.current()
     user = actor if getattr(actor, "is_authenticated", False) else None
+    # Inside the caller's transaction no savepoint is needed: on PostgreSQL the advisory lock, on SQLite
+    # the IMMEDIATE transaction's write lock make the read of the last entry and the insert one step.
+    # The unique `seq` stays the guard; the retry only matters when called outside any transaction.
+    nested = connection.in_atomic_block
     for attempt in range(5):
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=not nested):
                 if connection.vendor == "postgresql":
                     # Serialise appends so each entry links to the one truly before it.
                     with connection.cursor() as cursor:
@@ -101,7 +105,7 @@ def record(
                 event.save(force_insert=True)
                 return event
         except IntegrityError:
-            if attempt == 4:
+            if nested or attempt == 4:
                 raise
     raise RuntimeError("unreachable")
 
