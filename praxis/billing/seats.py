@@ -13,6 +13,7 @@ Rules, independent of when the billing run happens to run:
 """
 
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
@@ -76,6 +77,15 @@ def balance_cents(workspace) -> int:
     return BalanceEntry.objects.filter(workspace=workspace).aggregate(s=Sum("amount_cents"))["s"] or 0
 
 
+def credit_for_ending(workspace, account_type: str, day: dt.date) -> tuple[Decimal, dt.date | None]:
+    """What a seat ending on `day` gets back: the prorated unused rest of its charged cycle, and that
+    cycle's end. The confirmation dialog shows exactly this (R-BIL-14)."""
+    if not _charged_from(workspace, day):
+        return Decimal("0.00"), None
+    start, end = cycle_of(workspace, day)
+    return prorate(catalogue.price(account_type, workspace.billing_interval), start, end, day), end
+
+
 def seat_start(*, workspace, user, account_type: str, day: dt.date, reason: str, actor) -> SeatChange | None:
     """A paid seat starts on `day`. Free account types take no seat."""
     if not catalogue.is_paid(account_type):
@@ -110,15 +120,12 @@ def seat_end(*, workspace, user, account_type: str, day: dt.date, reason: str, a
         return None
     change = SeatChange.objects.create(workspace=workspace, user=user, account_type=account_type, delta=-1,
                                        effective=day, reason=reason)
-    credit = 0
-    if _charged_from(workspace, day):
-        start, end = cycle_of(workspace, day)
-        price = catalogue.price(account_type, workspace.billing_interval)
-        credit = to_cents(prorate(price, start, end, day))
-        if credit:
-            BalanceEntry.objects.create(
-                workspace=workspace, amount_cents=credit, currency=workspace.currency,
-                reason=f"Unused {account_type} seat {day.isoformat()}–{end.isoformat()}")
+    amount, end = credit_for_ending(workspace, account_type, day)
+    credit = to_cents(amount)
+    if credit:
+        BalanceEntry.objects.create(
+            workspace=workspace, amount_cents=credit, currency=workspace.currency,
+            reason=f"Unused {account_type} seat {day.isoformat()}–{end.isoformat()}")
     audit.record(code="seat.removed", action="update", actor=actor, workspace=workspace, obj=change,
                  data={"user": user.pk, "account_type": account_type, "effective": day.isoformat(),
                        "credit_cents": credit})

@@ -47,7 +47,6 @@ from .forms import (
     OwnSubscriptionForm,
     SeatCostForm,
 )
-from .proration import prorate
 
 INVOICES_PER_PAGE = 20
 CHANGE_REQUESTS_SHOWN = 50
@@ -243,13 +242,10 @@ class Credit:
 
 
 def _credit_for_ending_seat(workspace, user, account_type: str, today: dt.date) -> Credit:
-    """The same formula and inputs `seats.seat_end` uses, for the confirmation (R-BIL-6, R-BIL-14)."""
-    if not seats.is_billable_day(workspace, today) or not seats.user_has_seat(workspace, user, account_type, today):
+    """What `seats.seat_end` will credit, computed by the same function (R-BIL-6, R-BIL-14)."""
+    if not seats.user_has_seat(workspace, user, account_type, today):
         return Credit(Decimal("0.00"), None)
-    start, end = seats.cycle_of(workspace, today)
-    if start == today:
-        return Credit(Decimal("0.00"), None)
-    return Credit(prorate(catalogue.price(account_type, workspace.billing_interval), start, end, today), end)
+    return Credit(*seats.credit_for_ending(workspace, account_type, today))
 
 
 def _confirm(request, context: dict):
