@@ -1,9 +1,18 @@
 """Reads for the billing tab and the billing API (R-BIL-14: only `billing.view` reaches them)."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Sum
 
+from praxis.core import clock
+from praxis.core.lifecycle import LifecycleStatus
+from praxis.workspaces import licences
+from praxis.workspaces import selectors as workspace_selectors
+from praxis.workspaces.models import Licence, Membership
+from praxis.workspaces.roles import AccountType
+
+from . import catalogue
 from .models import ChangeRequest, Invoice, SeatChange
 from .seats import balance_cents, workspace_today
 
@@ -59,3 +68,74 @@ def billing_summary(*, workspace, at=None) -> BillingSummary:
     return BillingSummary(interval=workspace.billing_interval, anchor=anchor, next_billing_date=next_date,
                           in_trial_until=workspace.trial_ends_at if anchor and today < anchor else None,
                           balance_cents=balance_cents(workspace), currency=workspace.currency)
+
+
+# --- who pays for whom (R-WS-3, R-BIL-7, R-BIL-8) ---------------------------------------------------
+
+
+class Payer:
+    WORKSPACE = "workspace"  # this workspace pays (R-BIL-7)
+    SELF = "self"  # the member pays their own subscription (R-BIL-8: consent needed to take over)
+    TRIAL = "trial"  # the member's own free trial (R-BIL-9)
+    OTHER = "other"  # another workspace pays: which one is that workspace's business
+    NOBODY = "nobody"  # a free account type
+
+
+@dataclass
+class MemberBilling:
+    member: Membership
+    licence: Licence | None
+    account_type: str
+    payer: str
+    trial_until: dt.datetime | None = None  # a trial still running
+    type_form: object = None  # set by the view for the actions the admin may take
+    subscribe_form: object = None
+
+    @property
+    def account_type_label(self) -> str:
+        return str(AccountType(self.account_type).label) if self.account_type in AccountType.values else ""
+
+    @property
+    def ends_at(self) -> dt.datetime | None:
+        return self.licence.ends_at if self.licence else None
+
+
+def payer_kind(licence: Licence | None, workspace, account_type: str, plans) -> str:
+    """Who pays for the account type in force: the member's licence names the payer (R-WS-3)."""
+    if licence is None:
+        return Payer.NOBODY
+    if licence.payer_workspace_id == workspace.pk:
+        return Payer.WORKSPACE
+    if licence.payer_workspace_id is not None:
+        return Payer.OTHER
+    if licence.status == Licence.Status.TRIALING and account_type != AccountType.FREE:
+        return Payer.TRIAL
+    if licence.status == Licence.Status.ACTIVE and catalogue.is_paid(account_type, catalogue=plans):
+        return Payer.SELF
+    return Payer.NOBODY
+
+
+def running_trial_end(licence: Licence | None, now: dt.datetime) -> dt.datetime | None:
+    if licence and licence.status == Licence.Status.TRIALING and licence.trial_ends_at and licence.trial_ends_at > now:
+        return licence.trial_ends_at
+    return None
+
+
+def member_billing(*, workspace) -> list[MemberBilling]:
+    """Active members with a login, their account type in force and who pays — three queries for any
+    number of members (members with users, their current licences, the catalogue)."""
+    members = list(workspace_selectors.members_list(workspace=workspace, status=LifecycleStatus.ACTIVE)
+                   .filter(user__isnull=False))
+    current = {licence.user_id: licence for licence in
+               Licence.objects.filter(user_id__in=[m.user_id for m in members])
+               .exclude(status=Licence.Status.ENDED)}
+    plans = catalogue.plans()
+    now = clock.now()
+    rows = []
+    for member in members:
+        licence = current.get(member.user_id)
+        account_type = licences.account_type_in_force(licence, now)
+        rows.append(MemberBilling(member=member, licence=licence, account_type=account_type,
+                                  payer=payer_kind(licence, workspace, account_type, plans),
+                                  trial_until=running_trial_end(licence, now)))
+    return rows

@@ -47,6 +47,7 @@ from .forms import (
     OwnSubscriptionForm,
     SeatCostForm,
 )
+from .selectors import Payer
 
 INVOICES_PER_PAGE = 20
 CHANGE_REQUESTS_SHOWN = 50
@@ -71,78 +72,16 @@ def _type_label(account_type: str) -> str:
 # --- who pays for whom ------------------------------------------------------------------------------
 
 
-class Payer:
-    WORKSPACE = "workspace"  # this workspace pays (R-BIL-7)
-    SELF = "self"  # the member pays their own subscription (R-BIL-8: consent needed to take over)
-    TRIAL = "trial"  # the member's own free trial (R-BIL-9)
-    OTHER = "other"  # another workspace pays: which one is that workspace's business
-    NOBODY = "nobody"  # a free account type
-
-
-@dataclass
-class MemberRow:
-    member: Membership
-    licence: Licence | None
-    account_type: str
-    payer: str
-    trial_until: dt.datetime | None = None  # a trial still running
-    type_form: MemberAccountTypeForm | None = None
-    subscribe_form: MemberSubscribeForm | None = None
-
-    @property
-    def account_type_label(self) -> str:
-        return _type_label(self.account_type)
-
-    @property
-    def ends_at(self) -> dt.datetime | None:
-        return self.licence.ends_at if self.licence else None
-
-
-def _payer(licence: Licence | None, workspace, account_type: str, plans) -> str:
-    """Who pays for the account type in force: the member's licence names the payer (R-WS-3)."""
-    if licence is None:
-        return Payer.NOBODY
-    if licence.payer_workspace_id == workspace.pk:
-        return Payer.WORKSPACE
-    if licence.payer_workspace_id is not None:
-        return Payer.OTHER
-    if licence.status == Licence.Status.TRIALING and account_type != AccountType.FREE:
-        return Payer.TRIAL
-    if licence.status == Licence.Status.ACTIVE and catalogue.is_paid(account_type, catalogue=plans):
-        return Payer.SELF
-    return Payer.NOBODY
-
-
-def _running_trial_end(licence: Licence | None, now: dt.datetime) -> dt.datetime | None:
-    if licence and licence.status == Licence.Status.TRIALING and licence.trial_ends_at and licence.trial_ends_at > now:
-        return licence.trial_ends_at
-    return None
-
-
-def _member_rows(access) -> list[MemberRow]:
-    """Active members with a login, their account type and who pays — three queries for any number of
-    members (members with users, their current licences, the catalogue)."""
-    workspace = access.workspace
-    members = list(workspace_selectors.members_list(workspace=workspace, status=LifecycleStatus.ACTIVE)
-                   .filter(user__isnull=False))
-    current = {licence.user_id: licence for licence in
-               Licence.objects.filter(user_id__in=[m.user_id for m in members])
-               .exclude(status=Licence.Status.ENDED)}
-    plans = catalogue.plans()
-    now = clock.now()
-    rows = []
-    for member in members:
-        licence = current.get(member.user_id)
-        account_type = licences.account_type_in_force(licence, now)
-        payer = _payer(licence, workspace, account_type, plans)
-        row = MemberRow(member=member, licence=licence, account_type=account_type, payer=payer,
-                        trial_until=_running_trial_end(licence, now))
-        if payer == Payer.WORKSPACE and not row.ends_at:
-            row.type_form = MemberAccountTypeForm(initial={"account_type": account_type},
+def _member_rows(access) -> list[selectors.MemberBilling]:
+    """The billing rows of the members, with the forms this admin may use on each."""
+    rows = selectors.member_billing(workspace=access.workspace)
+    for row in rows:
+        member = row.member
+        if row.payer == Payer.WORKSPACE and not row.ends_at:
+            row.type_form = MemberAccountTypeForm(initial={"account_type": row.account_type},
                                                   auto_id=f"id_type_{member.pk}_%s")
-        elif payer in (Payer.WORKSPACE, Payer.TRIAL, Payer.NOBODY):
+        elif row.payer in (Payer.WORKSPACE, Payer.TRIAL, Payer.NOBODY):
             row.subscribe_form = MemberSubscribeForm(auto_id=f"id_subscribe_{member.pk}_%s")
-        rows.append(row)
     return rows
 
 
@@ -280,7 +219,7 @@ def member_subscribe(request, member_id: int):
     if not form.cleaned_data["confirm"]:
         licence, current_type = _current(member)
         today = seats.workspace_today(access.workspace)
-        payer = _payer(licence, access.workspace, current_type, catalogue.plans())
+        payer = selectors.payer_kind(licence, access.workspace, current_type, catalogue.plans())
         return _confirm(request, {
             "action": "subscribe", "member": member, "account_type": account_type,
             "account_type_label": _type_label(account_type), "today": today,
@@ -344,7 +283,7 @@ def member_unsubscribe(request, member_id: int):
     if not form.cleaned_data["confirm"]:
         licence, current_type = _current(member)
         today = seats.workspace_today(access.workspace)
-        trial_until = _running_trial_end(licence, clock.now())
+        trial_until = selectors.running_trial_end(licence, clock.now())
         return _confirm(request, {
             "action": "unsubscribe", "member": member, "account_type_label": _type_label(current_type),
             "trial_until": trial_until,
