@@ -197,7 +197,7 @@ def _confirm(request, context: dict):
 
 
 def _current(member) -> tuple[Licence | None, str]:
-    licence = Licence.objects.filter(user_id=member.user_id).exclude(status=Licence.Status.ENDED).first()
+    licence = licences.current_licence(member.user)
     return licence, licences.account_type_in_force(licence, clock.now())
 
 
