@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from praxis.audit import services as audit
+from praxis.audit.admin_mixins import AuditedAdminMixin
 from praxis.core.errors import ServiceError
 from praxis.core.money import Money
 
@@ -37,7 +38,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("account_type", "monthly_price_cents", "monthly_price", "annual_price_cents", "annual_price",
                     "client_limit", "clinical", "workspace_templates")
     list_editable = ("monthly_price_cents", "annual_price_cents", "client_limit", "clinical")

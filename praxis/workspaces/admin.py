@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from praxis.audit.admin_mixins import AuditedAdminMixin
+
 from .models import Invitation, Licence, Membership, Workspace
 
 
@@ -12,7 +14,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Workspace)
-class WorkspaceAdmin(admin.ModelAdmin):
+class WorkspaceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "tier", "country", "billing_interval", "billing_anchor", "trial_ends_at")
     list_filter = ("tier", "country", "is_personal")
     search_fields = ("name", "slug", "email")
@@ -32,7 +34,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Licence)
-class LicenceAdmin(admin.ModelAdmin):
+class LicenceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("user", "account_type", "payer_workspace", "status", "trial_ends_at", "starts_at", "ends_at")
     list_filter = ("account_type", "status")
     search_fields = ("user__email",)

@@ -381,3 +381,21 @@ def test_r_aud_2_export_is_filtered_csv_and_itself_audited(client, workspace_wit
 
     client.force_login(team.clinician)
     assert client.get(url).status_code == 403
+
+
+def test_r_aud_1_operator_console_changes_are_audited(client, db, make_user):
+    """A price edited in the operator console is a change like any other: it enters the chain."""
+    from django.contrib.auth import get_user_model
+
+    from praxis.billing.catalogue import plans
+
+    operator = get_user_model().objects.create_superuser(email="operator@praxis.test", password="x" * 16)
+    client.force_login(operator)
+    pro = plans()["pro"]
+    response = client.post(f"/operator/billing/plan/{pro.pk}/change/", {
+        "account_type": "pro", "clinical": "on", "monthly_price_cents": "6100", "annual_price_cents": "61000",
+        "client_limit": "", "workspace_templates": "on"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEvent.objects.get(event_code="operator.plan.updated")
+    assert (entry.user_id, entry.role, entry.object_id) == (operator.pk, "operator", str(pro.pk))
+    assert entry.data == {"fields": ["annual_price_cents", "monthly_price_cents"]}
