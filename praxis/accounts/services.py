@@ -11,7 +11,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from praxis.audit import services as audit
@@ -189,11 +189,41 @@ def profile_update(*, user: User, changes: dict) -> User:
     return user
 
 
+PASSWORD_CONFIRM_FAILED = "user.password_confirm_failed"
+PASSWORD_CONFIRM_LIMIT = 5  # wrong current passwords per 15 minutes, like the login (django-axes)
+PASSWORD_CONFIRM_WINDOW = dt.timedelta(minutes=15)
+
+
+def confirm_password(*, user: User, password: str | None, field: str = "current_password",
+                     refusal: dict | None = None) -> None:
+    """Someone who holds a session proves they know the password (R-ACC-3, R-ROLE-5).
+
+    Throttled like the login: each wrong password is an audited refusal (written after the refused
+    transaction rolled back), and after five in fifteen minutes even the right one is refused for a while,
+    so a stolen session cannot be used to guess the password.
+    """
+    from praxis.audit.models import AuditEvent
+
+    since = clock.now() - PASSWORD_CONFIRM_WINDOW
+    recent = (AuditEvent.objects.filter(user=user, outcome="refused", occurred_at__gte=since)
+              .filter(Q(event_code=PASSWORD_CONFIRM_FAILED) | Q(data__reason="wrong_password")).count())
+    if recent >= PASSWORD_CONFIRM_LIMIT:
+        raise ServiceError("too_many_attempts", _("Too many wrong passwords. Try again in 15 minutes."), field=field)
+    if not user.check_password(password or ""):
+        # The refusal of the action being confirmed (e.g. a role change), or one of its own.
+        entry = dict(refusal) if refusal else {
+            "code": PASSWORD_CONFIRM_FAILED, "action": "execute", "actor": user, "outcome": "refused",
+            "object_type": "accounts.user", "object_id": user.pk}
+        entry["data"] = {**entry.get("data", {}), "reason": "wrong_password"}
+        message = (_("Your current password is not correct.") if field == "current_password"
+                   else _("The password is not correct."))
+        raise ServiceError("wrong_password", message, field=field, audit=entry)
+
+
 @service_transaction
 def email_change(*, user: User, new_email: str, current_password: str) -> User:
     """Change the login address; needs the current password (R-ACC-3)."""
-    if not user.check_password(current_password or ""):
-        raise ServiceError("wrong_password", _("Your current password is not correct."), field="current_password")
+    confirm_password(user=user, password=current_password)
     new_email = _check_email(new_email)
     if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
         raise ServiceError("email_taken", _("This e-mail address cannot be used."), field="email")
@@ -209,8 +239,7 @@ def email_change(*, user: User, new_email: str, current_password: str) -> User:
 @service_transaction
 def password_change(*, user: User, current_password: str, new_password: str) -> User:
     """Change the password; needs the current one and ends the user's other sessions (R-ACC-5)."""
-    if not user.check_password(current_password or ""):
-        raise ServiceError("wrong_password", _("Your current password is not correct."), field="current_password")
+    confirm_password(user=user, password=current_password)
     _check_password(new_password, user)
     user.set_password(new_password)
     user.session_generation = F("session_generation") + 1

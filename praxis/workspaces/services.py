@@ -127,9 +127,10 @@ def check_reauthentication(*, user, password: str | None, reauthenticated_at: dt
     A wrong password is a refused attempt and is audited (`refusal`, R-AUD-1).
     """
     if password:
-        if user.check_password(password):
-            return
-        raise ServiceError("wrong_password", _("The password is not correct."), field="password", audit=refusal)
+        from praxis.accounts.services import confirm_password
+
+        confirm_password(user=user, password=password, field="password", refusal=refusal)
+        return
     if reauthenticated_at and clock.now() - reauthenticated_at <= REAUTH_WINDOW:
         return
     raise ServiceError("password_required", _("Confirm this change with your password."), field="password")

@@ -491,3 +491,33 @@ def test_api_tokens_of_other_users_and_workspaces_are_out_of_reach(client, user,
     assert response.status_code == 200
     assert response.context["form"].errors["workspace"]
     assert not ApiToken.objects.filter(user=user).exists()
+
+
+def test_current_password_checks_are_throttled_like_the_login(client, make_user, time_machine):
+    """R-ACC-1/R-ACC-3: a stolen session cannot guess the password through "change e-mail": after five
+    wrong current passwords in 15 minutes even the right one is refused; each miss is audited."""
+    from django.urls import reverse
+
+    from praxis.audit.models import AuditEvent
+    from praxis.conftest import PASSWORD
+
+    time_machine.move_to(dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC), tick=False)
+    user = make_user("guessed@example.test")
+    client.force_login(user)
+    url = reverse("accounts:email_change")
+    for _ in range(5):
+        response = client.post(url, {"email": "new@example.test", "current_password": "wrong guess 12345"})
+        assert "Your current password is not correct." in response.content.decode()
+    assert AuditEvent.objects.filter(user=user, outcome="refused", data__reason="wrong_password").count() == 5
+
+    response = client.post(url, {"email": "new@example.test", "current_password": PASSWORD})
+    assert "Too many wrong passwords" in response.content.decode()
+    user.refresh_from_db()
+    assert user.email == "guessed@example.test"
+
+    time_machine.move_to(dt.datetime(2026, 11, 20, 10, 16, tzinfo=dt.UTC), tick=False)
+    client.force_login(user)
+    response = client.post(url, {"email": "new@example.test", "current_password": PASSWORD})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "new@example.test"
