@@ -88,13 +88,27 @@ def _issue_password_token(user: User) -> str:
     return site_url(f"/accounts/password/set/{token}/")
 
 
-@service_transaction
 def signup_request(*, email: str, first_name: str = "", last_name: str = "", language: str | None = None,
                    referred_by: User | None = None) -> None:
     """Sign-up by e-mail: a new address gets a link to set its first password; a known address gets a
-    note with a reset link. The caller answers the same in both cases (no account enumeration)."""
+    note with a reset link. The caller answers the same in both cases (no account enumeration, R-ACC-5):
+    the input is checked now, the rest happens in a background task, so not even the response time
+    tells a known address from a new one."""
     email = _check_email(email)
     language = _check_language(language)
+    check_max_length((first_name or "").strip(), 150, field="first_name")
+    check_max_length((last_name or "").strip(), 150, field="last_name")
+    from .tasks import signup_task
+
+    args = (email, first_name or "", last_name or "", language, referred_by.pk if referred_by else None)
+    transaction.on_commit(lambda: signup_task.enqueue(*args))
+
+
+@service_transaction
+def signup_process(*, email: str, first_name: str, last_name: str, language: str,
+                   referred_by_id: int | None) -> None:
+    """The work behind `signup_request`, run as a task."""
+    referred_by = User.objects.filter(pk=referred_by_id).first() if referred_by_id else None
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         send_templated_email(to=existing.email, template="signup_existing", language=existing.language,
@@ -107,10 +121,18 @@ def signup_request(*, email: str, first_name: str = "", last_name: str = "", lan
                          context={"name": user.display_name, "link": _issue_password_token(user)})
 
 
-@service_transaction
 def password_reset_request(*, email: str) -> None:
-    """E-mail a single-use reset link to a known, active address; do nothing visible otherwise."""
-    email = (email or "").strip().lower()
+    """E-mail a single-use reset link to a known, active address; do nothing visible otherwise. The lookup
+    runs in a background task so the answer takes as long for an unknown address (R-ACC-5)."""
+    from .tasks import password_reset_task
+
+    email = (email or "").strip().lower()[:254]
+    transaction.on_commit(lambda: password_reset_task.enqueue(email))
+
+
+@service_transaction
+def password_reset_process(*, email: str) -> None:
+    """The work behind `password_reset_request`, run as a task."""
     user = User.objects.filter(email__iexact=email, is_active=True).first()
     if user is None:
         return

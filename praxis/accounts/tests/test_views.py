@@ -194,7 +194,8 @@ def test_signup_with_invalid_address_shows_a_form_error(client, db, mailoutbox):
     assert not mailoutbox
 
 
-def test_signup_referral_code_is_recorded_and_bad_codes_are_ignored(client, user):
+def test_signup_referral_code_is_recorded_and_bad_codes_are_ignored(client, user,
+                                                                    django_capture_on_commit_callbacks):
     """R-BIL-16: a `?ref=<code>` sign-up records who referred the new user; an unknown code, or a user id
     (what links used to carry), changes nothing."""
     code = referral_code_for(user)
@@ -202,10 +203,11 @@ def test_signup_referral_code_is_recorded_and_bad_codes_are_ignored(client, user
     page = client.get(f"/accounts/signup/?ref={code}").content.decode()
     assert f'name="ref" value="{code}"' in page
 
-    client.post("/accounts/signup/", {"email": "friend@example.org", "language": "nl", "ref": code})
-    client.post("/accounts/signup/", {"email": "stranger@example.org", "language": "en", "ref": "999999"})
-    client.post("/accounts/signup/", {"email": "by-id@example.org", "language": "en", "ref": str(user.pk)})
-    response = client.post("/accounts/signup/", {"email": "odd@example.org", "language": "en", "ref": "x'1"})
+    with django_capture_on_commit_callbacks(execute=True):  # the sign-up itself runs as a task
+        client.post("/accounts/signup/", {"email": "friend@example.org", "language": "nl", "ref": code})
+        client.post("/accounts/signup/", {"email": "stranger@example.org", "language": "en", "ref": "999999"})
+        client.post("/accounts/signup/", {"email": "by-id@example.org", "language": "en", "ref": str(user.pk)})
+        response = client.post("/accounts/signup/", {"email": "odd@example.org", "language": "en", "ref": "x'1"})
 
     assert response["Location"] == "/accounts/signup/sent/"
     assert User.objects.get(email="friend@example.org").referred_by == user
@@ -412,7 +414,7 @@ def test_password_rules(client, user, new_password, accepted):
         assert user.check_password(PASSWORD)
 
 
-def test_referral_link_is_shown_only_with_a_paid_licence(user):
+def test_referral_link_is_shown_only_with_a_paid_licence(user, django_capture_on_commit_callbacks):
     """R-BIL-16: paid account types see their referral link and who signed up through it (names and
     dates, never addresses); a trial that ran out (free) shows no link."""
     client = Client()
@@ -423,10 +425,11 @@ def test_referral_link_is_shown_only_with_a_paid_licence(user):
     assert f"https://praxis.example/accounts/signup/?ref={user.referral_code}" in page
     assert "Nobody has signed up through your link yet." in page
 
-    Client().post("/accounts/signup/", {"email": "grace@example.org", "first_name": "Grace",
-                                        "last_name": "Hopper", "language": "en", "ref": user.referral_code})
-    Client().post("/accounts/signup/", {"email": "nameless@example.org", "language": "en",
-                                        "ref": user.referral_code})
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post("/accounts/signup/", {"email": "grace@example.org", "first_name": "Grace",
+                                            "last_name": "Hopper", "language": "en", "ref": user.referral_code})
+        Client().post("/accounts/signup/", {"email": "nameless@example.org", "language": "en",
+                                            "ref": user.referral_code})
     page = client.get("/accounts/profile/").content.decode()
     assert "Grace Hopper" in page and "No name given" in page
     assert "grace@example.org" not in page and "nameless@example.org" not in page

@@ -528,15 +528,16 @@ def test_referral_code_is_made_once_and_unique(make_user):
     assert referral_code_for(bob) != code
 
 
-def test_referral_link_and_the_people_who_signed_up_through_it(make_user):
+def test_referral_link_and_the_people_who_signed_up_through_it(make_user, django_capture_on_commit_callbacks):
     ada = make_user(first_name="Ada", last_name="Lovelace")
     client = logged_in(ada)
     page = text(client.get(reverse("accounts:profile")))
     code = get_user_model().objects.get(pk=ada.pk).referral_code
     assert f"/accounts/signup/?ref={code}" in page
 
-    Client().post(reverse("accounts:signup"), {"email": "grace@example.test", "first_name": "Grace",
-                                               "last_name": "Hopper", "language": "en", "ref": code})
+    with django_capture_on_commit_callbacks(execute=True):  # the sign-up runs as a task
+        Client().post(reverse("accounts:signup"), {"email": "grace@example.test", "first_name": "Grace",
+                                                   "last_name": "Hopper", "language": "en", "ref": code})
     grace = get_user_model().objects.get(email="grace@example.test")
     assert grace.referred_by == ada
     assert list(referrals_of(ada)) == [grace]
