@@ -1,0 +1,159 @@
+"""Invitations: the admin's side (R-INV-1, R-INV-2, R-INV-5) and the invitee's (R-INV-3, R-INV-4)."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from praxis.accounts.middleware import mark_authenticated
+from praxis.billing import catalogue
+from praxis.core import clock
+from praxis.core.errors import ServiceError
+from praxis.core.web import form_error, is_htmx, keep_link_token_private
+
+from .. import selectors, services
+from ..forms import (
+    InvitationsForm,
+    InvitationSignupForm,
+)
+from ..invitations import (
+    LinkState,
+    invitation_accept,
+    invitation_accept_new_user,
+    invitation_inspect,
+    invitation_resend,
+    invitation_revoke,
+    invitations_create,
+)
+from ..roles import MEMBERS_MANAGE
+from ..web import workspace_view
+from ._common import _may_make_admins, _refuse, _ws_url
+
+# --- invitations ------------------------------------------------------------------------------------
+
+
+def _pending_context(request) -> dict:
+    return {
+        "workspace": request.access.workspace,
+        "pending": selectors.invitations_pending(workspace=request.access.workspace),
+        "now": clock.now(),
+        "htmx": is_htmx(request),
+    }
+
+
+@workspace_view(MEMBERS_MANAGE)
+def invitations(request):
+    """Invite many addresses at once (R-INV-1, R-BIL-7) and list the pending invitations (R-INV-5)."""
+    access = request.access
+    form = InvitationsForm(request.POST or None, may_invite_admins=_may_make_admins(access))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = invitations_create(
+                access=access, emails=data["emails"], role=data["role"], account_type=data["account_type"],
+                pay_for_user=data["pay_for_user"], pay_timing=data["pay_timing"],
+            )
+        except ServiceError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, ngettext(
+                "Invitation sent to %(count)d address.", "Invitations sent to %(count)d addresses.", len(created),
+            ) % {"count": len(created)})
+            return redirect(_ws_url(request, "invitations"))
+    # R-BIL-14: what a seat costs per cycle; the page's cost panel (billing:seat_cost) refines it with htmx.
+    plans = [plan for plan in catalogue.plans().values() if plan.is_paid]
+    return render(request, "workspaces/invitations.html", {**_pending_context(request), "form": form,
+                                                            "plans": plans})
+
+
+def _after_invitation_action(request):
+    if is_htmx(request):
+        return render(request, "workspaces/invitations.html#pending", _pending_context(request))
+    return redirect(_ws_url(request, "invitations"))
+
+
+@require_POST
+@workspace_view(MEMBERS_MANAGE)
+def invitation_resend_view(request, invitation_id: int):
+    try:
+        invitation, _token = invitation_resend(access=request.access, invitation_id=invitation_id)
+    except ServiceError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, _("A new invitation link was sent to %(email)s; the old link no longer works.")
+                         % {"email": invitation.email})
+    return _after_invitation_action(request)
+
+
+@require_POST
+@workspace_view(MEMBERS_MANAGE)
+def invitation_revoke_view(request, invitation_id: int):
+    try:
+        invitation = invitation_revoke(access=request.access, invitation_id=invitation_id)
+    except ServiceError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, _("The invitation for %(email)s was revoked.") % {"email": invitation.email})
+    return _after_invitation_action(request)
+
+
+# --- the invitee's side -----------------------------------------------------------------------------
+
+
+
+
+@never_cache
+def invite(request, token: str):
+    """The link in an invitation e-mail (R-INV-3, R-INV-4). Open to anyone holding the link."""
+    link = invitation_inspect(token)
+    if link.state != LinkState.VALID:
+        # R-INV-4: the link's message only, nothing about the workspace.
+        return keep_link_token_private(render(request, "workspaces/invite.html", {"dead_message": link.message}, status=410))
+    invitation = link.invitation
+    context = {"invitation": invitation, "workspace_name": invitation.workspace.name,
+               "role_label": invitation.get_role_display(), "token": token}
+    user = request.user
+    if user.is_authenticated:
+        if user.email.lower() != invitation.email.lower():
+            context["state"] = "wrong_user"
+            context["wrong_user_message"] = _(
+                "This invitation was sent to %(email)s, but you are logged in as %(current)s. Log out and open "
+                "the link again."
+            ) % {"email": invitation.email, "current": user.email}
+        else:
+            context["state"] = "accept"
+            if request.method == "POST":
+                try:
+                    member = invitation_accept(token=token, user=user)
+                except ServiceError as exc:
+                    context["error"] = exc.message
+                else:
+                    messages.success(request, _("Welcome to %(name)s.") % {"name": member.workspace.name})
+                    return keep_link_token_private(redirect("workspaces:dashboard", ws=member.workspace.slug))
+    elif services.user_by_email(invitation.email) is not None:
+        context["state"] = "login"
+        context["login_url"] = f"{reverse('accounts:login')}?{urlencode({'next': request.path})}"
+    else:
+        context["state"] = "signup"
+        form = InvitationSignupForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                new_user, member = invitation_accept_new_user(
+                    token=token, password=form.cleaned_data["password"],
+                    first_name=form.cleaned_data["first_name"], last_name=form.cleaned_data["last_name"],
+                )
+            except ServiceError as exc:
+                form_error(form, exc)
+            else:
+                login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+                mark_authenticated(request)
+                messages.success(request, _("Welcome to %(name)s.") % {"name": member.workspace.name})
+                return keep_link_token_private(redirect("workspaces:dashboard", ws=member.workspace.slug))
+        context["form"] = form
+    return keep_link_token_private(render(request, "workspaces/invite.html", context))
