@@ -1,6 +1,5 @@
 """Helpers shared by the workspace views."""
 
-
 from django.contrib import messages
 from django.http import Http404
 from django.urls import reverse

@@ -106,8 +106,6 @@ def invitation_revoke_view(request, invitation_id: int):
 # --- the invitee's side -----------------------------------------------------------------------------
 
 
-
-
 @never_cache
 def invite(request, token: str):
     """The link in an invitation e-mail (R-INV-3, R-INV-4). Open to anyone holding the link."""

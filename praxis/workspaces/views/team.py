@@ -1,6 +1,5 @@
 """Members (R-MEM-1, R-ROLE-5) and contact persons (R-INV-6)."""
 
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404

@@ -1,6 +1,5 @@
 """Entry points, the workspace list and dashboard, organisation details and ownership (R-WS-1..5)."""
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
