@@ -12,7 +12,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from praxis.accounts.middleware import mark_authenticated
-from praxis.billing import catalogue
 from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.web import form_error, is_htmx, keep_link_token_private
@@ -66,10 +65,9 @@ def invitations(request):
                 "Invitation sent to %(count)d address.", "Invitations sent to %(count)d addresses.", len(created),
             ) % {"count": len(created)})
             return redirect(_ws_url(request, "invitations"))
-    # R-BIL-14: what a seat costs per cycle; the page's cost panel (billing:seat_cost) refines it with htmx.
-    plans = [plan for plan in catalogue.plans().values() if plan.is_paid]
-    return render(request, "workspaces/invitations.html", {**_pending_context(request), "form": form,
-                                                            "plans": plans})
+    # R-BIL-14: the page lists what a seat costs per cycle (billing's `paid_plans` tag); its cost panel
+    # (billing:seat_cost) refines it with htmx.
+    return render(request, "workspaces/invitations.html", {**_pending_context(request), "form": form})
 
 
 def _after_invitation_action(request):
