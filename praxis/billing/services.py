@@ -5,11 +5,13 @@ Each takes the resolved `Access` (or the acting user for personal subscriptions)
 runs in one transaction and writes its audit entries. Seats follow licences (`workspaces.licences`).
 """
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.errors import Conflict, NotFound, ServiceError
+from praxis.core.mail import send_templated_email, site_url
 from praxis.core.transactions import service_transaction
 from praxis.core.validation import check_max_length
 from praxis.workspaces import licences
@@ -145,6 +147,12 @@ def change_request_create(*, access: Access, subject: str, details: str = "", ag
                                            details=(details or "").strip(), agreed_to_costs=True)
     audit.record(code="change_request.created", action="create", actor=access.user, workspace=access.workspace,
                  obj=request, role=access.membership.role, permission=BILLING_MANAGE)
+    if settings.PRAXIS_OPERATOR_EMAIL:  # it reaches the operator (R-BIL-15): listed in the console, and mailed
+        send_templated_email(
+            to=settings.PRAXIS_OPERATOR_EMAIL, template="change_request_operator", language=settings.LANGUAGE_CODE,
+            context={"workspace": access.workspace.name, "subject": subject, "details": request.details,
+                     "requested_by": access.user.display_name,
+                     "link": site_url(f"/operator/billing/changerequest/{request.pk}/change/")})
     return request
 
 

@@ -55,7 +55,8 @@ def workspace_list(request):
 
 @workspaces_router.post("", response={201: WorkspaceDetailOut})
 def workspace_create(request, payload: WorkspaceCreateIn):
-    return services.workspace_create(actor=request.auth, name=payload.name, tier=payload.tier)
+    return services.workspace_create(actor=request.auth, name=payload.name, tier=payload.tier,
+                                     billing_interval=payload.billing_interval)
 
 
 @workspaces_router.get("/{ws}", response=WorkspaceDetailOut)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from praxis.accounts.models import Gender
 
-from .models import Membership, Tier
+from .models import BillingInterval, Membership, Tier
 from .roles import TICKETS_VIEW_ALL, AccountType, Role
 
 COUNTRIES = [
@@ -82,6 +82,9 @@ class PasswordConfirmField(forms.CharField):
 class WorkspaceCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     tier = forms.ChoiceField(label=_("Tier"), choices=Tier.choices, initial=Tier.TEAM, widget=forms.RadioSelect)
+    billing_interval = forms.ChoiceField(
+        label=_("Billing"), choices=BillingInterval.choices, initial=BillingInterval.MONTHLY,
+        widget=forms.RadioSelect, help_text=_("Every paid seat follows this one cycle; it cannot be changed later."))
 
 
 class OrganisationForm(forms.Form):

@@ -30,6 +30,7 @@ class WorkspaceDetailOut(WorkspaceOut):
 class WorkspaceCreateIn(Schema):
     name: str = Field(max_length=200)
     tier: str = "team"
+    billing_interval: str = "monthly"
 
 
 class WorkspaceUpdateIn(Schema):

@@ -26,7 +26,7 @@ from praxis.core.validation import check_max_length
 
 from . import licences
 from .access import Access
-from .models import Membership, Tier, Workspace
+from .models import BillingInterval, Membership, Tier, Workspace
 from .roles import GRANTABLE, MEMBERS_MANAGE, WORKSPACE_EDIT, AccountType, Role
 
 REAUTH_WINDOW = dt.timedelta(minutes=10)  # R-ROLE-5
@@ -43,11 +43,12 @@ def _unique_slug(name: str) -> str:
 
 
 @service_transaction
-def workspace_create(*, actor, name: str, tier: str, personal: bool = False) -> Workspace:
+def workspace_create(*, actor, name: str, tier: str, personal: bool = False,
+                     billing_interval: str = BillingInterval.MONTHLY) -> Workspace:
     """Create a workspace with `actor` as its owner and billing contact (R-WS-1).
 
     A `practice` workspace starts a 14-day trial in which its seats cost nothing (R-BIL-9). The billing
-    anchor is fixed at creation and never changes (R-BIL-2).
+    interval is chosen at creation; it and the anchor never change afterwards (R-BIL-2).
     """
     name = (name or "").strip()
     if not name:
@@ -55,6 +56,8 @@ def workspace_create(*, actor, name: str, tier: str, personal: bool = False) -> 
     check_max_length(name, 200, field="name")
     if tier not in Tier.values:
         raise ServiceError("invalid_tier", _("Choose a valid tier."), field="tier")
+    if billing_interval not in BillingInterval.values:
+        raise ServiceError("invalid_interval", _("Choose monthly or annual billing."), field="billing_interval")
     if not personal and tier == Tier.TEAM and licences.effective_account_type(actor) == AccountType.FREE:
         # R-WS-1: a team pays for seats; its creator holds a paid (or the non-clinical support) account
         # type — or creates a `practice`, which starts with its own trial.
@@ -72,6 +75,7 @@ def workspace_create(*, actor, name: str, tier: str, personal: bool = False) -> 
         language=actor.language,
         email=actor.email,
         time_zone=time_zone,
+        billing_interval=billing_interval,
         # "Which day is it" is the practice's own day, not UTC's (R-BIL-2). A practice's first cycle
         # starts when its 14-day trial ends (R-BIL-9); the anchor never changes afterwards.
         billing_anchor=(trial_end or now).astimezone(ZoneInfo(time_zone)).date(),
@@ -85,7 +89,8 @@ def workspace_create(*, actor, name: str, tier: str, personal: bool = False) -> 
             account_type=licences.effective_account_type(actor),
         )
     audit.record(code="workspace.created", action="create", actor=actor, workspace=workspace, obj=workspace,
-                 role=Role.OWNER, data={"name": name, "tier": tier, "personal": personal})
+                 role=Role.OWNER, data={"name": name, "tier": tier, "personal": personal,
+                                        "billing_interval": billing_interval})
     audit.record(code="member.added", action="create", actor=actor, workspace=workspace, obj=membership,
                  role=Role.OWNER, data={"role": Role.OWNER})
     return workspace

@@ -686,3 +686,18 @@ def test_stop_paying_is_confirmed_in_a_dialog(page, workspace_with_team, passwor
     page.get_by_role("dialog").get_by_role("button", name="Stop paying").click()
     expect(page.get_by_role("status").filter(has_text="The workspace no longer pays for Stan Staff.")).to_be_visible()
     assert licences.effective_account_type(team.staff) == "free"
+
+
+def test_r_bil_15_change_request_reaches_the_operator_by_e_mail(workspace_with_team, settings, mailoutbox,
+                                                                 django_capture_on_commit_callbacks):
+    from praxis.billing.services import change_request_create
+
+    team = workspace_with_team
+    settings.PRAXIS_OPERATOR_EMAIL = "operator@praxis.example"
+    with scope(workspace=team.workspace), django_capture_on_commit_callbacks(execute=True):
+        change_request_create(access=team.access("admin"), subject="Annual billing", details="From January",
+                              agreed_to_costs=True)
+    [message] = mailoutbox
+    assert message.to == ["operator@praxis.example"]
+    assert "Annual billing" in message.subject and team.workspace.name in message.subject
+    assert "From January" in message.body and "/operator/billing/changerequest/" in message.body

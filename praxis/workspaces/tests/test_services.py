@@ -938,3 +938,14 @@ def test_r_ws_1_a_free_user_creates_a_practice_but_not_a_team(make_user, time_ma
         workspace_create(actor=user, name="Team after trial", tier="team")
     assert refused.value.code == "paid_account_required"
     assert workspace_create(actor=user, name="Practice after trial", tier="practice").trial_ends_at is not None
+
+
+def test_r_bil_2_the_billing_interval_is_chosen_at_creation(make_user):
+    from praxis.core.errors import ServiceError
+
+    user = make_user()
+    assert workspace_create(actor=user, name="Yearly", tier="team", billing_interval="annual").billing_interval == "annual"
+    assert workspace_create(actor=user, name="Monthly", tier="team").billing_interval == "monthly"
+    with pytest.raises(ServiceError) as refused:
+        workspace_create(actor=user, name="Weekly", tier="team", billing_interval="weekly")
+    assert refused.value.code == "invalid_interval"

@@ -111,12 +111,15 @@ def test_workspace_list_shows_roles_and_creates_a_workspace(client, workspace_wi
     assert response.status_code == 200
     assert "Praktijk Noord" in text(response)
 
-    response = client.post(reverse("workspaces:list"), {"name": "Fysio Zuid", "tier": "practice"})
+    response = client.post(reverse("workspaces:list"), {"name": "Fysio Zuid", "tier": "practice",
+                                                        "billing_interval": "annual"})
     created = Workspace.objects.get(name="Fysio Zuid")
     assert response.url == reverse("workspaces:dashboard", kwargs={"ws": created.slug})
+    assert created.billing_interval == "annual"
     assert resolve_access(team.staff, created.slug).membership.role == "owner"
 
-    response = client.post(reverse("workspaces:list"), {"name": "  ", "tier": "practice"})
+    response = client.post(reverse("workspaces:list"), {"name": "  ", "tier": "practice",
+                                                        "billing_interval": "monthly"})
     assert response.status_code == 200
     assert Workspace.objects.filter(created_by=team.staff, is_personal=False).count() == 1
 

@@ -48,7 +48,8 @@ def workspace_list(request):
     if request.method == "POST" and form.is_valid():
         try:
             workspace = services.workspace_create(
-                actor=request.user, name=form.cleaned_data["name"], tier=form.cleaned_data["tier"]
+                actor=request.user, name=form.cleaned_data["name"], tier=form.cleaned_data["tier"],
+                billing_interval=form.cleaned_data["billing_interval"],
             )
         except ServiceError as exc:
             form_error(form, exc)
