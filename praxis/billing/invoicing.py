@@ -18,6 +18,7 @@ from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.errors import Conflict
 from praxis.core.money import from_cents, to_cents
+from praxis.workspaces.roles import account_type_label
 
 from . import catalogue
 from .models import BalanceEntry, Invoice, InvoiceLine, SeatChange
@@ -73,12 +74,6 @@ class Draft:
         return self.taxable + self.vat
 
 
-def _type_label(account_type: str) -> str:
-    from praxis.workspaces.roles import AccountType
-
-    return str(AccountType(account_type).label)
-
-
 def draft_cycle_invoice(workspace, cycle_start: dt.date, *, seats: dict[str, int] | None = None,
                         plans=None, balance: int | None = None) -> Draft:
     """The consolidated invoice of the cycle starting `cycle_start`: one line per account type (R-BIL-3)."""
@@ -95,7 +90,7 @@ def draft_cycle_invoice(workspace, cycle_start: dt.date, *, seats: dict[str, int
             if quantity > 0 and unit > 0:
                 draft.lines.append(DraftLine(
                     description=_("%(type)s seats, %(start)s – %(end)s") % {
-                        "type": _type_label(account_type), "start": start.isoformat(),
+                        "type": account_type_label(account_type), "start": start.isoformat(),
                         "end": (end - dt.timedelta(days=1)).isoformat()},
                     account_type=account_type, quantity=quantity, unit_price=unit, period_start=start,
                     period_end=end))
@@ -120,7 +115,7 @@ def draft_proration_invoice(workspace, day: dt.date, changes: list[SeatChange], 
                            start, end, day)
             draft.lines.append(DraftLine(
                 description=_("%(type)s seat from %(day)s to %(end)s (prorated %(days)d of %(length)d days)") % {
-                    "type": _type_label(account_type), "day": day.isoformat(),
+                    "type": account_type_label(account_type), "day": day.isoformat(),
                     "end": (end - dt.timedelta(days=1)).isoformat(), "days": (end - day).days,
                     "length": (end - start).days},
                 account_type=account_type, quantity=counts[account_type], unit_price=unit, period_start=day,

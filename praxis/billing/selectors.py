@@ -10,7 +10,7 @@ from praxis.core.lifecycle import LifecycleStatus
 from praxis.workspaces import licences
 from praxis.workspaces import selectors as workspace_selectors
 from praxis.workspaces.models import Licence, Membership
-from praxis.workspaces.roles import AccountType
+from praxis.workspaces.roles import AccountType, account_type_label
 
 from . import catalogue
 from .models import ChangeRequest, Invoice, SeatChange
@@ -93,7 +93,7 @@ class MemberBilling:
 
     @property
     def account_type_label(self) -> str:
-        return str(AccountType(self.account_type).label) if self.account_type in AccountType.values else ""
+        return account_type_label(self.account_type)
 
     @property
     def ends_at(self) -> dt.datetime | None:

@@ -35,7 +35,12 @@ from praxis.workspaces import licences
 from praxis.workspaces import selectors as workspace_selectors
 from praxis.workspaces.invitations import parse_emails
 from praxis.workspaces.models import Licence, Membership
-from praxis.workspaces.roles import BILLING_MANAGE, BILLING_VIEW, MEMBERS_MANAGE, AccountType
+from praxis.workspaces.roles import (
+    BILLING_MANAGE,
+    BILLING_VIEW,
+    MEMBERS_MANAGE,
+    account_type_label,
+)
 from praxis.workspaces.web import workspace_view
 
 from . import catalogue, invoicing, seats, selectors, services
@@ -65,10 +70,6 @@ def _refuse(request, exc: ServiceError) -> None:
     messages.error(request, exc.message)
 
 
-def _type_label(account_type: str) -> str:
-    return str(AccountType(account_type).label) if account_type in AccountType.values else account_type
-
-
 # --- who pays for whom ------------------------------------------------------------------------------
 
 
@@ -89,7 +90,7 @@ def _seat_groups(workspace, day: dt.date) -> list[dict]:
     """Paid seats per account type with the people in them: two queries (the ledger, the users)."""
     rows = selectors.seats_by_type(workspace=workspace, day=day)
     users = get_user_model().objects.in_bulk({uid for row in rows for uid in row.user_ids})
-    return [{"account_type": row.account_type, "label": _type_label(row.account_type), "quantity": row.quantity,
+    return [{"account_type": row.account_type, "label": account_type_label(row.account_type), "quantity": row.quantity,
              "people": sorted((users[uid] for uid in row.user_ids if uid in users),
                               key=lambda u: (u.last_name.lower(), u.first_name.lower(), u.email))}
             for row in rows]
@@ -187,6 +188,17 @@ def _credit_for_ending_seat(workspace, user, account_type: str, today: dt.date) 
     return Credit(*seats.credit_for_ending(workspace, account_type, today))
 
 
+def _apply(request, action, success: str):
+    """Step two of a paid change: run the service, say how it went, back to the member list."""
+    try:
+        action()
+    except ServiceError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, success)
+    return redirect(_url(request, "overview") + "#members")
+
+
 def _confirm(request, context: dict):
     """Step one of a paid change: what it costs, as a dialog for htmx or as a page."""
     context = {"workspace": request.access.workspace, "htmx": is_htmx(request),
@@ -222,20 +234,16 @@ def member_subscribe(request, member_id: int):
         payer = selectors.payer_kind(licence, access.workspace, current_type, catalogue.plans())
         return _confirm(request, {
             "action": "subscribe", "member": member, "account_type": account_type,
-            "account_type_label": _type_label(account_type), "today": today,
+            "account_type_label": account_type_label(account_type), "today": today,
             # R-BIL-8: say at once why it cannot be done, instead of a price for something refused.
             "payer": payer, "blocked": payer in (Payer.SELF, Payer.OTHER),
             "cost": invoicing.cost_of_new_seats(access.workspace, account_type=account_type, count=1, today=today),
             "post_url": _url(request, "member_subscribe", member_id=member.pk),
         })
-    try:
-        services.member_subscribe(access=access, membership_id=member.pk, account_type=account_type)
-    except ServiceError as exc:
-        _refuse(request, exc)
-    else:
-        messages.success(request, _("The workspace now pays for %(name)s (%(type)s).")
-                         % {"name": member.display_name, "type": _type_label(account_type)})
-    return redirect(_url(request, "overview") + "#members")
+    return _apply(
+        request, lambda: services.member_subscribe(access=access, membership_id=member.pk, account_type=account_type),
+        _("The workspace now pays for %(name)s (%(type)s).")
+        % {"name": member.display_name, "type": account_type_label(account_type)})
 
 
 @require_POST
@@ -254,20 +262,17 @@ def member_account_type(request, member_id: int):
         today = seats.workspace_today(access.workspace)
         return _confirm(request, {
             "action": "account_type", "member": member, "account_type": account_type,
-            "account_type_label": _type_label(account_type), "old_type_label": _type_label(current_type),
+            "account_type_label": account_type_label(account_type), "old_type_label": account_type_label(current_type),
             "unchanged": current_type == account_type, "blocked": current_type == account_type, "today": today,
             "cost": invoicing.cost_of_new_seats(access.workspace, account_type=account_type, count=1, today=today),
             "credit": _credit_for_ending_seat(access.workspace, member.user, current_type, today),
             "post_url": _url(request, "member_account_type", member_id=member.pk),
         })
-    try:
-        services.member_change_account_type(access=access, membership_id=member.pk, account_type=account_type)
-    except ServiceError as exc:
-        _refuse(request, exc)
-    else:
-        messages.success(request, _("%(name)s now has the account type %(type)s.")
-                         % {"name": member.display_name, "type": _type_label(account_type)})
-    return redirect(_url(request, "overview") + "#members")
+    return _apply(
+        request, lambda: services.member_change_account_type(access=access, membership_id=member.pk,
+                                                             account_type=account_type),
+        _("%(name)s now has the account type %(type)s.")
+        % {"name": member.display_name, "type": account_type_label(account_type)})
 
 
 @require_POST
@@ -285,7 +290,7 @@ def member_unsubscribe(request, member_id: int):
         today = seats.workspace_today(access.workspace)
         trial_until = selectors.running_trial_end(licence, clock.now())
         return _confirm(request, {
-            "action": "unsubscribe", "member": member, "account_type_label": _type_label(current_type),
+            "action": "unsubscribe", "member": member, "account_type_label": account_type_label(current_type),
             "trial_until": trial_until,
             "credit": (Credit(Decimal("0.00"), None) if trial_until
                        else _credit_for_ending_seat(access.workspace, member.user, current_type, today)),
@@ -327,7 +332,7 @@ def seat_cost(request):
         context.update({
             "count": count,
             "per_person": not data["count"] and not addresses,
-            "account_type_label": _type_label(account_type),
+            "account_type_label": account_type_label(account_type),
             "paid_type": paid_type,
             "paying": paying,
             "after_trial": data["pay_timing"] == Membership.PayTiming.AFTER_TRIAL,
@@ -369,7 +374,7 @@ def own_subscription(request):
     prices = [(plan, plan.monthly_price_cents) for plan in catalogue.plans().values() if plan.is_paid]
     return render(request, "billing/own_subscription.html", {
         "tab": "subscription", "form": form, "licence": licence, "pays_self": pays_self,
-        "account_type": AccountType(licences.effective_account_type(user)).label, "personal": personal,
+        "account_type": account_type_label(licences.effective_account_type(user)), "personal": personal,
         "paid_by_workspace": licence.payer_workspace if licence and licence.payer_workspace_id else None,
         "prices": prices,
     })

@@ -27,6 +27,11 @@ class AccountType(models.TextChoices):
 
 PAID_ACCOUNT_TYPES = frozenset({AccountType.ESSENTIALS, AccountType.PRO})
 
+
+def account_type_label(code: str) -> str:
+    """The translated name of an account type; an unknown code is shown as it is."""
+    return str(AccountType(code).label) if code in AccountType.values else code
+
 MEMBERS_VIEW = "members.view"
 MEMBERS_MANAGE = "members.manage"
 BILLING_VIEW = "billing.view"
