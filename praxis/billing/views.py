@@ -27,10 +27,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from praxis.core import clock
-from praxis.core.errors import NotFound, ServiceError
+from praxis.core.errors import ServiceError
 from praxis.core.lifecycle import LifecycleStatus
-from praxis.core.transactions import record_refusal
-from praxis.core.web import form_error, is_htmx
+from praxis.core.web import form_error, is_htmx, refuse
 from praxis.workspaces import licences
 from praxis.workspaces import selectors as workspace_selectors
 from praxis.workspaces.invitations import parse_emails
@@ -60,14 +59,6 @@ CHANGE_REQUESTS_SHOWN = 50
 
 def _url(request, name: str, **kwargs) -> str:
     return reverse(f"billing:{name}", kwargs={"ws": request.access.workspace.slug, **kwargs})
-
-
-def _refuse(request, exc: ServiceError) -> None:
-    """A refusal outside a form: a message, or the same 404 as a missing object (R-ROLE-4)."""
-    record_refusal(exc)
-    if isinstance(exc, NotFound):
-        raise Http404
-    messages.error(request, exc.message)
 
 
 # --- who pays for whom ------------------------------------------------------------------------------
@@ -193,7 +184,7 @@ def _apply(request, action, success: str):
     try:
         action()
     except ServiceError as exc:
-        _refuse(request, exc)
+        refuse(request, exc)
     else:
         messages.success(request, success)
     return redirect(_url(request, "overview") + "#members")
@@ -299,7 +290,7 @@ def member_unsubscribe(request, member_id: int):
     try:
         licence = services.member_unsubscribe(access=access, membership_id=member.pk)
     except ServiceError as exc:
-        _refuse(request, exc)
+        refuse(request, exc)
     else:
         if licence is not None and licence.ends_at and licence.ends_at > clock.now():
             messages.success(request, _("The workspace no longer pays for %(name)s; they keep their account type "

@@ -17,6 +17,16 @@ def form_error(form: forms.Form, exc: ServiceError) -> None:
     form.add_error(field, exc.message)
 
 
+def refuse(request, exc: ServiceError) -> None:
+    """A refusal outside a form: a message, or the same 404 as a missing object (R-ROLE-4)."""
+    from django.contrib import messages
+
+    record_refusal(exc)
+    if isinstance(exc, NotFound):
+        raise Http404
+    messages.error(request, exc.message)
+
+
 def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from praxis.accounts.middleware import mark_authenticated
 from praxis.core import clock
 from praxis.core.errors import ServiceError
-from praxis.core.web import form_error, is_htmx, keep_link_token_private
+from praxis.core.web import form_error, is_htmx, keep_link_token_private, refuse
 
 from .. import selectors, services
 from ..forms import (
@@ -32,7 +32,7 @@ from ..invitations import (
 )
 from ..roles import MEMBERS_MANAGE
 from ..web import workspace_view
-from ._common import _may_make_admins, _refuse, _ws_url
+from ._common import _may_make_admins, _ws_url
 
 # --- invitations ------------------------------------------------------------------------------------
 
@@ -82,7 +82,7 @@ def invitation_resend_view(request, invitation_id: int):
     try:
         invitation, _token = invitation_resend(access=request.access, invitation_id=invitation_id)
     except ServiceError as exc:
-        _refuse(request, exc)
+        refuse(request, exc)
     else:
         messages.success(request, _("A new invitation link was sent to %(email)s; the old link no longer works.")
                          % {"email": invitation.email})
@@ -95,7 +95,7 @@ def invitation_revoke_view(request, invitation_id: int):
     try:
         invitation = invitation_revoke(access=request.access, invitation_id=invitation_id)
     except ServiceError as exc:
-        _refuse(request, exc)
+        refuse(request, exc)
     else:
         messages.success(request, _("The invitation for %(email)s was revoked.") % {"email": invitation.email})
     return _after_invitation_action(request)

@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from praxis.accounts.middleware import reauthenticated_at
+from praxis.accounts.middleware import mark_reauthenticated, reauthenticated_at
 from praxis.core.errors import ServiceError
 from praxis.core.lifecycle import LifecycleStatus
-from praxis.core.web import form_error, is_htmx
+from praxis.core.web import form_error, is_htmx, refuse
 
 from .. import selectors, services
 from ..forms import (
@@ -26,7 +26,7 @@ from ..invitations import (
 )
 from ..roles import MEMBERS_MANAGE, MEMBERS_VIEW, TICKETS_VIEW_ALL, Role
 from ..web import workspace_view
-from ._common import _mark_reauthenticated, _may_make_admins, _recently_reauthenticated, _refuse, _ws_url
+from ._common import _may_make_admins, _recently_reauthenticated, _ws_url
 
 # --- members ----------------------------------------------------------------------------------------
 
@@ -91,7 +91,7 @@ def members_cancel(request):
     try:
         changed = services.members_cancel(access=request.access, membership_ids=ids)
     except ServiceError as exc:
-        _refuse(request, exc)
+        refuse(request, exc)
     else:
         messages.success(request, ngettext(
             "The membership of %(count)d person was cancelled.",
@@ -113,7 +113,7 @@ def members_restore(request):
                 access=request.access, membership_ids=ids, pay_for_user=form.cleaned_data["pay_for_user"]
             )
         except ServiceError as exc:
-            _refuse(request, exc)
+            refuse(request, exc)
         else:
             messages.success(request, ngettext(
                 "The membership of %(count)d person was restored.",
@@ -149,7 +149,7 @@ def member_edit(request, member_id: int):
             form_error(form, exc)
         else:
             if password:
-                _mark_reauthenticated(request)
+                mark_reauthenticated(request)
             messages.success(request, _("The role of %(name)s was changed.") % {"name": member.display_name})
             return redirect(_ws_url(request, "members"))
     return render(request, "workspaces/member_edit.html", {

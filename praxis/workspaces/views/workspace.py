@@ -6,9 +6,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from praxis.accounts.middleware import reauthenticated_at
+from praxis.accounts.middleware import mark_reauthenticated, reauthenticated_at
 from praxis.core.errors import ServiceError
-from praxis.core.web import form_error
+from praxis.core.web import form_error, refuse
 
 from .. import selectors, services
 from ..forms import (
@@ -19,7 +19,7 @@ from ..forms import (
 from ..middleware import CURRENT_WORKSPACE
 from ..roles import MEMBERS_MANAGE, WORKSPACE_EDIT, Role
 from ..web import workspace_view
-from ._common import _mark_reauthenticated, _recently_reauthenticated, _refuse, _ws_url
+from ._common import _recently_reauthenticated, _ws_url
 
 # --- entry points -----------------------------------------------------------------------------------
 
@@ -127,12 +127,12 @@ def ownership_transfer(request):
             )
         except ServiceError as exc:
             if access.membership.role != Role.OWNER:
-                _refuse(request, exc)
+                refuse(request, exc)
                 return redirect(_ws_url(request, "settings"))
             form_error(form, exc)
         else:
             if password:
-                _mark_reauthenticated(request)
+                mark_reauthenticated(request)
             messages.success(request, _("%(name)s is now the owner of this workspace; you are an admin.")
                              % {"name": new_owner.display_name})
             return redirect(_ws_url(request, "dashboard"))
