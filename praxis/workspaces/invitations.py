@@ -218,6 +218,14 @@ class InvitationLink:
         return ""
 
 
+def wrong_user_message(invitation: Invitation, user) -> str:
+    """Empty when `user` is the invitee; otherwise what they are told (R-INV-3)."""
+    if invitation.email.lower() == user.email.lower():
+        return ""
+    return _("This invitation was sent to %(email)s, but you are logged in as %(current)s. Log out and open "
+             "the link again.") % {"email": invitation.email, "current": user.email}
+
+
 def invitation_inspect(token: str) -> InvitationLink:
     with scopes_disabled():
         invitation = Invitation.objects.select_related("workspace").filter(token_hash=hash_token(token or "")).first()
@@ -263,10 +271,8 @@ def _apply_licence(invitation: Invitation, user) -> bool:
 def invitation_accept(*, token: str, user) -> Membership:
     """An existing, logged-in user accepts (R-INV-3). The address must be the invited one."""
     link = invitation_inspect(token)
-    if link.state == LinkState.VALID and link.invitation.email.lower() != user.email.lower():
-        raise Conflict("wrong_user", _("This invitation was sent to %(email)s, but you are logged in as "
-                       "%(current)s. Log out and open the link again.")
-                       % {"email": link.invitation.email, "current": user.email})
+    if link.state == LinkState.VALID and (message := wrong_user_message(link.invitation, user)):
+        raise Conflict("wrong_user", message)
     invitation = _claim(token)
     workspace: Workspace = invitation.workspace
     with scope(workspace=workspace):

@@ -29,6 +29,7 @@ from ..invitations import (
     invitation_resend,
     invitation_revoke,
     invitations_create,
+    wrong_user_message,
 )
 from ..roles import MEMBERS_MANAGE
 from ..web import workspace_view
@@ -116,12 +117,9 @@ def invite(request, token: str):
                "role_label": invitation.get_role_display(), "token": token}
     user = request.user
     if user.is_authenticated:
-        if user.email.lower() != invitation.email.lower():
+        if message := wrong_user_message(invitation, user):
             context["state"] = "wrong_user"
-            context["wrong_user_message"] = _(
-                "This invitation was sent to %(email)s, but you are logged in as %(current)s. Log out and open "
-                "the link again."
-            ) % {"email": invitation.email, "current": user.email}
+            context["wrong_user_message"] = message
         else:
             context["state"] = "accept"
             if request.method == "POST":
