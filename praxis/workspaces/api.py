@@ -14,7 +14,7 @@ from praxis.core.errors import NotFound
 
 from . import invitations, selectors, services
 from .access import user_workspaces
-from .models import Invitation, Membership
+from .models import Membership
 from .roles import MEMBERS_MANAGE, MEMBERS_VIEW
 from .schemas import (
     AcceptedOut,
@@ -138,10 +138,8 @@ def contact_access(request, ws: str, member_id: int, payload: ContactAccessIn):
 @workspaces_router.get("/{ws}/invitations", response=InvitationPage)
 @workspace_endpoint(MEMBERS_MANAGE)
 def invitation_list(request, ws: str, status: str = "pending", page: int = 1, page_size: int = 50):
-    qs = Invitation.objects.filter(workspace=request.access.workspace)
-    if status != "all":
-        qs = qs.filter(status=status)
-    return paginate(qs.order_by("-sent_at", "-pk"), page=page, page_size=page_size)
+    return paginate(selectors.invitations_list(workspace=request.access.workspace, status=status),
+                    page=page, page_size=page_size)
 
 
 @workspaces_router.post("/{ws}/invitations", response={201: list[InvitationOut]})

@@ -65,13 +65,14 @@ def transfer_candidates(*, workspace: Workspace) -> QuerySet[Membership]:
     )
 
 
+def invitations_list(*, workspace: Workspace, status: str = Invitation.Status.PENDING) -> QuerySet[Invitation]:
+    """Invitations in one status (or "all"), newest first; an expired one stays pending (it can be resent)."""
+    qs = Invitation.objects.filter(workspace=workspace).select_related("invited_by").order_by("-sent_at", "-pk")
+    return qs if status == "all" else qs.filter(status=status)
+
+
 def invitations_pending(*, workspace: Workspace) -> QuerySet[Invitation]:
-    """Pending invitations, newest first; an expired one stays listed (it can be resent)."""
-    return (
-        Invitation.objects.filter(workspace=workspace, status=Invitation.Status.PENDING)
-        .select_related("invited_by")
-        .order_by("-sent_at", "-pk")
-    )
+    return invitations_list(workspace=workspace)
 
 
 def invitations_pending_count(*, workspace: Workspace) -> int:
