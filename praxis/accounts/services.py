@@ -19,7 +19,7 @@ from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.tokens import hash_token, new_token
-from praxis.core.transactions import service_transaction
+from praxis.core.transactions import in_service_transaction, service_transaction
 from praxis.core.validation import check_max_length
 
 from .models import PasswordResetToken, User
@@ -220,32 +220,52 @@ def confirm_password(*, user: User, password: str | None, field: str = "current_
                      refusal: dict | None = None) -> None:
     """Someone who holds a session proves they know the password (R-ACC-3, R-ROLE-5).
 
-    Throttled like the login: each wrong password is an audited refusal (written after the refused
-    transaction rolled back), and after five in fifteen minutes even the right one is refused for a while,
-    so a stolen session cannot be used to guess the password.
+    Throttled like the login: each wrong password is an audited refusal, and after five in fifteen
+    minutes even the right one is refused for a while, so a stolen session cannot be used to guess it.
+
+    Counting, checking and recording a miss are one step (issue 6 point 20): the user's row is locked
+    first (PostgreSQL; on SQLite the IMMEDIATE transaction's write lock does the same), so parallel
+    guesses queue and each one counts the misses committed before it. Called outside any service
+    transaction (as `email_change` and `password_change` do) the miss is committed with that step; called
+    inside one (a role change confirmed by password) it is recorded after that transaction rolled back.
     """
     from praxis.audit.models import AuditEvent
 
-    since = clock.now() - PASSWORD_CONFIRM_WINDOW
-    recent = (AuditEvent.objects.filter(user=user, outcome="refused", occurred_at__gte=since)
-              .filter(Q(event_code=PASSWORD_CONFIRM_FAILED) | Q(data__reason="wrong_password")).count())
-    if recent >= PASSWORD_CONFIRM_LIMIT:
-        raise ServiceError("too_many_attempts", _("Too many wrong passwords. Try again in 15 minutes."), field=field)
-    if not user.check_password(password or ""):
-        # The refusal of the action being confirmed (e.g. a role change), or one of its own.
-        entry = dict(refusal) if refusal else {
-            "code": PASSWORD_CONFIRM_FAILED, "action": "execute", "actor": user, "outcome": "refused",
-            "object_type": "accounts.user", "object_id": user.pk}
-        entry["data"] = {**entry.get("data", {}), "reason": "wrong_password"}
+    standalone = not in_service_transaction()
+    entry = None
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        since = clock.now() - PASSWORD_CONFIRM_WINDOW
+        recent = (AuditEvent.objects.filter(user=user, outcome="refused", occurred_at__gte=since)
+                  .filter(Q(event_code=PASSWORD_CONFIRM_FAILED) | Q(data__reason="wrong_password")).count())
+        if recent >= PASSWORD_CONFIRM_LIMIT:
+            raise ServiceError("too_many_attempts", _("Too many wrong passwords. Try again in 15 minutes."),
+                               field=field)
+        if not user.check_password(password or ""):
+            # The refusal of the action being confirmed (e.g. a role change), or one of its own.
+            entry = dict(refusal) if refusal else {
+                "code": PASSWORD_CONFIRM_FAILED, "action": "execute", "actor": user, "outcome": "refused",
+                "object_type": "accounts.user", "object_id": user.pk}
+            entry["data"] = {**entry.get("data", {}), "reason": "wrong_password"}
+            if standalone:
+                audit.record(**entry)
+    if entry is not None:
         message = (_("Your current password is not correct.") if field == "current_password"
                    else _("The password is not correct."))
-        raise ServiceError("wrong_password", message, field=field, audit=entry)
+        exc = ServiceError("wrong_password", message, field=field, audit=entry)
+        exc.audited = standalone
+        raise exc
+
+
+def email_change(*, user: User, new_email: str, current_password: str) -> User:
+    """Change the login address; needs the current password (R-ACC-3), confirmed in its own step so a
+    wrong guess is counted even though the change is refused (issue 6 point 20)."""
+    confirm_password(user=user, password=current_password)
+    return _email_change_apply(user=user, new_email=new_email)
 
 
 @service_transaction
-def email_change(*, user: User, new_email: str, current_password: str) -> User:
-    """Change the login address; needs the current password (R-ACC-3)."""
-    confirm_password(user=user, password=current_password)
+def _email_change_apply(*, user: User, new_email: str) -> User:
     new_email = _check_email(new_email)
     if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
         raise ServiceError("email_taken", _("This e-mail address cannot be used."), field="email")
@@ -258,10 +278,15 @@ def email_change(*, user: User, new_email: str, current_password: str) -> User:
     return user
 
 
-@service_transaction
 def password_change(*, user: User, current_password: str, new_password: str) -> User:
-    """Change the password; needs the current one and ends the user's other sessions (R-ACC-5)."""
+    """Change the password; needs the current one (confirmed first, like `email_change`) and ends the
+    user's other sessions (R-ACC-5)."""
     confirm_password(user=user, password=current_password)
+    return _password_change_apply(user=user, new_password=new_password)
+
+
+@service_transaction
+def _password_change_apply(*, user: User, new_password: str) -> User:
     _check_password(new_password, user)
     user.set_password(new_password)
     user.session_generation = F("session_generation") + 1

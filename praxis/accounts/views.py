@@ -45,6 +45,7 @@ from .forms import (
     referrer_from_code,
 )
 from .middleware import mark_authenticated, mark_reauthenticated
+from .throttling import normalize_login
 
 # Marked for translation here, translated when shown.
 LOGIN_FAILED = gettext_noop("E-mail address or password is incorrect.")
@@ -69,7 +70,9 @@ def login_view(request):
         form = LoginForm(request.POST)
         if form.is_valid():
             # `request` must be passed: django-axes (first backend) counts and refuses attempts with it.
-            user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
+            # The address in the User model's spelling, so axes counts `EVA@…` as `eva@…` (issue 6 point 20).
+            email = normalize_login(form.cleaned_data["email"])
+            user = authenticate(request, email=email, password=form.cleaned_data["password"])
             if user is not None:
                 login(request, user)  # issues a new session key (R-ACC-5)
                 mark_authenticated(request)
