@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -56,10 +56,24 @@ LOCKED_OUT = gettext_noop("Too many failed attempts. Try again in 15 minutes.")
 
 
 def _safe_next(request, url: str | None) -> str | None:
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
+    """A `next` address this site may send the person to after logging in, or None (issue 6 point 21).
+
+    Only a path on this site counts ("/…", not "//…"), so the value is never taken for a URL pattern
+    name (`redirect("billing")` would fail with NoReverseMatch) nor for another host; anything else —
+    "billing", "-1", "javascript:…", control characters — falls back to the default landing page."""
+    if not isinstance(url, str) or not url.startswith("/") or url.startswith("//") or len(url) > 2000:
+        return None
+    if any(ord(char) < 32 or 0xD800 <= ord(char) <= 0xDFFF for char in url):
+        return None
+    if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return url
     return None
+
+
+def _landing(request, url: str | None):
+    """Redirect to a safe `next` path as given (never reversed as a pattern name), else to the home page."""
+    target = _safe_next(request, url)
+    return HttpResponseRedirect(target) if target else redirect("home")
 
 
 @sensitive_post_parameters("password")
@@ -76,12 +90,12 @@ def login_view(request):
             if user is not None:
                 login(request, user)  # issues a new session key (R-ACC-5)
                 mark_authenticated(request)
-                return redirect(_safe_next(request, form.cleaned_data.get("next")) or "home")
+                return _landing(request, form.cleaned_data.get("next"))
             # Unknown address, wrong password and inactive account look the same (R-ACC-5).
             form.add_error(None, _(LOGIN_FAILED))
     else:
         if request.user.is_authenticated:
-            return redirect(_safe_next(request, request.GET.get("next")) or "home")
+            return _landing(request, request.GET.get("next"))
         form = LoginForm(initial={"next": _safe_next(request, request.GET.get("next")) or ""})
     return render(request, "accounts/login.html", {"form": form})
 

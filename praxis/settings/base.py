@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "praxis.accounts.middleware.SessionLifetimeMiddleware",
     "praxis.core.middleware.OperatorConsoleMiddleware",
     "praxis.accounts.middleware.UserLanguageMiddleware",
+    "praxis.core.middleware.BadInputMiddleware",
     "praxis.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -112,3 +112,43 @@ def test_parallel_wrong_passwords_are_throttled_at_the_limit(transactional_db, c
     user.refresh_from_db()
     assert user.email == "racer@example.org"
     assert user.check_password(PASSWORD)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Issue 6 point 21: odd `next` values fall back to the landing page instead of a 500
+
+
+@pytest.mark.parametrize("next_value", ["billing", "-1", "home", "//evil.example/", "https://evil.example/",
+                                        "javascript:alert(1)", "/\tevil", ""])
+def test_login_with_an_odd_next_lands_on_the_home_page_logged_in(client, eva, next_value):
+    """Issue 6 point 21: `/accounts/login/?next=billing` with the right password was a 500 (redirect()
+    took "billing" for a URL pattern name) and left the person logged out."""
+    page = client.get("/accounts/login/", {"next": next_value})
+    assert page.status_code == 200
+    response = client.post("/accounts/login/?next=" + next_value,
+                           {"email": "eva@example.org", "password": PASSWORD, "next": next_value})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.session["_auth_user_id"] == str(eva.pk)
+
+
+@pytest.mark.parametrize("next_value", ["-1", "billing", "//evil.example/"])
+def test_logged_in_visit_of_login_with_an_odd_next_goes_home(client, eva, next_value):
+    client.force_login(eva)
+    response = client.get("/accounts/login/", {"next": next_value})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_a_path_on_this_site_is_still_followed(client, eva):
+    response = client.post("/accounts/login/", {"email": "eva@example.org", "password": PASSWORD,
+                                                "next": "/accounts/profile/"})
+    assert response["Location"] == "/accounts/profile/"
+
+
+def test_nul_bytes_in_login_fields_are_a_clear_400(client, eva):
+    """Issue 6 point 21: a NUL byte is refused with a message before any lookup, and nothing happens."""
+    response = client.post("/accounts/login/", {"email": "eva@example.org\x00", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "cannot be stored" in response.content.decode()
+    assert "_auth_user_id" not in client.session
