@@ -1,14 +1,25 @@
 """API authentication: personal access tokens (Bearer) and the browser session (with CSRF)."""
 
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 
 from praxis.audit import context
+from praxis.core.errors import PermissionDenied
 
 from .services import token_authenticate
 
+WORKSPACE_PARAM = "ws"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
 
 class TokenAuth(HttpBearer):
-    """`Authorization: Bearer prx_…`. The token opens one workspace only (checked in `scoping`)."""
+    """`Authorization: Bearer prx_…`. The token opens one workspace only (checked in `scoping`).
+
+    Outside `/workspaces/{ws}/…` a token may only read (issue 6 point 22, SPEC §13): changing the account
+    — profile, login e-mail, password, tokens, creating a workspace, the own subscription — needs the
+    logged-in session (and the password where one is asked), so a leaked workspace token cannot take the
+    account over. Refused here, once, for every such operation: 403 `session_required`, audited.
+    """
 
     def authenticate(self, request, token):
         row = token_authenticate(token)
@@ -17,6 +28,14 @@ class TokenAuth(HttpBearer):
         request.api_token = row
         point = context.current()
         context.set_current(context.AccessPoint(ip=point.ip, user_agent=point.user_agent, via="token"))
+        match = getattr(request, "resolver_match", None)
+        in_workspace = match is not None and WORKSPACE_PARAM in match.kwargs
+        if request.method not in SAFE_METHODS and not in_workspace:
+            raise PermissionDenied(
+                "session_required", _("A workspace access token cannot change the account: log in instead."),
+                audit={"code": "api_token.refused", "action": "execute", "actor": row.user, "outcome": "refused",
+                       "workspace": row.workspace, "obj": row,
+                       "data": {"method": request.method, "path": request.path, "reason": "session_required"}})
         return row.user
 
 
