@@ -20,7 +20,7 @@ from praxis.core.errors import ServiceError
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.tokens import hash_token, new_token
 from praxis.core.transactions import in_service_transaction, service_transaction
-from praxis.core.validation import check_max_length
+from praxis.core.validation import check_max_length, check_plain_text
 
 from .models import PasswordResetToken, User
 
@@ -62,6 +62,8 @@ def user_create(*, email: str, password: str | None, first_name: str = "", last_
     language = _check_language(language)
     check_max_length(first_name.strip(), 150, field="first_name")
     check_max_length(last_name.strip(), 150, field="last_name")
+    check_plain_text(first_name, field="first_name")  # they name the personal workspace (issue 6 point 25c)
+    check_plain_text(last_name, field="last_name")
     if password is not None:
         _check_password(password, User(email=email, first_name=first_name, last_name=last_name))
     if User.objects.filter(email__iexact=email).exists():
@@ -98,6 +100,8 @@ def signup_request(*, email: str, first_name: str = "", last_name: str = "", lan
     language = _check_language(language)
     check_max_length((first_name or "").strip(), 150, field="first_name")
     check_max_length((last_name or "").strip(), 150, field="last_name")
+    check_plain_text(first_name, field="first_name")
+    check_plain_text(last_name, field="last_name")
     from .tasks import signup_task
 
     args = (email, first_name or "", last_name or "", language, referred_by.pk if referred_by else None)
@@ -201,6 +205,7 @@ def profile_update(*, user: User, changes: dict) -> User:
                 value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             if field in ("first_name", "last_name"):
                 check_max_length(value, 150, field=field)
+                check_plain_text(value, field=field)
             if getattr(user, field) != value:
                 changed[field] = value
     if changed:

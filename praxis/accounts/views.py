@@ -27,7 +27,7 @@ from praxis.api import services as api_services
 from praxis.api.models import ApiToken
 from praxis.billing.referrals import referral_code_for, referrals_of
 from praxis.core.errors import NotFound, ServiceError
-from praxis.core.web import form_error, keep_link_token_private
+from praxis.core.web import form_error, keep_link_token_private, require_form_encoding
 from praxis.workspaces import licences
 from praxis.workspaces.access import user_workspaces
 from praxis.workspaces.roles import PAID_ACCOUNT_TYPES
@@ -128,6 +128,7 @@ def logout_view(request):
 
 
 @never_cache
+@require_form_encoding
 def signup_view(request):
     """Sign-up by e-mail. Known and unknown addresses end on the same "check your e-mail" page (R-ACC-5);
     only the e-mail that goes out differs (a welcome link or a "you already have an account" note)."""
@@ -158,6 +159,7 @@ def signup_sent(request):
 
 
 @never_cache
+@require_form_encoding
 def password_reset_view(request):
     """R-ACC-2: e-mail a single-use link; the answer never says whether the address has an account."""
     if request.method == "POST":

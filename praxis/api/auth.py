@@ -4,7 +4,8 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 
 from praxis.audit import context
-from praxis.core.errors import PermissionDenied
+from praxis.core.errors import PermissionDenied, ServiceError
+from praxis.core.web import is_cross_origin
 
 from .services import token_authenticate
 
@@ -39,6 +40,29 @@ class TokenAuth(HttpBearer):
         return row.user
 
 
+class AnonymousFlow:
+    """The "auth" of the anonymous account flows (sign-up, password reset): nobody is authenticated, but a
+    write must be JSON from this site (issue 6 point 25a).
+
+    django-ninja marks its views CSRF-exempt and checks CSRF only inside cookie authentication, so a router
+    with `auth=None` had no check at all: any page could post a `text/plain` body (no CORS preflight) and
+    trigger e-mails to an address of its choice. Requiring `application/json` forces the browser's
+    preflight, which Praxis never grants, and a foreign `Origin` is refused outright.
+    """
+
+    def __call__(self, request):
+        if request.method not in SAFE_METHODS:
+            if request.content_type != "application/json":
+                raise UnsupportedMediaType("unsupported_media_type", _("Send the request body as application/json."))
+            if is_cross_origin(request):
+                raise PermissionDenied("cross_origin", _("This request must come from this site."))
+        return request.user  # anonymous (or the logged-in user): truthy either way
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
+
+
 class CsrfSessionAuth(SessionAuth):
     """The logged-in browser session; unsafe methods need the CSRF token (django-ninja checks it)."""
 
@@ -46,3 +70,4 @@ class CsrfSessionAuth(SessionAuth):
 token_auth = TokenAuth()
 session_auth = CsrfSessionAuth()
 AUTH = [token_auth, session_auth]
+anonymous_flow = AnonymousFlow()

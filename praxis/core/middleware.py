@@ -25,6 +25,7 @@ class OperatorConsoleMiddleware:
 class BadInputMiddleware:
     """Refuse, before any view runs, input no database column can hold (issue 6 point 21).
 
+    A JSON body that is not an object (an array, a string, a number) is refused with `invalid_body`.
     NUL bytes and lone surrogates in query strings, form fields or JSON bodies made PostgreSQL fail with a
     500; integers beyond 64 bits in a path (`/members/99999999999999999999/`) or a JSON body made SQLite
     fail with an OverflowError. Checked once here instead of in every form and schema: the answer is a
@@ -77,16 +78,21 @@ class BadInputMiddleware:
             return None
         if (request.content_type or "").startswith("multipart/"):
             return None
+        if not request.body.strip():
+            return None
         try:
-            data = json.loads(request.body or b"null")
+            data = json.loads(request.body)
         except (ValueError, UnicodeDecodeError):
             return None  # not JSON: the API answers that itself
+        if not isinstance(data, dict) and request.method in ("POST", "PUT", "PATCH"):
+            return "invalid_body", None  # every operation takes an object (issue 6 point 25e)
         return _walk(data, None)
 
     # -- answering -------------------------------------------------------------------------------------
 
     def _refuse(self, request, code: str, field):
-        message = validation.UNSTORABLE_MESSAGE if code == "invalid_characters" else validation.OUT_OF_RANGE_MESSAGE
+        message = {"invalid_characters": validation.UNSTORABLE_MESSAGE, "invalid_body": validation.NOT_AN_OBJECT_MESSAGE,
+                   }.get(code, validation.OUT_OF_RANGE_MESSAGE)
         if request.path.startswith(self.API_PREFIX):
             body = {"detail": str(message), "code": code}
             if field:

@@ -11,10 +11,12 @@
 """
 
 import unicodedata
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from pydantic import AfterValidator
 
 from .errors import ServiceError
 
@@ -36,6 +38,7 @@ def unstorable_text(value: str) -> bool:
 UNSTORABLE_MESSAGE = gettext_lazy("The input contains characters that cannot be stored (such as a NUL byte). "
                                   "Remove them and try again.")
 OUT_OF_RANGE_MESSAGE = gettext_lazy("A number in the request is too large.")
+NOT_AN_OBJECT_MESSAGE = gettext_lazy("The request body must be a JSON object.")
 CONTROL_MESSAGE = gettext_lazy("Remove the control characters (such as a tab or line break) from this text.")
 
 
@@ -62,7 +65,11 @@ def plain_text_validator(value) -> None:
 
 
 def plain_text(value: str) -> str:
-    """The same rule for pydantic / django-ninja schemas: `Annotated[str, AfterValidator(plain_text)]`."""
+    """The same rule for pydantic / django-ninja schemas (see `PlainText`)."""
     if isinstance(value, str) and _has_control_characters(value, multiline=False):
         raise ValueError(str(CONTROL_MESSAGE))
     return value
+
+
+# A one-line name in an API schema: `name: PlainText = Field(max_length=200)`.
+PlainText = Annotated[str, AfterValidator(plain_text)]
