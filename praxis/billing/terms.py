@@ -15,6 +15,9 @@ later edits the issuer or its bank account).
 import datetime as dt
 
 from django.conf import settings
+from django.db import transaction
+
+from praxis.audit import services as audit
 
 from .bank import creditor_reference, normalise_iban
 from .models import Invoice, Issuer
@@ -29,6 +32,25 @@ def issuer() -> Issuer:
         return saved
     return Issuer(pk=1, legal_name=settings.PRAXIS_OPERATOR_NAME, address=settings.PRAXIS_OPERATOR_ADDRESS,
                   vat_id=settings.PRAXIS_OPERATOR_VAT_ID, payment_term_days=DEFAULT_TERM_DAYS)
+
+
+@transaction.atomic
+def issuer_set(*, actor, values: dict) -> Issuer:
+    """Save the issuer (validated: a mistyped IBAN or BIC is refused with a message, nothing saved); audited.
+
+    The console edits the same row through its form (with the same model validation); this is for code
+    that sets it, like the demo.
+    """
+    current = Issuer.objects.select_for_update().filter(pk=1).first()
+    row = current or issuer()
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save(force_insert=current is None)
+    audit.record(code=f"operator.issuer.{'updated' if current else 'created'}",
+                 action="update" if current else "create", actor=actor, obj=row, role="operator",
+                 data={"fields": sorted(values)})
+    return row
 
 
 def due_date(*, issue_date: dt.date, term_days: int) -> dt.date:

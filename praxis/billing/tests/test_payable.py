@@ -417,3 +417,33 @@ def test_operator_sets_the_issuer_in_the_console(db, settings):
     assert terms.issuer() == saved
     assert client.get(add).status_code == 403  # one row: no second one
     assert AuditEvent.objects.filter(event_code="operator.issuer.created").count() == 1
+
+
+def test_issuer_set_validates_and_audits(db):
+    with pytest.raises(ValidationError):
+        terms.issuer_set(actor=None, values={"legal_name": "Praxis", "iban": "NL92ABNA0417164300"})
+    assert not Issuer.objects.exists() and not AuditEvent.objects.filter(event_code__startswith="operator.issuer")
+    terms.issuer_set(actor=None, values={"legal_name": "Praxis", "iban": IBAN})
+    terms.issuer_set(actor=None, values={"payment_term_days": 30})
+    assert (Issuer.objects.get().legal_name, Issuer.objects.get().payment_term_days) == ("Praxis", 30)
+    assert [e.event_code for e in AuditEvent.objects.order_by("seq")] == ["operator.issuer.created",
+                                                                          "operator.issuer.updated"]
+
+
+def test_the_demo_shows_realistic_issuer_details(db, mailoutbox, django_capture_on_commit_callbacks):
+    """Point 3: `manage.py demo` sets the issuer (as the operator would in the console) before it issues
+    the demo's invoices, so they print a legal name, address, VAT id, IBAN, BIC, reference and due date."""
+    from praxis.demo.loader import DEMO_ISSUER, load_demo
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert load_demo() is True
+    issuer = Issuer.objects.get()
+    assert (issuer.legal_name, issuer.iban, issuer.payment_term_days) == (
+        DEMO_ISSUER["legal_name"], DEMO_ISSUER["iban"], 14)
+    invoice = Invoice.objects.filter(workspace__slug="de-linde").first()
+    assert invoice is not None
+    assert (invoice.issuer_name, invoice.issuer_iban, invoice.issuer_bic, invoice.issuer_vat_id) == (
+        "Praxis Software B.V.", "NL91ABNA0417164300", "ABNANL2A", "NL864321987B01")
+    assert invoice.due_date == invoice.issue_date + dt.timedelta(days=14)
+    assert valid_creditor_reference(invoice.payment_reference)
+    assert any(m.attachments and invoice.number in m.subject for m in mailoutbox)
