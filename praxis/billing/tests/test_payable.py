@@ -447,3 +447,18 @@ def test_the_demo_shows_realistic_issuer_details(db, mailoutbox, django_capture_
     assert invoice.due_date == invoice.issue_date + dt.timedelta(days=14)
     assert valid_creditor_reference(invoice.payment_reference)
     assert any(m.attachments and invoice.number in m.subject for m in mailoutbox)
+
+
+def test_the_api_gives_the_payment_terms(november, issuer, django_capture_on_commit_callbacks):
+    """Point 3 through the API: list and detail carry the due date and reference, the detail the issuer."""
+    owner, workspace = make_team()
+    [invoice] = run("2026-11-01", django_capture_on_commit_callbacks)
+    client = Client()
+    client.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
+    base = f"/api/v1/workspaces/{workspace.slug}/billing/invoices"
+    [item] = client.get(base).json()["items"]
+    assert (item["due_date"], item["payment_reference"]) == ("2026-11-15", "RF422026000001")
+    detail = client.get(f"{base}/{invoice.pk}").json()
+    assert {k: detail[k] for k in ("issuer_name", "issuer_vat_id", "issuer_iban", "issuer_bic")} == {
+        "issuer_name": "Praxis Software B.V.", "issuer_vat_id": "NL864321987B01", "issuer_iban": IBAN,
+        "issuer_bic": "ABNANL2A"}
