@@ -95,10 +95,10 @@ class InvoiceLineInline(admin.TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
-    list_display = ("number", "workspace", "kind", "status", "issue_date", "period_start", "period_end", "total",
-                    "provider")
+    list_display = ("number", "workspace", "kind", "status", "issue_date", "due_date", "period_start", "period_end",
+                    "total", "provider", "payment_reference")
     list_filter = ("status", "kind", "provider")
-    search_fields = ("number", "workspace__name", "billed_name", "provider_reference")
+    search_fields = ("number", "workspace__name", "billed_name", "provider_reference", "payment_reference")
     list_select_related = ("workspace",)
     date_hierarchy = "issue_date"
     inlines = [InvoiceLineInline]

@@ -462,3 +462,15 @@ def test_the_api_gives_the_payment_terms(november, issuer, django_capture_on_com
     assert {k: detail[k] for k in ("issuer_name", "issuer_vat_id", "issuer_iban", "issuer_bic")} == {
         "issuer_name": "Praxis Software B.V.", "issuer_vat_id": "NL864321987B01", "issuer_iban": IBAN,
         "issuer_bic": "ABNANL2A"}
+
+
+def test_operator_finds_an_invoice_by_its_payment_reference(november, issuer, django_capture_on_commit_callbacks):
+    """A bank statement names the reference: the console's invoice search finds the invoice by it."""
+    make_team()
+    run("2026-11-01", django_capture_on_commit_callbacks)
+    operator = user_create(email="ops@praxis.test", password=PASSWORD)
+    type(operator).objects.filter(pk=operator.pk).update(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(type(operator).objects.get(pk=operator.pk))
+    page = client.get(reverse("admin:billing_invoice_changelist"), {"q": "RF422026000001"}).content.decode()
+    assert "2026-000001" in page and "Nov. 15, 2026" in page
