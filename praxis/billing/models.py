@@ -108,8 +108,10 @@ class InvoiceSequence(models.Model):
 class Invoice(models.Model):
     """An invoice of the operator to a workspace (R-BIL-3, R-BIL-5, R-BIL-11).
 
-    Invariants: immutable once issued except its payment status; one cycle invoice per (workspace, cycle
-    start) — a database constraint, so concurrent billing runs cannot issue two; number unique.
+    Invariants: immutable once issued except its payment status and the records of its e-mails
+    (`emailed_at`, `reminded_at`); everything it prints — billed party, issuer, bank account, reference,
+    due date — is a copy made at issue; one cycle invoice per (workspace, cycle start) — a database
+    constraint, so concurrent billing runs cannot issue two; number unique.
     """
 
     class Kind(models.TextChoices):

@@ -62,15 +62,22 @@ def invoice_reminder_email_task(invoice_id: int) -> bool:
 
 
 def invoice_email_send(*, invoice_id: int) -> bool:
-    """Send the issued invoice to the billing contact, once: False when it was sent already."""
-    with transaction.atomic(), scopes_disabled():
+    """Send the issued invoice to the billing contact, once: False when it was sent (or is being sent) already.
+
+    The conditional update claims the e-mail before sending, so concurrent or retried tasks send it once;
+    no transaction or row lock is held while the PDF renders and the mail server answers. A failed send
+    releases the claim and raises, so the task's retry sends it.
+    """
+    with scopes_disabled():
         claimed = Invoice.objects.filter(pk=invoice_id, emailed_at__isnull=True).update(emailed_at=clock.now())
         if not claimed:
             return False
         invoice = Invoice.objects.select_related("workspace").get(pk=invoice_id)
-        # Sent inside the transaction that records it: if sending fails, the record rolls back and a retry
-        # of the task sends it (never "recorded but not sent").
-        sent = _send(invoice, template=ISSUED_TEMPLATE)
+        try:
+            sent = _send(invoice, template=ISSUED_TEMPLATE)
+        except Exception:
+            Invoice.objects.filter(pk=invoice_id).update(emailed_at=None)
+            raise
         audit.record(code="invoice.emailed", action="execute", workspace=invoice.workspace, obj=invoice,
                      data={"number": invoice.number, "recipients": sent})
     return True

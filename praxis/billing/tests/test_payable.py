@@ -478,3 +478,26 @@ def test_operator_finds_an_invoice_by_its_payment_reference(november, issuer, dj
     client.force_login(type(operator).objects.get(pk=operator.pk))
     page = client.get(reverse("admin:billing_invoice_changelist"), {"q": "RF422026000001"}).content.decode()
     assert "2026-000001" in page and "Nov. 15, 2026" in page
+
+
+def test_a_failed_send_is_sent_by_the_retry(november, issuer, mailoutbox, monkeypatch,
+                                             django_capture_on_commit_callbacks):
+    """The mail server refuses: the claim is released (nothing recorded, nothing audited), the task fails
+    and its retry sends the invoice — once."""
+    from django.core.mail import EmailMultiAlternatives
+
+    make_team()
+    with django_capture_on_commit_callbacks(execute=False):
+        billing_run(at=dt.date(2026, 11, 1))
+    invoice = Invoice.objects.get()
+    mailoutbox.clear()
+    original = EmailMultiAlternatives.send
+    monkeypatch.setattr(EmailMultiAlternatives, "send", lambda self, *a, **k: (_ for _ in ()).throw(OSError("smtp down")))
+    with pytest.raises(OSError):
+        notify.invoice_email_send(invoice_id=invoice.pk)
+    assert Invoice.objects.get(pk=invoice.pk).emailed_at is None
+    assert not AuditEvent.objects.filter(event_code="invoice.emailed").exists()
+    monkeypatch.setattr(EmailMultiAlternatives, "send", original)
+    assert notify.invoice_email_send(invoice_id=invoice.pk) is True
+    assert notify.invoice_email_send(invoice_id=invoice.pk) is False
+    assert len(mailoutbox) == 1
