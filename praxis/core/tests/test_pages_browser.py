@@ -1,0 +1,137 @@
+"""Every HTML page, for every kind of visitor, in a real Chromium at 390, 768 and 1280 px (issue 6
+points 14 and 15, and the project-wide quality bar).
+
+For each visitor (anonymous, owner, admin, assistant, clinician, staff, a cancelled member) the walker
+(praxis/testing/pages.py) finds their pages by enumerating the URL patterns; each is loaded once and,
+at each width, must answer 200, not overflow horizontally (`scrollWidth > innerWidth`) and have no
+axe-core violation of impact serious or critical. The error pages are checked the same way. One
+browser context per visitor, logged in once (a session cookie), resized per width.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from praxis.testing import pages as walker
+
+VISITORS = ("anonymous", "owner", "admin", "assistant", "clinician", "staff", "cancelled")
+
+
+@pytest.fixture
+def world(transactional_db, workspace_with_team, make_user) -> walker.World:
+    return walker.build_world(workspace_with_team, make_user)
+
+
+def _context(browser: Browser, live_server, user):
+    context = browser.new_context(locale="en-US", base_url=live_server.url,
+                                  viewport={"width": walker.WIDTHS[-1], "height": walker.HEIGHT})
+    context.set_default_timeout(10_000)
+    walker.install_axe(context)
+    if user is not None:
+        context.add_cookies([walker.session_cookie(user, live_server.url)])
+    return context
+
+
+def _visit(page, url: str, *, status: int = 200) -> list[str]:
+    response = page.goto(url)
+    if response is None or response.status != status:
+        return [f"{url}: status {response.status if response else None}, expected {status}"]
+    return walker.check_page(page, where=url)
+
+
+def test_every_route_is_a_page_for_someone_or_allow_listed(world):
+    """The walker cannot silently miss a page: each route is some visitor's page, an action (POST only),
+    a download, or allow-listed with its reason; the owner (every capability) is refused nothing."""
+    unmapped = [f"{r.route}: {'; '.join(r.unmapped())}" for r in walker.html_routes() if r.unmapped()]
+    assert not unmapped, "routes the page walker cannot build a URL for:\n" + "\n".join(unmapped)
+    _pages, seen = walker.pages_by_visitor(world)
+    nobody = {name: kinds for name, kinds in seen.items()
+              if not {"page", "action", "download"} & set(kinds.values())}
+    assert not nobody, f"routes that are nobody's page (allow-list them in NOT_PAGES with a reason): {nobody}"
+    refused_owner = {name: kinds["owner"] for name, kinds in seen.items() if kinds["owner"] in ("403", "404", "500")}
+    assert not refused_owner
+    for known in ("workspaces:dashboard", "workspaces:members", "billing:overview", "audit:list",
+                  "accounts:login", "workspaces:invite", "accounts:password_set"):
+        assert "page" in seen[known].values(), known
+    assert set(walker.NOT_PAGES) <= {r.name for r in walker.html_routes()}, "stale NOT_PAGES entries"
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_every_page_fits_every_width_and_passes_axe(visitor, world, browser, live_server):
+    """Points 14/15: status 200, no horizontal overflow at 390/768/1280 px, no serious/critical axe issue."""
+    pages, _seen = walker.pages_by_visitor(world, only=(visitor,))
+    urls = pages[visitor]
+    assert urls, f"{visitor} has no pages?"
+    context = _context(browser, live_server, world.visitors[visitor])
+    try:
+        page = context.new_page()
+        problems = [problem for url in urls for problem in _visit(page, url)]
+    finally:
+        context.close()
+    assert not problems, f"{len(problems)} problem(s) on {len(urls)} pages of {visitor}:\n" + "\n".join(problems)
+
+
+def test_error_pages_fit_every_width_and_pass_axe(world, browser, live_server):
+    """Point 14: the 404 a cancelled member sees, a 403, a dead invitation link — designed and accessible."""
+    problems = []
+    cases = [
+        ("cancelled", f"/w/{world.slug}/", 404),
+        ("staff", f"/w/{world.slug}/billing/", 403),
+        ("anonymous", "/no-such-page/", 404),
+        ("anonymous", "/invite/not-a-real-token/", 410),
+    ]
+    for visitor, url, status in cases:
+        context = _context(browser, live_server, world.visitors[visitor])
+        try:
+            page = context.new_page()
+            problems += _visit(page, url, status=status)
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            way_back = "Log in" if visitor == "anonymous" else "Go to your dashboard"
+            expect(page.get_by_role("main").get_by_role("link", name=way_back)).to_be_visible()
+        finally:
+            context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_phone_menu_reaches_every_item_by_keyboard(world, browser, live_server):
+    """Point 15: at 390 px the header folds into a menu button; opened (by keyboard) it shows every item
+    of the workspace navigation and the user menu, inside the screen; Escape closes it."""
+    owner = world.team.owner
+    context = _context(browser, live_server, owner)
+    try:
+        page = context.new_page()
+        page.goto(f"/w/{world.slug}/")
+        wide_links = page.get_by_role("navigation", name="Workspace").get_by_role("link").all_inner_texts()
+        assert len(wide_links) >= 6
+        expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+
+        page.set_viewport_size({"width": 390, "height": walker.HEIGHT})
+        menu = page.get_by_role("button", name="Menu")
+        expect(menu).to_be_visible()
+        nav = page.get_by_role("navigation", name="Workspace")
+        expect(nav.get_by_role("link", name="Members")).to_be_hidden()
+        menu.focus()
+        page.keyboard.press("Enter")
+        expect(menu).to_have_attribute("aria-expanded", "true")
+        for name in wide_links:
+            link = nav.get_by_role("link", name=name, exact=True)
+            expect(link).to_be_visible()
+            box = link.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, name
+        expect(page.get_by_role("link", name=owner.display_name)).to_be_visible()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        expect(page.get_by_role("navigation", name="Workspaces")).to_be_visible()
+        # Tab reaches the items in order, right after the button.
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.closest('#site-menu') !== null")
+        page.keyboard.press("Escape")
+        expect(menu).to_have_attribute("aria-expanded", "false")
+        expect(menu).to_be_focused()
+        expect(nav.get_by_role("link", name="Members")).to_be_hidden()
+        nav_link = nav.get_by_role("link", name="Members")
+        menu.click()
+        nav_link.click()
+        expect(page).to_have_url(f"{live_server.url}/w/{world.slug}/members/")
+    finally:
+        context.close()
