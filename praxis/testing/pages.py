@@ -45,6 +45,9 @@ NOT_PAGES = {
 }
 
 
+VISITOR_LANGUAGES = {"admin": "de", "assistant": "fr", "clinician": "nl"}  # the others: English
+
+
 @dataclass
 class World:
     """A practice as the demo has it: every role, a login-less contact, a cancelled member, a pending
@@ -81,7 +84,7 @@ ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
 
 def build_world(team, make_user) -> World:
     """Everything is made through the services, as a real practice comes about."""
-    from praxis.accounts.services import password_reset_request
+    from praxis.accounts.services import password_reset_request, profile_update
     from praxis.api.services import token_create
     from praxis.billing.models import Invoice
     from praxis.billing.run import billing_run
@@ -110,6 +113,9 @@ def build_world(team, make_user) -> World:
     password_reset_request(email=forgetful.email)
     [password_token] = [t for m in mail.outbox if forgetful.email in m.to
                         for t in re.findall(r"/accounts/password/set/([^/\s]+)/", m.body)]
+    # The four languages spread over the roles, so long German or French words are checked too.
+    for role, language in VISITOR_LANGUAGES.items():
+        team.users[role] = profile_update(user=team.users[role], changes={"language": language})
     visitors = {"anonymous": None, **{role: team.users[role] for role in team.users}, "cancelled": cancelled_user}
     return World(team=team, contact=contact, cancelled=cancelled_user, invitation=invitation,
                  invitation_token=invitation_token, api_token=api_token, invoice=invoice,

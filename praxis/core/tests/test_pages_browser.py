@@ -1,7 +1,8 @@
 """Every HTML page, for every kind of visitor, in a real Chromium at 390, 768 and 1280 px (issue 6
 points 14 and 15, and the project-wide quality bar).
 
-For each visitor (anonymous, owner, admin, assistant, clinician, staff, a cancelled member) the walker
+For each visitor (anonymous, owner, admin in German, assistant in French, clinician in Dutch, staff, a
+cancelled member) the walker
 (praxis/testing/pages.py) finds their pages by enumerating the URL patterns; each is loaded once and,
 at each width, must answer 200, not overflow horizontally (`scrollWidth > innerWidth`) and have no
 axe-core violation of impact serious or critical. The error pages are checked the same way. One
