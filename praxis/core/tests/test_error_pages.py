@@ -61,9 +61,10 @@ def test_cancelled_member_sees_a_designed_translated_404_with_a_way_back(client,
     clinician = team.clinician
     clinician.language = "nl"
     clinician.save(update_fields=["language"])
+    client.force_login(clinician, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(f"/w/{team.workspace.slug}/").status_code == 200  # the practice worked in last
     with scope(workspace=team.workspace):
         members_cancel(access=team.access("owner"), membership_ids=[team.members["clinician"].pk])
-    client.force_login(clinician, backend="django.contrib.auth.backends.ModelBackend")
 
     response = client.get(f"/w/{team.workspace.slug}/")
 
@@ -74,6 +75,8 @@ def test_cancelled_member_sees_a_designed_translated_404_with_a_way_back(client,
     assert "Uitloggen" in body  # the layout, in Dutch
     assert 'href="/workspaces/"' in body and 'href="/"' in body  # the way back
     assert team.workspace.name not in body  # nothing about the practice (R-ROLE-4)
+    # The way back leads somewhere that works, not to the same 404 (the old practice was the last one).
+    assert client.get("/", follow=True).status_code == 200
 
 
 def test_missing_capability_answers_the_designed_403(client, workspace_with_team):
