@@ -245,14 +245,30 @@ AXE_JS = """async () => {
 }"""
 
 
+INLINE_SCRIPT_JS = """() => {
+  const found = [];
+  for (const s of document.querySelectorAll("script:not([src])")) {
+    if (!/json/.test(s.type || "")) found.push("<script> " + s.textContent.trim().slice(0, 60));
+  }
+  for (const el of document.querySelectorAll("*")) {
+    for (const a of el.attributes) {
+      if (a.name.startsWith("on") || /^\\s*javascript:/i.test(a.value)) found.push(el.tagName + " " + a.name);
+    }
+  }
+  return found;
+}"""
+
+
 def install_axe(context) -> None:
     """axe-core in every page the context opens (an init script: no per-page injection by hand)."""
     context.add_init_script(path=str(AXE_PATH))
 
 
 def check_page(page, *, where: str, widths=WIDTHS) -> list[str]:
-    """The page as loaded, at each width: no horizontal overflow, no serious or critical axe violation."""
-    problems = []
+    """The page as loaded: no inline script or handler; at each width no horizontal overflow and no
+    serious or critical axe violation."""
+    problems = [f"{where}: inline script (a Content-Security-Policy forbids it): {found}"
+                for found in page.evaluate(INLINE_SCRIPT_JS)]
     for width in widths:
         page.set_viewport_size({"width": width, "height": HEIGHT})
         overflow = page.evaluate(OVERFLOW_JS)

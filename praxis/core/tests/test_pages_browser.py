@@ -136,3 +136,32 @@ def test_phone_menu_reaches_every_item_by_keyboard(world, browser, live_server):
         expect(page).to_have_url(f"{live_server.url}/w/{world.slug}/members/")
     finally:
         context.close()
+
+
+def test_site_script_keeps_the_pay_box_in_step_and_opens_dialogs(world, browser, live_server):
+    """The behaviour moved from inline scripts into praxis/static/praxis/praxis.js (CSP-ready, point 15)
+    still works: the invite form's pay box follows the account type until touched (R-BIL-7), and an
+    htmx confirmation opens as a modal dialog (R-MEM-1)."""
+    context = _context(browser, live_server, world.team.owner)
+    try:
+        page = context.new_page()
+        page.goto(f"/w/{world.slug}/invitations/")
+        account_type, pay = page.get_by_label("Account type"), page.get_by_label("Pay for this user")
+        account_type.select_option("free")
+        expect(pay).not_to_be_checked()
+        account_type.select_option("pro")
+        expect(pay).to_be_checked()
+        pay.uncheck()
+        account_type.select_option("essentials")
+        expect(pay).not_to_be_checked()
+
+        page.goto(f"/w/{world.slug}/members/")
+        page.get_by_role("checkbox", name="Select Clara Clinician").check()
+        page.get_by_role("button", name="Cancel membership…").click()
+        dialog = page.get_by_role("dialog", name="Cancel the membership of 1 person?")
+        expect(dialog).to_be_visible()
+        assert page.evaluate("document.querySelector('dialog').matches(':modal')")
+        walker_problems = walker.check_page(page, where="members cancel dialog")
+        assert not walker_problems, "\n".join(walker_problems)
+    finally:
+        context.close()
