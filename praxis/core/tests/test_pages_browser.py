@@ -165,3 +165,28 @@ def test_site_script_keeps_the_pay_box_in_step_and_opens_dialogs(world, browser,
         assert not walker_problems, "\n".join(walker_problems)
     finally:
         context.close()
+
+
+@pytest.mark.urls("praxis.core.tests.test_error_pages")
+def test_500_and_csrf_pages_fit_every_width_and_pass_axe(world, browser, live_server):
+    """Point 14: the self-contained 500 page and the CSRF-failure page a person meets after their form's
+    token went stale (here: the cookie is gone when the login form is sent) — designed and accessible."""
+    context = _context(browser, live_server, None)
+    try:
+        page = context.new_page()
+        problems = _visit(page, "/boom/", status=500)
+        expect(page.get_by_role("heading", name="Something went wrong", level=1)).to_be_visible()
+
+        page.set_viewport_size({"width": walker.WIDTHS[-1], "height": walker.HEIGHT})
+        page.goto("/accounts/login/")
+        page.get_by_label("E-mail address").fill(world.team.owner.email)
+        page.get_by_role("textbox", name="Password", exact=True).fill("whatever it is")
+        context.clear_cookies()
+        with page.expect_response(lambda r: r.url.endswith("/accounts/login/") and r.request.method == "POST") as sent:
+            page.get_by_role("button", name="Log in").click()
+        assert sent.value.status == 403
+        expect(page.get_by_role("heading", name="The form could not be sent", level=1)).to_be_visible()
+        problems += walker.check_page(page, where="CSRF failure page")
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
