@@ -190,3 +190,20 @@ def test_500_and_csrf_pages_fit_every_width_and_pass_axe(world, browser, live_se
     finally:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_an_htmx_action_refused_by_the_server_shows_the_error_page(world, browser, live_server):
+    """Point 14: a button that works through htmx gets the same designed error page as a full page
+    would — here the CSRF page after the session ended in another tab — instead of nothing happening."""
+    context = _context(browser, live_server, world.team.owner)
+    try:
+        page = context.new_page()
+        page.goto(f"/w/{world.slug}/invitations/")
+        context.clear_cookies()  # logged out elsewhere: no session, no CSRF cookie
+        with page.expect_response(lambda r: "/resend/" in r.url) as sent:
+            page.get_by_role("button", name="Resend the invitation to nieuw@example.test").click()
+        assert sent.value.status == 403
+        expect(page.get_by_role("heading", name="The form could not be sent", level=1)).to_be_visible()
+        expect(page.get_by_role("main").get_by_role("link", name="Log in")).to_be_visible()
+    finally:
+        context.close()

@@ -29,6 +29,20 @@
     if (dialog && !dialog.open) { dialog.showModal(); }
   });
 
+  /* An htmx request answered with one of the site's error pages (403, 404, a refused CSRF check, 500):
+     htmx would silently swap nothing; show the page's content in place of this page's instead. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    var main = document.getElementById("main");
+    if (main && xhr.status >= 400 && /<main[\s>]/.test(xhr.responseText || "")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+      event.detail.target = main;
+      event.detail.selectOverride = "#main";
+      event.detail.swapOverride = "outerHTML";
+    }
+  });
+
   /* Invitations (R-BIL-7): paying for the seat is the usual choice for a paid account type; keep the box
      in step with the account type unless the person changed the box themselves. */
   document.querySelectorAll("form[data-pay-follows-type]").forEach(function (form) {
