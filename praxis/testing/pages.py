@@ -264,6 +264,20 @@ def install_axe(context) -> None:
     context.add_init_script(path=str(AXE_PATH))
 
 
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots" / "pages"
+
+
+def _screenshot(page, where: str, width: int) -> str:
+    """A full-page picture of a failing width, for CI's artefacts (test-artifacts/ is git-ignored)."""
+    path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', where).strip('_')[:120]}-{width}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except Exception as exc:  # the picture is a help, the failure itself matters more
+        return f"(no screenshot: {exc})"
+    return f"(screenshot: {path.relative_to(settings.BASE_DIR)})"
+
+
 def check_page(page, *, where: str, widths=WIDTHS) -> list[str]:
     """The page as loaded: no inline script or handler; at each width no horizontal overflow and no
     serious or critical axe violation."""
@@ -271,11 +285,15 @@ def check_page(page, *, where: str, widths=WIDTHS) -> list[str]:
                 for found in page.evaluate(INLINE_SCRIPT_JS)]
     for width in widths:
         page.set_viewport_size({"width": width, "height": HEIGHT})
+        found = []
         overflow = page.evaluate(OVERFLOW_JS)
         if overflow:
-            problems.append(f"{where} @{width}px: horizontal overflow {json.dumps(overflow)}")
+            found.append(f"{where} @{width}px: horizontal overflow {json.dumps(overflow)}")
         for violation in page.evaluate(AXE_JS):
             if violation["impact"] in BLOCKING_IMPACTS:
-                problems.append(f"{where} @{width}px: axe {violation['impact']} {violation['id']} "
-                                f"({violation['help']}) at {violation['nodes']}")
+                found.append(f"{where} @{width}px: axe {violation['impact']} {violation['id']} "
+                             f"({violation['help']}) at {violation['nodes']}")
+        if found:
+            found.append(_screenshot(page, where, width))
+        problems += found
     return problems

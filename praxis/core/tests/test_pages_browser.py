@@ -207,3 +207,34 @@ def test_an_htmx_action_refused_by_the_server_shows_the_error_page(world, browse
         expect(page.get_by_role("main").get_by_role("link", name="Log in")).to_be_visible()
     finally:
         context.close()
+
+
+# Forms sent empty (or wrong), as a person in a hurry would: (visitor, page, button) → the page again,
+# now with its error messages, which must fit and pass axe too.
+FORMS_WITH_ERRORS = [
+    ("anonymous", "/accounts/login/", "Log in"),
+    ("anonymous", "/accounts/signup/", "Sign up"),
+    ("anonymous", "/accounts/password/reset/", "Send link"),
+    ("owner", "/workspaces/", "Create workspace"),
+    ("owner", "/w/{slug}/invitations/", "Send invitations"),
+]
+
+
+def test_forms_with_errors_fit_every_width_and_pass_axe(world, browser, live_server):
+    problems = []
+    contexts = {}
+    try:
+        for visitor, url, button in FORMS_WITH_ERRORS:
+            if visitor not in contexts:
+                contexts[visitor] = _context(browser, live_server, world.visitors[visitor])
+            page = contexts[visitor].new_page()
+            url = url.format(slug=world.slug)
+            page.goto(url)
+            page.get_by_role("main").get_by_role("button", name=button, exact=True).click()
+            expect(page.locator(".errorlist, .form-errors").first).to_be_visible()
+            problems += walker.check_page(page, where=f"{url} (sent empty)")
+            page.close()
+    finally:
+        for context in contexts.values():
+            context.close()
+    assert not problems, "\n".join(problems)
