@@ -278,7 +278,7 @@ def _screenshot(page, where: str, width: int) -> str:
     return f"(screenshot: {path.relative_to(settings.BASE_DIR)})"
 
 
-def check_page(page, *, where: str, widths=WIDTHS) -> list[str]:
+def check_page(page, *, where: str, widths=WIDTHS, screenshots: bool = True) -> list[str]:
     """The page as loaded: no inline script or handler; at each width no horizontal overflow and no
     serious or critical axe violation."""
     problems = [f"{where}: inline script (a Content-Security-Policy forbids it): {found}"
@@ -293,7 +293,7 @@ def check_page(page, *, where: str, widths=WIDTHS) -> list[str]:
             if violation["impact"] in BLOCKING_IMPACTS:
                 found.append(f"{where} @{width}px: axe {violation['impact']} {violation['id']} "
                              f"({violation['help']}) at {violation['nodes']}")
-        if found:
+        if found and screenshots:
             found.append(_screenshot(page, where, width))
         problems += found
     return problems

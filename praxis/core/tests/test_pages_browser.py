@@ -238,3 +238,24 @@ def test_forms_with_errors_fit_every_width_and_pass_axe(world, browser, live_ser
         for context in contexts.values():
             context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_checks_themselves_catch_overflow_axe_violations_and_inline_scripts(browser, live_server,
+                                                                                transactional_db):
+    """The walker's checks can fail: a too-wide block, an image without text and an inline script on an
+    otherwise clean page are each reported, at every width."""
+    context = _context(browser, live_server, None)
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        assert walker.check_page(page, where="clean", screenshots=False) == []
+        page.evaluate("""() => {
+          document.getElementById("main").insertAdjacentHTML("beforeend", '<div style="width:2000px">wide</div><img src="x.png">');
+          const s = document.createElement("script"); s.textContent = "void 0"; document.body.append(s);
+        }""")
+        problems = walker.check_page(page, where="broken", screenshots=False)
+    finally:
+        context.close()
+    assert sum("horizontal overflow" in p for p in problems) == len(walker.WIDTHS)
+    assert sum("image-alt" in p for p in problems) == len(walker.WIDTHS)
+    assert sum("inline script" in p for p in problems) == 1
