@@ -68,6 +68,10 @@ class Workspace(models.Model):
     def __str__(self):
         return self.name
 
+    def trial_running(self, at: dt.datetime) -> bool:
+        """A `practice` workspace's own trial (R-BIL-9) is still on at `at`."""
+        return self.trial_ends_at is not None and self.trial_ends_at > at
+
 
 class Membership(Cancellable):
     """A person's staff membership in a workspace, with one role.
@@ -199,3 +203,13 @@ class Licence(models.Model):
 
     def __str__(self):
         return f"{self.user_id}:{self.account_type}:{self.status}"
+
+    def trial_running(self, at: dt.datetime) -> bool:
+        """The one definition of "in a trial" (issue 6 point 8): a trialing licence whose trial has not
+        ended by `at`. A trial that ran out is over whether or not anything was paid for afterwards."""
+        return (self.status == self.Status.TRIALING and self.trial_ends_at is not None
+                and self.trial_ends_at > at)
+
+    def in_force(self, at: dt.datetime) -> bool:
+        """Not ended (an ended licence, or one whose `ends_at` has passed, grants nothing)."""
+        return self.status != self.Status.ENDED and (self.ends_at is None or self.ends_at > at)

@@ -13,7 +13,7 @@ from praxis.core.errors import ServiceError
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.core.web import form_error, is_htmx, refuse
 
-from .. import selectors, services
+from .. import licences, selectors, services
 from ..forms import (
     BulkMembersForm,
     BulkRestoreForm,
@@ -41,12 +41,18 @@ MEMBERS_PER_PAGE = 100
 
 def _members_context(request, status: str) -> dict:
     workspace = request.access.workspace
+    page = Paginator(selectors.members_list(workspace=workspace, status=status),
+                     MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    members = list(page.object_list)
+    # Account type and payer as the billing tab shows them (issue 6 point 5): one query for the page.
+    standings = licences.member_standings(members=members)
+    for member in members:
+        member.standing = standings[member.pk]
     return {
         "workspace": workspace,
         "status": status,
-        "page": (page := Paginator(selectors.members_list(workspace=workspace, status=status),
-                                   MEMBERS_PER_PAGE).get_page(request.GET.get("page"))),
-        "members": page.object_list,
+        "page": page,
+        "members": members,
         "counts": selectors.member_counts(workspace=workspace),
         "can_manage": request.access.can(MEMBERS_MANAGE),
         "restore_form": BulkRestoreForm(),
