@@ -122,6 +122,7 @@ def signup_view(request):
                 services.signup_request(
                     email=data["email"], first_name=data["first_name"], last_name=data["last_name"],
                     language=data["language"], referred_by=referrer_from_code(data["ref"]),
+                    account_type=data["account_type"],
                 )
             except ServiceError as exc:
                 form_error(form, exc)
@@ -129,7 +130,8 @@ def signup_view(request):
                 return redirect("accounts:signup_sent")
     else:
         form = SignupForm(initial={"language": translation.get_language() or settings.LANGUAGE_CODE,
-                                   "ref": request.GET.get("ref", "")[:20]})
+                                   "ref": request.GET.get("ref", "")[:20],
+                                   "account_type": "support" if request.GET.get("account") == "support" else "pro"})
     return render(request, "accounts/signup.html", {"form": form})
 
 

@@ -90,6 +90,7 @@ class MemberBilling:
     trial_until: dt.datetime | None = None  # a trial still running
     standing: licences.Standing | None = None
     type_form: object = None  # set by the view for the actions the admin may take
+    own_form: object = None  # the admin's own row: every account type (issue 6 point 6)
     subscribe_form: object = None
 
     @property

@@ -129,6 +129,26 @@ def licence_start_trial(*, user) -> Licence:
     return licence
 
 
+# What a person can sign up for (issue 6 point 6): a clinician's 14-day Pro trial (R-BIL-9), or the free,
+# non-clinical Support account of a practice manager or receptionist (R-ROLE-2), who can still run a
+# team from it (R-WS-1).
+SIGN_UP_ACCOUNT_TYPES = (AccountType.PRO, AccountType.SUPPORT)
+
+
+@service_transaction
+def licence_start(*, user, account_type: str = AccountType.PRO) -> Licence:
+    """The first licence of a new user: the Pro trial, or a Support account (free, nobody pays)."""
+    if account_type == AccountType.PRO:
+        return licence_start_trial(user=user)
+    if account_type != AccountType.SUPPORT:
+        raise ValueError(f"not a sign-up account type: {account_type}")
+    licence = Licence.objects.create(user=user, account_type=AccountType.SUPPORT, status=Licence.Status.ACTIVE,
+                                     starts_at=clock.now())
+    audit.record(code="licence.support_started", action="create", actor=user, obj=licence,
+                 data={"account_type": licence.account_type})
+    return licence
+
+
 @service_transaction
 def licence_assign(
     *, user, account_type: str, payer_workspace: Workspace | None, actor, keep_trial: bool = False
