@@ -216,6 +216,11 @@ def profile_update(*, user: User, changes: dict) -> User:
                 value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             if field in ("first_name", "last_name"):
                 check_max_length(value, 150, field=field)
+                if not value and getattr(user, field):
+                    # Issue 6 point 18: a name once given is required; a form that sends only a new phone
+                    # number (or an emptied field) must not wipe it.
+                    raise ServiceError("name_required", _("Enter your first name.") if field == "first_name"
+                                       else _("Enter your last name."), field=field)
             if getattr(user, field) != value:
                 changed[field] = value
     if changed:

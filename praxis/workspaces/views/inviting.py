@@ -135,7 +135,10 @@ def invite(request, token: str):
         context["login_url"] = f"{reverse('accounts:login')}?{urlencode({'next': request.path})}"
     else:
         context["state"] = "signup"
-        form = InvitationSignupForm(request.POST or None)
+        # Issue 6 point 16: names the inviter already entered (a contact person's) come filled in, editable.
+        contact = invitation.contact
+        form = InvitationSignupForm(request.POST or None, initial={
+            "first_name": contact.first_name, "last_name": contact.last_name} if contact else None)
         if request.method == "POST" and form.is_valid():
             try:
                 new_user, member = invitation_accept_new_user(
