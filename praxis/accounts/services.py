@@ -133,7 +133,8 @@ def signup_process(*, email: str, first_name: str, last_name: str, language: str
     user = user_create(email=email, password=None, first_name=first_name, last_name=last_name,
                        language=language, referred_by=referred_by, account_type=account_type)
     send_templated_email(to=user.email, template="signup_welcome", language=user.language,
-                         context={"name": user.display_name, "link": _issue_password_token(user)})
+                         context={"name": user.display_name, "link": _issue_password_token(user),
+                                  "support": account_type == "support"})
 
 
 def password_reset_request(*, email: str) -> None:

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from praxis.core import clock
@@ -21,7 +22,11 @@ from .roles import AccountType, Role
 
 class Tier(models.TextChoices):
     TEAM = "team", _("Team (central billing)")
-    PRACTICE = "practice", _("Practice (billing and collaboration)")
+    # Issue 6 point 16: a context of its own, so German can say "Gemeinschaftspraxis" — not "Praxis", which
+    # is the product's name.
+    PRACTICE = "practice", pgettext_lazy(
+        "workspace tier: a group practice that shares billing and work; never the product name Praxis",
+        "Practice (billing and collaboration)")
 
 
 class BillingInterval(models.TextChoices):

@@ -21,7 +21,8 @@ from praxis.workspaces.services import workspace_create
 pytestmark = pytest.mark.django_db
 
 
-def test_point_6_sign_up_for_a_support_account_then_run_a_team(client, django_capture_on_commit_callbacks):
+def test_point_6_sign_up_for_a_support_account_then_run_a_team(client, django_capture_on_commit_callbacks,
+                                                               mailoutbox):
     """Issue 6 point 6, R-ROLE-2, R-WS-1: sign-up offers Support; the new manager creates a team from it and
     holds every management capability but no clinical one."""
     page = client.get("/accounts/signup/").content.decode()
@@ -31,6 +32,7 @@ def test_point_6_sign_up_for_a_support_account_then_run_a_team(client, django_ca
                                                      "last_name": "Manager", "language": "en",
                                                      "account_type": "support"})
     assert response["Location"] == "/accounts/signup/sent/"
+    assert "free Support account" in mailoutbox[-1].body and "Pro trial" not in mailoutbox[-1].body
     manager = User.objects.get(email="manager@example.org")
     licence = licences.current_licence(manager)
     assert (licence.account_type, licence.status, licence.payer_workspace_id, licence.trial_ends_at) == (

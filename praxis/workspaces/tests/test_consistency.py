@@ -9,6 +9,7 @@
 """
 
 import datetime as dt
+import pathlib
 import re
 
 import pytest
@@ -172,3 +173,19 @@ def test_point_5_pending_count_leaves_out_expired_invitations(client, workspace_
     client.force_login(team.owner)
     body = _dashboard(client, team.workspace)
     assert re.search(r"Pending invitations</dt><dd>1</dd>", body)
+
+
+# --- point 16: the German name of the `practice` tier ----------------------------------------------
+
+
+def test_point_16_german_practice_tier_is_not_the_product_name():
+    """Issue 6 point 16: "Praxis" is the product; the tier has its own msgctxt so the translator can say
+    "Gemeinschaftspraxis" (until then German shows the English source, never "Praxis (…)")."""
+    from django.utils import translation
+
+    from praxis.workspaces.models import Tier
+
+    source = (pathlib.Path(__file__).parents[1] / "models.py").read_text()
+    assert re.search(r'PRACTICE = "practice", pgettext_lazy\(\s*"workspace tier:', source)  # the msgctxt
+    with translation.override("de"):
+        assert not str(Tier.PRACTICE.label).startswith("Praxis")
