@@ -400,6 +400,7 @@ def own_subscription(request):
     return render(request, "billing/own_subscription.html", {
         "tab": "subscription", "form": form, "licence": licence, "pays_self": pays_self,
         "account_type": account_type_label(licences.effective_account_type(user)), "personal": personal,
+        "standing": licences.standing(licence, clock.now()),  # the trial as every page says it (issue 6 pt 8)
         "paid_by_workspace": licence.payer_workspace if licence and licence.payer_workspace_id else None,
         "prices": prices,
     })

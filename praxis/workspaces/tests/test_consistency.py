@@ -189,3 +189,20 @@ def test_point_16_german_practice_tier_is_not_the_product_name():
     assert re.search(r'PRACTICE = "practice", pgettext_lazy\(\s*"workspace tier:', source)  # the msgctxt
     with translation.override("de"):
         assert not str(Tier.PRACTICE.label).startswith("Praxis")
+
+
+def test_point_5_api_member_list_says_what_the_members_page_says(client, workspace_with_team, make_user):
+    """The API answers like the page: account type in force and no workspace-paid seat once cancelled."""
+    team = workspace_with_team
+    person = make_user()
+    with scope(workspace=team.workspace):
+        [(_inv, token)] = invitations_create(access=team.access("owner"), emails=[person.email], role="staff",
+                                             account_type="free", pay_for_user=False)
+        members_cancel(access=team.access("owner"), membership_ids=[team.members["staff"].pk])
+    invitation_accept(token=token, user=person)
+    client.force_login(team.owner)
+    base = f"/api/v1/workspaces/{team.workspace.slug}/members"
+    active = {m["email"]: m for m in client.get(base).json()["items"]}
+    assert active[person.email]["account_type"] == "pro" and active[person.email]["trial_until"]
+    cancelled = {m["email"]: m for m in client.get(base + "?status=cancelled").json()["items"]}
+    assert cancelled[team.staff.email]["pay_for_user"] is False
