@@ -149,6 +149,20 @@ def subscription_start(*, user, account_type: str) -> Licence:
 
 
 @service_transaction
+def subscription_support(*, user) -> Licence:
+    """A user turns their own account into the free, non-clinical Support account of a practice manager
+    (issue 6 point 6, seed 001: "converti en compte Support gratuit avant de commencer la création de
+    l'équipe"). A subscription of their own ends (its unused rest credited); while a workspace pays for
+    them, its administrator decides."""
+    current = licences.current_licence(user)
+    if current is not None and current.payer_workspace_id is not None and current.ends_at is None:
+        raise Conflict("paid_by_workspace", _("A workspace pays for your account; ask its administrator."))
+    if current is not None and current.account_type == AccountType.SUPPORT:
+        raise ServiceError("unchanged", _("You already have a Support account."), field="account_type")
+    return licences.licence_assign(user=user, account_type=AccountType.SUPPORT, payer_workspace=None, actor=user)
+
+
+@service_transaction
 def subscription_cancel(*, user) -> Licence:
     """A user ends their own subscription (the consent of R-BIL-8): `free` from now, the unused rest
     credited to their personal balance."""

@@ -382,6 +382,11 @@ def own_subscription(request):
     if request.method == "POST":
         form = OwnSubscriptionForm(request.POST)
         try:
+            if request.POST.get("action") == "support":
+                services.subscription_support(user=user)
+                messages.success(request, _("Your account is now a free Support account: you can run a team, "
+                                            "its members and billing, without clinical data."))
+                return redirect("billing:own_subscription")
             if request.POST.get("action") == "cancel":
                 services.subscription_cancel(user=user)
                 messages.success(request, _("Your subscription has ended; your account type is now Free."))

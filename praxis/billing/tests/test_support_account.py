@@ -113,3 +113,20 @@ def test_point_6_own_account_type_needs_billing_manage(client, workspace_with_te
     before = licences.current_licence(team.clinician).pk
     assert client.post(url, {"account_type": "support", "confirm": "1"}).status_code == 403
     assert licences.current_licence(team.clinician).pk == before
+
+
+def test_point_6_convert_own_account_to_support_before_creating_a_team(client, make_user, time_machine):
+    """Seed 001: the manager converts their account to a free Support account, then creates the team —
+    even after their Pro trial ran out (free cannot create a team, support can: R-WS-1)."""
+    import datetime as dt
+
+    user = make_user()
+    time_machine.move_to(licences.current_licence(user).trial_ends_at + dt.timedelta(days=1), tick=False)
+    client.force_login(user)
+    page = client.get(reverse("billing:own_subscription")).content.decode()
+    assert "Switch to a free Support account" in page
+    response = client.post(reverse("billing:own_subscription"), {"action": "support"}, follow=True)
+    assert "Your account is now a free Support account" in response.content.decode()
+    assert licences.effective_account_type(user) == "support"
+    team = workspace_create(actor=user, name="Team Oost", tier="team")
+    assert NOTES_WRITE not in resolve_access(user, team.slug).capabilities
