@@ -130,3 +130,17 @@ def test_point_6_convert_own_account_to_support_before_creating_a_team(client, m
     assert licences.effective_account_type(user) == "support"
     team = workspace_create(actor=user, name="Team Oost", tier="team")
     assert NOTES_WRITE not in resolve_access(user, team.slug).capabilities
+
+
+def test_point_6_api_sign_up_for_support_and_refusal(client, django_capture_on_commit_callbacks):
+    """The API offers the same choice as the page (issue 6 point 6); another type is a clear 4xx."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/auth/signup", {"email": "desk@example.org", "account_type": "support"},
+                               content_type="application/json")
+    assert response.status_code == 202
+    assert licences.current_licence(User.objects.get(email="desk@example.org")).account_type == "support"
+    before = User.objects.count()
+    response = client.post("/api/v1/auth/signup", {"email": "odd@example.org", "account_type": "pro_plus"},
+                           content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_account_type"
+    assert User.objects.count() == before

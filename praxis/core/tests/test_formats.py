@@ -6,7 +6,7 @@ import pytest
 from django.utils import formats, translation
 
 DAY = dt.date(2026, 11, 21)
-MOMENT = dt.datetime(2026, 11, 21, 15, 23)
+MOMENT = dt.datetime(2026, 11, 21, 15, 23, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize(("language", "long", "short", "short_datetime"), [

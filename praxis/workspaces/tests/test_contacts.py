@@ -169,3 +169,20 @@ def test_point_18_profile_names_cannot_be_blanked(client, make_user):
                                                   "phone": "+31 20 123 4567", "language": "en"})
     assert response.status_code == 302
     assert User.objects.get(pk=user.pk).phone == "+31201234567"
+
+
+def test_point_5_contacts_mark_an_expired_portal_invitation(client, workspace_with_team, time_machine):
+    import datetime as dt
+
+    from praxis.core import clock
+    from praxis.workspaces.contacts import contact_person_create
+
+    team = workspace_with_team
+    with scope(workspace=team.workspace):
+        contact_person_create(access=team.access("admin"), first_name="Old", last_name="Link", role="staff",
+                              email="old.link@example.test")
+    time_machine.move_to(clock.now() + dt.timedelta(days=31), tick=False)
+    client.force_login(team.admin)
+    body = client.get(url(team, "contacts")).content.decode()
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S) if "old.link@example.test" in r)
+    assert 'class="badge">expired<' in row

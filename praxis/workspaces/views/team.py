@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from praxis.accounts.middleware import mark_reauthenticated, reauthenticated_at
+from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.core.web import form_error, is_htmx, refuse
@@ -195,6 +196,7 @@ def _render_contacts(request, *, add_form=None, access_form=None, access_for: in
         "can_manage": access.can(MEMBERS_MANAGE),
         "add_form": add_form or ContactPersonForm(),
         "add_open": add_form is not None,
+        "now": clock.now(),  # an expired portal invitation says so (issue 6 point 5)
     }, status=status)
 
 
