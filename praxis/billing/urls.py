@@ -14,5 +14,6 @@ urlpatterns = [
          name="member_account_type"),
     path("w/<slug:ws>/billing/members/<int:member_id>/unsubscribe/", views.member_unsubscribe,
          name="member_unsubscribe"),
+    path("w/<slug:ws>/billing/me/account-type/", views.own_account_type, name="own_account_type"),
     path("w/<slug:ws>/billing/seat-cost/", views.seat_cost, name="seat_cost"),
 ]
