@@ -125,6 +125,17 @@ def overview(request):
     return _render_overview(request)
 
 
+@require_GET
+@workspace_view(BILLING_VIEW)
+def invoice_detail(request, invoice_id: int):
+    """One issued invoice: issuer, billed party, lines, totals and how to pay it (the same copied fields
+    its PDF prints); another workspace's invoice is as missing as a wrong id."""
+    invoice = selectors.invoice_get(workspace=request.access.workspace, invoice_id=invoice_id)
+    if invoice is None:
+        raise Http404
+    return render(request, "billing/invoice.html", {"workspace": request.access.workspace, "invoice": invoice})
+
+
 @never_cache
 @require_GET
 @workspace_view(BILLING_VIEW)

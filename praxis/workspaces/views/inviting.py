@@ -112,7 +112,8 @@ def invite(request, token: str):
     link = invitation_inspect(token)
     if link.state != LinkState.VALID:
         # R-INV-4: the link's message only, nothing about the workspace.
-        return keep_link_token_private(render(request, "workspaces/invite.html", {"dead_message": link.message}, status=410))
+        return keep_link_token_private(render(request, "workspaces/invite.html",
+                                              {"dead_message": link.message, "dead_state": link.state}, status=410))
     invitation = link.invitation
     user = request.user
     existing = None if user.is_authenticated else services.user_by_email(invitation.email)
