@@ -104,7 +104,7 @@ def signup(request, payload: SignupIn):
     # The personal referral code, as on the page (R-BIL-16, issue 6 point 25b) — never a raw user id.
     referrer = referrer_from_code(payload.referral_code)
     services.signup_request(email=payload.email, first_name=payload.first_name, last_name=payload.last_name,
-                            language=payload.language, referred_by=referrer)
+                            language=payload.language, referred_by=referrer, account_type=payload.account_type)
     return _same_answer()
 
 
