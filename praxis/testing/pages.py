@@ -281,6 +281,8 @@ def _screenshot(page, where: str, width: int) -> str:
 def check_page(page, *, where: str, widths=WIDTHS, screenshots: bool = True) -> list[str]:
     """The page as loaded: no inline script or handler; at each width no horizontal overflow and no
     serious or critical axe violation."""
+    # Let htmx requests started by the page (hx-trigger="load") land first, so axe sees a settled page.
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     problems = [f"{where}: inline script (a Content-Security-Policy forbids it): {found}"
                 for found in page.evaluate(INLINE_SCRIPT_JS)]
     for width in widths:

@@ -199,6 +199,8 @@ def test_an_htmx_action_refused_by_the_server_shows_the_error_page(world, browse
     try:
         page = context.new_page()
         page.goto(f"/w/{world.slug}/invitations/")
+        # The cost panel loads through htmx and its answer renews the session cookie: let it arrive first.
+        page.wait_for_load_state("networkidle")
         context.clear_cookies()  # logged out elsewhere: no session, no CSRF cookie
         with page.expect_response(lambda r: "/resend/" in r.url) as sent:
             page.get_by_role("button", name="Resend the invitation to nieuw@example.test").click()
