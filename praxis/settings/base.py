@@ -141,6 +141,7 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fr", _("French")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "praxis" / "locale"]
+FORMAT_MODULE_PATH = ["praxis.core.formats"]  # European dates in every language (issue 6 point 16)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
