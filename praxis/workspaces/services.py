@@ -24,7 +24,7 @@ from praxis.core.mail import send_templated_email, site_url
 from praxis.core.transactions import service_transaction
 from praxis.core.validation import check_max_length
 
-from . import licences
+from . import licences, notices
 from .access import Access
 from .models import BillingInterval, Membership, Tier, Workspace
 from .roles import GRANTABLE, MEMBERS_MANAGE, WORKSPACE_EDIT, AccountType, Role
@@ -239,7 +239,9 @@ def members_cancel(*, access: Access, membership_ids: list[int]) -> list[Members
     changed = cancel_rows(members, actor=access.user)
     for member in changed:
         if member.user_id:
-            licences.licence_end_paid_by(user=member.user, workspace=access.workspace, actor=access.user)
+            licence = licences.licence_end_paid_by(user=member.user, workspace=access.workspace, actor=access.user)
+            notices.seat_stopped(member=member, workspace=access.workspace, licence=licence,
+                                 account_type=member.account_type, actor=access.user, cancelled=True)
         audit.record(code="member.cancelled", action="update", actor=access.user, workspace=access.workspace,
                      obj=member, role=access.membership.role, permission=MEMBERS_MANAGE)
         _notify_member(member, "membership_cancelled", access.workspace)

@@ -1,0 +1,24 @@
+"""Reads of notifications, always restricted to one recipient."""
+
+from .models import Notification, NotificationQuerySet
+
+LIST_LIMIT = 50
+
+
+def _rows(user, workspace) -> NotificationQuerySet:
+    rows = Notification.objects.for_user(user)
+    return rows.filter(workspace=workspace) if workspace is not None else rows
+
+
+def notifications_for(*, user, workspace=None, unread_only: bool = False,
+                      limit: int = LIST_LIMIT) -> NotificationQuerySet:
+    """The newest notifications of `user` (with their workspace, for text and link: no query per row);
+    `workspace` narrows them to one workspace (a workspace token)."""
+    rows = _rows(user, workspace).select_related("workspace")
+    if unread_only:
+        rows = rows.unread()
+    return rows[:limit]
+
+
+def unread_count(*, user, workspace=None) -> int:
+    return _rows(user, workspace).unread().count()
