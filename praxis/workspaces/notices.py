@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 from django.utils import formats
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from praxis.core.money import format_money, from_cents
@@ -110,15 +111,25 @@ def subscription_replaced(*, user, workspace, ending: SelfPaidEnding | None, acc
                        "currency": ending.currency})
 
 
-def seat_stopped(*, member, workspace, licence, account_type: str, actor, cancelled: bool = False) -> None:
+def seat_stopped(*, member, workspace, licence, account_type: str, actor, cancelled: bool = False):
     """Tell a member that `workspace` stopped paying for their seat (R-BIL-10, R-MEM-3). `licence` is what
-    `licences.licence_end_paid_by` returned (`None`: the workspace paid nothing, nothing to tell)."""
+    `licences.licence_end_paid_by` returned (`None`: the workspace paid nothing, nothing to tell).
+
+    With a cancelled membership the person gets one e-mail, the cancellation's, which carries this text
+    (`message`): the in-app notification only here."""
     if licence is None or member.user_id is None:
-        return
+        return None
     until = licence.ends_at if licence.payer_workspace_id == workspace.pk else None
-    notify(recipient=member.user, kind=SEAT_STOPPED.code, workspace=workspace, actor=actor,
-           parameters={"workspace_name": workspace.name, "account_type": account_type, "cancelled": cancelled,
-                       "until": _local_date(until, workspace) if until else None})
+    return notify(recipient=member.user, kind=SEAT_STOPPED.code, workspace=workspace, actor=actor,
+                  email=not cancelled,
+                  parameters={"workspace_name": workspace.name, "account_type": account_type, "cancelled": cancelled,
+                              "until": _local_date(until, workspace) if until else None})
+
+
+def message(notification):
+    """A notification's text for an e-mail of another event: rendered when that e-mail is, in its
+    recipient's language. Empty without a notification."""
+    return lazy(kinds.text_of, str)(notification) if notification is not None else ""
 
 
 def seat_changed(*, member, workspace, old: str, new: str, actor) -> None:
