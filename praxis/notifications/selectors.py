@@ -1,12 +1,13 @@
 """Reads of notifications, always restricted to one recipient."""
 
-from .models import Notification, NotificationQuerySet
+from .models import NotificationQuerySet
+from .policies import visible_to
 
 LIST_LIMIT = 50
 
 
 def _rows(user, workspace) -> NotificationQuerySet:
-    rows = Notification.objects.for_user(user)
+    rows = visible_to(user=user)
     return rows.filter(workspace=workspace) if workspace is not None else rows
 
 

@@ -15,6 +15,7 @@ from praxis.core.transactions import service_transaction
 
 from . import kinds
 from .models import Notification
+from .policies import visible_to
 
 
 @service_transaction
@@ -55,7 +56,7 @@ def notify(*, recipient, kind: str, workspace=None, parameters: dict | None = No
 
 
 def _own(user, notification_id: int) -> Notification:
-    notification = Notification.objects.for_user(user).filter(pk=notification_id).first()
+    notification = visible_to(user=user).filter(pk=notification_id).first()
     if notification is None:  # missing or someone else's: the same answer
         raise NotFound("not_found", _("That notification does not exist."))
     return notification
@@ -76,7 +77,7 @@ def mark_read(*, user, notification_id: int) -> Notification:
 @service_transaction
 def mark_all_read(*, user) -> int:
     """Mark every unread notification of `user` read in one UPDATE; returns how many changed."""
-    count = Notification.objects.for_user(user).unread().update(read_at=clock.now())
+    count = visible_to(user=user).unread().update(read_at=clock.now())
     if count:
         audit.record(code="notification.all_read", action="update", actor=user, object_type="notification",
                      data={"count": count})

@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from praxis.notifications.models import Notification
 
+from .factories import NotificationFactory
+
 LIST = reverse("notifications:list")
 
 
@@ -43,8 +45,7 @@ def test_bell_costs_one_query_per_page(client, two_people):
         assert response.status_code == 200
         touching = [q["sql"] for q in queries.captured_queries if "notifications_notification" in q["sql"]]
         assert len(touching) == 1 and "COUNT(" in touching[0].upper()
-        Notification.objects.create(recipient=ann, workspace=workspace, kind="invitation.accepted",
-                                    parameters={"invitee": "More"})
+        NotificationFactory(recipient=ann, workspace=workspace)
 
 
 def test_no_bell_and_no_query_for_anonymous_visitors(client, db):
@@ -78,9 +79,8 @@ def test_list_query_count_does_not_grow_with_the_rows(client, two_people):
         return len(queries.captured_queries)
 
     small = count()
-    for i in range(10):
-        Notification.objects.create(recipient=ann, workspace=workspace, kind="invitation.accepted",
-                                    parameters={"invitee": f"Person {i}"})
+    for _ in range(10):
+        NotificationFactory(recipient=ann, workspace=workspace)
     assert count() == small
 
 
