@@ -78,6 +78,22 @@ def test_accept_page_warns_a_self_payer_with_the_exact_credit_they_then_get(clie
     assert kinds.text_of(notification) in mail.body  # the bell and the e-mail say the same
 
 
+def test_accept_page_says_so_when_nothing_is_credited(client, make_user, time_machine):
+    """Point 4, R-BIL-7: subscribed on the cycle's first day before its invoice, nothing was charged yet —
+    the page says there is no credit instead of showing € 0.00."""
+    time_machine.move_to(dt.datetime(2026, 11, 1, 11, 0, tzinfo=dt.UTC), tick=False)
+    sol = make_user(first_name="Sol")
+    billing.subscription_start(user=sol, account_type="essentials")
+    owner = make_user()
+    workspace = workspace_create(actor=owner, name="Praktijk Zuid", tier="practice")
+    token = _invite(resolve_access(owner, workspace.slug), sol.email, account_type="pro")
+    client.force_login(sol)
+    page = client.get(f"/invite/{token}/").content.decode()
+    assert 'id="self-paid-ending"' in page
+    assert "Nothing of your subscription is left unused, so there is no credit." in page
+    assert "€ 0.00" not in page
+
+
 def test_accept_page_has_no_warning_for_someone_who_does_not_pay_for_themselves(client, workspace_with_team,
                                                                                 make_user):
     """Point 4: a user on a trial or `free` is told nothing about an ending subscription."""
