@@ -2,8 +2,10 @@
 it happened in, not a workspace token beyond its workspace (the API narrows further). One definition,
 used by the selectors and the services."""
 
+from praxis.accounts.models import User
+
 from .models import Notification, NotificationQuerySet
 
 
-def visible_to(*, user) -> NotificationQuerySet:
+def visible_to(*, user: User) -> NotificationQuerySet:
     return Notification.objects.for_user(user)

@@ -4,9 +4,11 @@
 
 import json
 
+from django.db.models import Model
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
+from praxis.accounts.models import User
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.errors import NotFound
@@ -19,12 +21,13 @@ from .policies import visible_to
 
 
 @service_transaction
-def notify(*, recipient, kind: str, workspace=None, parameters: dict | None = None, actor=None,
-           email: bool = True) -> Notification | None:
+def notify(*, recipient: User | None, kind: str, workspace: Model | None = None, parameters: dict | None = None,
+           actor: User | None = None, email: bool = True) -> Notification | None:
     """Tell `recipient` that `kind` happened: one in-app notification and, if the kind has one, the
     e-mail in the recipient's language (sent after commit). Nobody to tell (a contact person without a
     login): nothing happens and `None` is returned.
 
+    `workspace` is where it happened (a `workspaces.Workspace`; not imported: this app is kernel-level).
     `parameters` must be JSON (it is rendered later, in the reader's language); an unknown kind is a
     programming error.
     """
@@ -55,7 +58,7 @@ def notify(*, recipient, kind: str, workspace=None, parameters: dict | None = No
     return notification
 
 
-def _own(user, notification_id: int) -> Notification:
+def _own(user: User, notification_id: int) -> Notification:
     notification = visible_to(user=user).filter(pk=notification_id).first()
     if notification is None:  # missing or someone else's: the same answer
         raise NotFound("not_found", _("That notification does not exist."))
@@ -63,7 +66,7 @@ def _own(user, notification_id: int) -> Notification:
 
 
 @service_transaction
-def mark_read(*, user, notification_id: int) -> Notification:
+def mark_read(*, user: User, notification_id: int) -> Notification:
     """Mark one of `user`'s notifications read (once: an already read one keeps its first `read_at`)."""
     notification = _own(user, notification_id)
     if notification.read_at is None:
@@ -75,7 +78,7 @@ def mark_read(*, user, notification_id: int) -> Notification:
 
 
 @service_transaction
-def mark_all_read(*, user) -> int:
+def mark_all_read(*, user: User) -> int:
     """Mark every unread notification of `user` read in one UPDATE; returns how many changed."""
     count = visible_to(user=user).unread().update(read_at=clock.now())
     if count:

@@ -20,10 +20,13 @@ from django.utils import formats
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
+from praxis.accounts.models import User
 from praxis.core.money import format_money, from_cents
 from praxis.notifications import kinds
+from praxis.notifications.models import Notification
 from praxis.notifications.services import notify
 
+from .models import Invitation, Licence, Membership, Workspace
 from .ports import SelfPaidEnding
 from .roles import account_type_label
 
@@ -91,7 +94,7 @@ SEAT_CHANGED = kinds.register(kinds.Kind(
 # --- the hooks the services call ------------------------------------------------------------------
 
 
-def invitation_accepted(*, invitation, member) -> None:
+def invitation_accepted(*, invitation: Invitation, member: Membership) -> None:
     """Tell the inviter that their invitation was accepted."""
     inviter = invitation.invited_by
     if inviter is None or inviter.pk == member.user_id:
@@ -101,7 +104,8 @@ def invitation_accepted(*, invitation, member) -> None:
                        "email": member.user.email})
 
 
-def subscription_replaced(*, user, workspace, ending: SelfPaidEnding | None, account_type: str) -> None:
+def subscription_replaced(*, user: User, workspace: Workspace, ending: SelfPaidEnding | None,
+                          account_type: str) -> None:
     """Tell a self-paying invitee that their own subscription ended and `workspace` pays (R-BIL-7)."""
     if ending is None:
         return
@@ -111,7 +115,8 @@ def subscription_replaced(*, user, workspace, ending: SelfPaidEnding | None, acc
                        "currency": ending.currency})
 
 
-def seat_stopped(*, member, workspace, licence, account_type: str, actor, cancelled: bool = False):
+def seat_stopped(*, member: Membership, workspace: Workspace, licence: Licence | None, account_type: str,
+                 actor: User, cancelled: bool = False) -> Notification | None:
     """Tell a member that `workspace` stopped paying for their seat (R-BIL-10, R-MEM-3). `licence` is what
     `licences.licence_end_paid_by` returned (`None`: the workspace paid nothing, nothing to tell).
 
@@ -126,17 +131,17 @@ def seat_stopped(*, member, workspace, licence, account_type: str, actor, cancel
                               "until": _local_date(until, workspace) if until else None})
 
 
-def message(notification):
+def message(notification: Notification | None):
     """A notification's text for an e-mail of another event: rendered when that e-mail is, in its
     recipient's language. Empty without a notification."""
     return lazy(kinds.text_of, str)(notification) if notification is not None else ""
 
 
-def seat_changed(*, member, workspace, old: str, new: str, actor) -> None:
+def seat_changed(*, member: Membership, workspace: Workspace, old: str, new: str, actor: User) -> None:
     """Tell a member that the account type `workspace` pays for changed (R-BIL-6)."""
     notify(recipient=member.user, kind=SEAT_CHANGED.code, workspace=workspace, actor=actor,
            parameters={"workspace_name": workspace.name, "old": old, "new": new})
 
 
-def _local_date(at: dt.datetime, workspace) -> str:
+def _local_date(at: dt.datetime, workspace: Workspace) -> str:
     return at.astimezone(ZoneInfo(workspace.time_zone or "UTC")).date().isoformat()
