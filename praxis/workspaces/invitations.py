@@ -262,7 +262,8 @@ def _apply_licence(invitation: Invitation, user) -> bool:
     if current is not None and current.payer_workspace_id not in (None, invitation.workspace_id):
         return False  # R-WS-3: another workspace already pays for this person's seat.
     keep_trial = invitation.pay_timing == Membership.PayTiming.AFTER_TRIAL and licences.in_trial(user)
-    ending = ports.self_paid_ending(user=user)  # before it ends: what their own subscription credits
+    # Before it ends: what their own subscription credits (only a self-payer has one: saves a query).
+    ending = ports.self_paid_ending(user=user) if current and current.payer_workspace_id is None else None
     licences.licence_assign(user=user, account_type=invitation.account_type,
                             payer_workspace=invitation.workspace, actor=user, keep_trial=keep_trial)
     notices.subscription_replaced(user=user, workspace=invitation.workspace, ending=ending,
