@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils.formats import number_format
 
+from praxis.billing.bank import format_iban
 from praxis.core.money import format_money, from_cents
 
 register = template.Library()
@@ -79,3 +80,9 @@ def self_paid_ending(user):
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return seats.self_paid_ending(user=user)
+
+
+@register.filter
+def iban(value: str) -> str:
+    """`NL91ABNA0417164300` → `NL91 ABNA 0417 1643 00` (printed as people read it)."""
+    return format_iban(value or "")
