@@ -70,7 +70,9 @@ def _member_rows(access) -> list[selectors.MemberBilling]:
     rows = selectors.member_billing(workspace=access.workspace)
     for row in rows:
         member = row.member
-        if member.pk == access.membership.pk:  # one's own row offers every account type (issue 6 point 6)
+        # One's own row offers every account type (issue 6 point 6); in a personal workspace one's own
+        # subscription page does that (a solo user pays for themself there, R-BIL-8).
+        if member.pk == access.membership.pk and not access.workspace.is_personal:
             row.own_form = OwnAccountTypeForm(initial={"account_type": row.account_type}, auto_id="id_own_%s")
         elif row.payer == Payer.WORKSPACE and not row.ends_at:
             row.type_form = MemberAccountTypeForm(initial={"account_type": row.account_type},
@@ -321,6 +323,8 @@ def own_account_type(request):
     two-step "pay for" / "change account type" of every member (the cost first); `free` and the
     non-clinical `support` are confirmed, then nobody pays for them."""
     access = request.access
+    if access.workspace.is_personal:
+        raise Http404  # the own-subscription page is where a solo user chooses (`own_subscription`)
     member = _member_or_404(request, access.membership.pk)
     form = OwnAccountTypeForm(request.POST)
     if not form.is_valid():

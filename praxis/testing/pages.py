@@ -80,6 +80,7 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
 ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
     ("workspaces:invite", "token"): lambda w: w.invitation_token,
     ("accounts:password_set", "token"): lambda w: w.password_token,
+    ("workspaces:contact_edit", "member_id"): lambda w: w.contact.pk,  # a login-less contact (R-INV-6)
 }
 
 

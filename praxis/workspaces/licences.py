@@ -4,13 +4,14 @@ Only the licence facts live here; what they cost is the billing app's business.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.transactions import service_transaction
 
-from .models import Licence, Workspace
+from .models import Licence, Membership, Workspace
 from .roles import PAID_ACCOUNT_TYPES, AccountType, account_type_label
 
 TRIAL_DAYS = 14  # R-BIL-9
@@ -48,7 +49,7 @@ def own_trial_ended(licence: Licence | None, at: dt.datetime) -> dt.datetime | N
     return None
 
 
-def current_licences(*, user_ids) -> dict[int, Licence]:
+def current_licences(*, user_ids: Iterable[int]) -> dict[int, Licence]:
     """The current licence of each of many users, in one query (for lists)."""
     return {licence.user_id: licence for licence in
             Licence.objects.filter(user_id__in=list(user_ids)).exclude(status=Licence.Status.ENDED)}
@@ -69,14 +70,12 @@ class Standing:
     def label(self) -> str:
         return account_type_label(self.account_type)
 
-    def paid_by(self, workspace: Workspace) -> bool:
-        return self.payer_workspace_id is not None and self.payer_workspace_id == workspace.pk
-
 
 NO_LOGIN = Standing(account_type="", trial_until=None, payer_workspace_id=None, has_login=False)
 
 
 def standing(licence: Licence | None, at: dt.datetime) -> Standing:
+    """The standing a user's current licence gives at `at` (see `Standing`)."""
     if licence is None or not licence.in_force(at):
         return Standing(account_type=AccountType.FREE, trial_until=None, payer_workspace_id=None)
     account_type = account_type_in_force(licence, at)
@@ -86,7 +85,7 @@ def standing(licence: Licence | None, at: dt.datetime) -> Standing:
                     payer_workspace_id=paid)
 
 
-def member_standings(*, members, at: dt.datetime | None = None) -> dict[int, Standing]:
+def member_standings(*, members: Iterable[Membership], at: dt.datetime | None = None) -> dict[int, Standing]:
     """`standing()` of each membership (by membership id), in one query. A cancelled member holds no seat
     of the workspace (R-MEM-3), so no workspace pays for them *there*; a contact person has no login."""
     at = at or clock.now()
@@ -97,10 +96,10 @@ def member_standings(*, members, at: dt.datetime | None = None) -> dict[int, Sta
         if member.user_id is None:
             result[member.pk] = NO_LOGIN
             continue
-        result[member.pk] = standing(current.get(member.user_id), at)
-        if not member.is_active and result[member.pk].payer_workspace_id == member.workspace_id:
-            result[member.pk] = Standing(account_type=result[member.pk].account_type,
-                                         trial_until=result[member.pk].trial_until, payer_workspace_id=None)
+        shown = standing(current.get(member.user_id), at)
+        if not member.is_active and shown.payer_workspace_id == member.workspace_id:
+            shown = replace(shown, payer_workspace_id=None)
+        result[member.pk] = shown
     return result
 
 
