@@ -75,12 +75,19 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "invitation_id": lambda w: w.invitation.pk,
     "token_id": lambda w: w.api_token.pk,
     "invoice_id": lambda w: w.invoice.pk,
+    "notification_id": lambda w: _owner_notification(w),  # the owner was told of the team's acceptances
 }
 ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
     ("workspaces:invite", "token"): lambda w: w.invitation_token,
     ("accounts:password_set", "token"): lambda w: w.password_token,
     ("workspaces:contact_edit", "member_id"): lambda w: w.contact.pk,  # a login-less contact (R-INV-6)
 }
+
+
+def _owner_notification(world: World) -> int:
+    from praxis.notifications.models import Notification
+
+    return Notification.objects.for_user(world.team.owner).values_list("pk", flat=True).first()
 
 
 def build_world(team, make_user) -> World:
