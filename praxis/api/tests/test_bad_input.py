@@ -84,7 +84,8 @@ def _snapshot(tenant, api_snapshot) -> dict:
 
 def _api_path(path: str, *, kind: str, ids, tenant) -> str:
     values = {"ws": tenant.slug, "member_id": ids.active_member, "invitation_id": ids.invitations[0],
-              "invoice_id": ids.invoices[0], "token_id": ids.tokens[0], "token": tenant.invitation_token}
+              "invoice_id": ids.invoices[0], "token_id": ids.tokens[0], "token": tenant.invitation_token,
+              "notification_id": (ids.notifications or (1,))[0]}
     if kind == "huge_int":
         values = {k: (HUGE if k.endswith("_id") else v) for k, v in values.items()}
     return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
@@ -160,7 +161,8 @@ SKIPPED_FORM_ACTIONS = ("/accounts/logout/", "/i18n/")
 
 def _html_urls(tenant, ids) -> list[str]:
     values = {"ws": tenant.slug, "member_id": ids.active_member, "invitation_id": ids.invitations[0],
-              "invoice_id": ids.invoices[0], "token_id": ids.tokens[0], "token": tenant.invitation_token}
+              "invoice_id": ids.invoices[0], "token_id": ids.tokens[0], "token": tenant.invitation_token,
+              "notification_id": (ids.notifications or (1,))[0]}
     urls = []
     for route in all_routes():
         if route.is_api or route.regex or (skip_reason(route) not in (None, "no parameter")):
