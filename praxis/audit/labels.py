@@ -57,6 +57,8 @@ EVENT_LABELS = {
     "invoice.paid": _("Invoice paid"),
     "invoice.payment_failed": _("Payment failed"),
     "invoice.credited": _("Invoice credited"),
+    "invoice.emailed": _("Invoice e-mailed"),
+    "invoice.overdue_reminded": _("Payment reminder sent"),
     "change_request.created": _("Subscription change requested"),
     "change_request.updated": _("Subscription change request updated"),
     "billing.viewed": _("Billing viewed"),
