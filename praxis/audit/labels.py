@@ -58,10 +58,14 @@ EVENT_LABELS = {
     "invoice.payment_failed": _("Payment failed"),
     "invoice.credited": _("Invoice credited"),
     "invoice.emailed": _("Invoice e-mailed"),
-    "invoice.overdue_reminded": _("Payment reminder sent"),
+    "invoice.overdue_reminded": _("Overdue invoice reminded"),
     "change_request.created": _("Subscription change requested"),
     "change_request.updated": _("Subscription change request updated"),
     "billing.viewed": _("Billing viewed"),
+    # notifications (issue 6 point 4)
+    "notification.created": _("Notification sent"),
+    "notification.read": _("Notification read"),
+    "notification.all_read": _("All notifications read"),
     # the audit log itself
     "audit.exported": _("Audit log exported"),
     "audit.viewed": _("Audit log viewed"),
