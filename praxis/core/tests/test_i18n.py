@@ -25,8 +25,11 @@ def _po_entries(language: str) -> list[tuple[str, str]]:
             entries.append(("<fuzzy>", ""))
         ids = re.findall(r'^msgid "(.*)"', block, re.M)
         strs = re.findall(r'^msgstr(?:\[\d\])? "(.*)"((?:\n".*")*)', block, re.M)
+        context = re.findall(r'^msgctxt "(.*)"', block, re.M)
         if ids and ids[0]:
-            entries.append((ids[0], "".join(s[0] + s[1] for s in strs)))
+            # The compiled catalogue keys an entry with a context as "context\x04msgid".
+            key = f"{context[0]}\x04{ids[0]}" if context else ids[0]
+            entries.append((key, "".join(s[0] + s[1] for s in strs)))
     return entries
 
 
