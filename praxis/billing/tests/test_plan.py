@@ -1,0 +1,90 @@
+"""One plan of what is due (issue 6 point 1, R-BIL-14): the billing run issues the plan's drafts, and every
+preview, cost panel and confirmation dialog only renders a plan, so what is shown is what is charged.
+
+Unless stated otherwise: a `team` workspace created 2026-11-01 (the anchor), monthly, in the Netherlands
+(21 % VAT), time zone Europe/Amsterdam; time moves to 11:00 UTC (12:00 in Amsterdam) of a day.
+"""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django_scopes import scope
+
+from praxis.accounts.services import user_create
+from praxis.billing.models import Invoice
+from praxis.workspaces import invitations
+from praxis.workspaces.access import resolve_access
+from praxis.workspaces.services import workspace_create
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+NOON = dt.time(11, 0, tzinfo=dt.UTC)  # 12:00 in Amsterdam in winter
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def at(day: str) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(day), NOON)
+
+
+def url(workspace, name: str, **kwargs) -> str:
+    return reverse(f"billing:{name}", kwargs={"ws": workspace.slug, **kwargs})
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def join(owner, workspace, email, *, account_type="pro", pay_for_user=True, first_name=""):
+    with scope(workspace=workspace):
+        [(_inv, token)] = invitations.invitations_create(
+            access=resolve_access(owner, workspace.slug), emails=[email], role="clinician",
+            account_type=account_type, pay_for_user=pay_for_user)
+    user = user_create(email=email, password=PASSWORD, first_name=first_name or email.split("@")[0].title())
+    return invitations.invitation_accept(token=token, user=user)
+
+
+@pytest.fixture
+def team(db, time_machine):
+    time_machine.move_to(at("2026-11-01"), tick=False)
+    owner = user_create(email="owner@linde.test", password=PASSWORD, first_name="Eva", last_name="Linde")
+    workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
+    assert workspace.billing_anchor == dt.date(2026, 11, 1)
+    return owner, workspace
+
+
+# --- the bug seen: a cycle's first day, after that cycle's invoice was issued ----------------------------------
+
+
+def test_seat_cost_on_a_cycle_start_after_its_invoice_is_the_full_cycle_proration(team, time_machine):
+    """Issue 6 point 1 (R-BIL-5, R-BIL-14): on 2026-12-01 the December invoice is issued in the morning; two
+    `pro` joiners that afternoon owe 31 of 31 days on the proration invoice of 2026-12-01 (118.00 + 24.78
+    VAT = 142.78). The invite panel and the "pay for this member" dialog said "Nothing extra now"."""
+    owner, workspace = team
+    join(owner, workspace, "anker@linde.test")
+    time_machine.move_to(at("2026-12-01"), tick=False)
+    call_command("billing_run", at="2026-12-01", stdout=open("/dev/null", "w"))
+    assert Invoice.objects.filter(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1)).exists()
+
+    client = logged_in(owner)
+    panel = client.get(url(workspace, "seat_cost"), {"account_type": "pro", "count": 2}, **HTMX).content.decode()
+    assert "Nothing extra now" not in panel
+    assert "€ 118.00 + VAT € 24.78 (prorated to Dec. 31, 2026)" in panel
+
+    member = join(owner, workspace, "vrij@linde.test", account_type="free", pay_for_user=False, first_name="Vera")
+    dialog = client.post(url(workspace, "member_subscribe", member_id=member.pk), {"account_type": "pro"},
+                         **HTMX).content.decode()
+    assert "Nothing extra now" not in dialog
+    assert "€ 59.00 + VAT € 12.39 (prorated to Dec. 31, 2026)" in dialog
+
+    join(owner, workspace, "een@linde.test")
+    join(owner, workspace, "twee@linde.test")
+    time_machine.move_to(at("2026-12-02"), tick=False)
+    call_command("billing_run", at="2026-12-02", stdout=open("/dev/null", "w"))
+    invoice = Invoice.objects.get(workspace=workspace, kind="proration", period_start=dt.date(2026, 12, 1))
+    assert (invoice.subtotal_cents, invoice.vat_cents, invoice.total_cents) == (11800, 2478, 14278)
