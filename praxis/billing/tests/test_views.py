@@ -331,7 +331,7 @@ def test_member_subscribe_is_refused_for_a_member_who_pays_for_themselves(team, 
 
 def test_member_account_type_change_and_stop_paying(team, time_machine):
     """A `pro` paid by the workspace since the cycle start, on 2026-11-16: down to essentials costs
-    14.50 + VAT now and credits 29.50 for the pro seat's rest; then "stop paying" credits 14.50 more and
+    14.50 now, paid by the 29.50 credit for the pro seat's rest; then "stop paying" credits 14.50 more and
     the member is Free at once (R-BIL-10)."""
     owner, workspace = team
     member = join(owner, workspace, "pro@linde.test", first_name="Paula")  # 2026-11-01: on the cycle invoice
@@ -343,9 +343,10 @@ def test_member_account_type_change_and_stop_paying(team, time_machine):
     confirm = text(client.post(url(workspace, "member_account_type", member_id=member.pk),
                                {"account_type": "essentials"}))
     assert "Change Paula to Essentials?" in confirm
-    assert "€ 14.50 + VAT € 3.05 (prorated to Nov. 30, 2026)" in confirm
+    # Issue 6 point 1: the dialog renders the plan, so it shows what the proration invoice of the day will
+    # say — the 29.50 credit of the pro seat pays the 14.50 essentials charge (it said "14.50 + VAT 3.05").
+    assert "€ 14.50 − credit € 14.50 + VAT € 0.00 = € 0.00 (prorated to Nov. 30, 2026)" in confirm
     assert "The unused rest of the current seat, € 29.50, is credited" in confirm
-    assert "Credit on the workspace balance is deducted when the invoice is issued." in confirm
 
     same = text(client.post(url(workspace, "member_account_type", member_id=member.pk), {"account_type": "pro"}))
     assert "Paula already has this account type." in same and 'name="confirm"' not in same
