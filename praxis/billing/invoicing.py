@@ -134,7 +134,11 @@ def issue(workspace, draft: Draft, *, actor=None, credited_invoice: Invoice | No
     with transaction.atomic():
         # Issue 6 point 19: the workspace row lock serialises the issuers of one workspace; the credit used
         # is what the balance holds under that lock, not what the caller read before another run used it.
-        Workspace.objects.select_for_update().filter(pk=workspace.pk).values_list("pk").first()
+        # NO KEY UPDATE (PostgreSQL): it does not block the key-share lock of rows inserted with a foreign key
+        # to the workspace — e.g. an audit entry written under the audit chain's advisory lock by the payment
+        # of the previous invoice; FOR UPDATE deadlocked with that (advisory → workspace vs. workspace →
+        # advisory). On SQLite the IMMEDIATE transaction already serialises writers.
+        Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).values_list("pk").first()
         draft = replace(draft, available_credit=from_cents(max(balance_cents(workspace), 0)))
         number = next_number(series=OPERATOR_SERIES, year=issue_day.year)
         details = billing_details(workspace)
