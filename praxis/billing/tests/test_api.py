@@ -2,7 +2,7 @@
 
 Situations are built the way real ones come about (STYLE 13): a `team` workspace created on 2026-11-01
 (its anchor, monthly, NL 21 % VAT), members invited as paid `pro` seats who accept, and the real billing
-run (`call_command("billing_run", at=...)`) issuing the invoices. Refused calls are checked to change
+run (`call_command("billing_run", at=..., force=True)`) issuing the invoices. Refused calls are checked to change
 nothing: every billing table and every licence is compared before and after.
 """
 
@@ -40,7 +40,7 @@ def at(day: str) -> dt.datetime:
 
 
 def run_billing(day: str) -> None:
-    call_command("billing_run", at=day, stdout=StringIO())
+    call_command("billing_run", at=day, force=True, stdout=StringIO())
 
 
 def join(team: Team, user, *, role: str, account_type: str, pay_for_user: bool | None = None) -> Membership:

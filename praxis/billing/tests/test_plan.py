@@ -88,3 +88,30 @@ def test_seat_cost_on_a_cycle_start_after_its_invoice_is_the_full_cycle_proratio
     call_command("billing_run", at="2026-12-02", stdout=open("/dev/null", "w"))
     invoice = Invoice.objects.get(workspace=workspace, kind="proration", period_start=dt.date(2026, 12, 1))
     assert (invoice.subtotal_cents, invoice.vat_cents, invoice.total_cents) == (11800, 2478, 14278)
+
+
+# --- issue 6 point 5 (part): a billing run for a future date needs --force -------------------------------------
+
+
+def test_billing_run_for_a_future_date_refuses_without_force(team, time_machine):
+    """Issue 6 point 5 (R-BIL-12): `billing_run --at` a date after today (praxis.core.clock) is refused with a
+    clear message and issues nothing; with `--force` it runs; today and past dates need no flag."""
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    owner, workspace = team
+    join(owner, workspace, "anker@linde.test")
+    time_machine.move_to(at("2026-11-20"), tick=False)
+    with pytest.raises(CommandError, match=r"--at 2026-12-01 is after today \(2026-11-20\).*--force"):
+        call_command("billing_run", at="2026-12-01", stdout=StringIO())
+    assert not Invoice.objects.filter(workspace=workspace).exists()
+
+    out = StringIO()
+    call_command("billing_run", at="2026-11-20", stdout=out)  # today: the November invoice, caught up
+    assert "1 cycle invoices" in out.getvalue()
+    call_command("billing_run", at="2026-11-01", stdout=StringIO())  # the past: nothing new, no flag needed
+    call_command("billing_run", at="2026-12-01", force=True, stdout=out)
+    assert Invoice.objects.filter(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1)).exists()
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("billing_run", at="tomorrow", stdout=StringIO())
