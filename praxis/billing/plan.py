@@ -26,20 +26,10 @@ from decimal import Decimal
 
 from praxis.core.money import from_cents, to_cents
 
-from . import catalogue
+from . import catalogue, seats
 from .invoicing import Draft, DraftLine, draft_cycle_invoice, draft_proration_invoice
 from .models import Invoice, SeatChange
-from .seats import (
-    SeatDelta,
-    balances_cents,
-    cycle_invoiced,
-    cycle_of,
-    invoiced_cycle_starts,
-    planned_end,
-    planned_start,
-    seat_deltas,
-    seats_from,
-)
+from .seats import SeatDelta, cycle_of, planned_end, planned_start
 from .vat import vat_amount, vat_rate
 
 MAX_CATCH_UP = 24  # cycles; a run that was down longer than two years needs the operator anyway
@@ -55,7 +45,7 @@ class Ledger:
     balance_cents: int
 
     def seats_on(self, day: dt.date) -> dict[str, int]:
-        return seats_from(self.deltas, day)
+        return seats.seats_from(self.deltas, day)
 
     def cycle_invoiced(self, start: dt.date) -> bool:
         return start in self.invoiced_cycles
@@ -74,13 +64,13 @@ class Ledger:
 def read_ledgers(workspace_ids, *, at: dt.date) -> dict[int, Ledger]:
     """The ledgers of many workspaces in four queries (seats, pending prorations, invoiced cycles, balances)."""
     ids = list(workspace_ids)
-    deltas = seat_deltas(ids, through=at)
+    deltas = seats.seat_deltas(ids, through=at)
     pending: dict[int, list[SeatChange]] = {pk: [] for pk in ids}
     for change in (SeatChange.objects.filter(workspace_id__in=ids, needs_proration=True, invoice__isnull=True,
                                              effective__lt=at).order_by("workspace_id", "effective", "pk")):
         pending[change.workspace_id].append(change)
-    invoiced = invoiced_cycle_starts(ids)
-    balances = balances_cents(ids)
+    invoiced = seats.invoiced_cycle_starts(ids)
+    balances = seats.balances_cents(ids)
     return {pk: Ledger(deltas=deltas[pk], pending=pending[pk], invoiced_cycles=invoiced[pk],
                        balance_cents=balances[pk]) for pk in ids}
 
@@ -212,7 +202,7 @@ def next_cycle_to_invoice(workspace, *, today: dt.date) -> dt.date | None:
     if today < workspace.billing_anchor:
         return workspace.billing_anchor
     start, end = cycle_of(workspace, today)
-    return start if start == today and not cycle_invoiced(workspace, start) else end
+    return start if start == today and not seats.cycle_invoiced(workspace, start) else end
 
 
 def empty_cycle_draft(workspace, start: dt.date) -> Draft:
@@ -239,27 +229,42 @@ def preview_next_invoice(workspace, *, today: dt.date) -> Draft | None:
 
 @dataclass
 class SeatCost:
-    """What a seat change made today costs, read off the plan: `now` is what it adds to today's proration
-    invoice, `cycle` what it adds to a cycle invoice not yet issued (today's, on a cycle's first day; the
-    first one, on the eve of a trial's end); `per_cycle` the list price of the new seats per cycle."""
+    """What a seat change made today costs, read off the plan at the next run (tomorrow): `now` is what it
+    adds to the proration invoices that run issues (today's, and the credit it frees for pending earlier
+    ones), `cycle` what it adds to cycle invoices not yet issued (today's, on a cycle's first day; the
+    next one, on a cycle's last day or a trial's); `per_cycle` the list price of the new seats per cycle."""
 
     now: Charge | None
     cycle: Charge | None
     per_cycle: Decimal
     per_cycle_vat: Decimal
     interval: str
+    charges: list[Charge] = field(default_factory=list)  # one per invoice the change alters
+
+
+def _total(charges: list[Charge]) -> Charge | None:
+    """Several invoices' charges as one: lines side by side, amounts summed (each already to the cent)."""
+    if not charges:
+        return None
+    first = charges[0]
+    return Charge(kind=first.kind, period_start=min(c.period_start for c in charges),
+                  period_end=max(c.period_end for c in charges), currency=first.currency, vat_rate=first.vat_rate,
+                  lines=[line for c in charges for line in c.lines],
+                  subtotal=sum((c.subtotal for c in charges), Decimal("0.00")),
+                  credit_applied=sum((c.credit_applied for c in charges), Decimal("0.00")),
+                  vat=sum((c.vat for c in charges), Decimal("0.00")),
+                  total=sum((c.total for c in charges), Decimal("0.00")))
 
 
 def _seat_cost(workspace, *, changes: list[SeatChange], credit_cents: int, per_cycle: Decimal,
                today: dt.date) -> SeatCost:
-    # The horizon is the next run: it issues today's proration invoice (R-BIL-5: for days that ended) and
-    # today's cycle invoice if it is not issued yet.
+    # The horizon is the next run, tomorrow: it issues today's proration invoice (R-BIL-5: for days that
+    # ended) and today's cycle invoice if it is not issued yet.
     charges = charges_of(workspace, changes=changes, credit_cents=credit_cents, at=today + dt.timedelta(days=1))
-    now = next((c for c in charges if c.kind == Invoice.Kind.PRORATION and c.period_start == today), None)
-    cycle = next((c for c in charges if c.kind == Invoice.Kind.CYCLE), None)
-    return SeatCost(now=now, cycle=cycle, per_cycle=per_cycle,
+    return SeatCost(now=_total([c for c in charges if c.kind == Invoice.Kind.PRORATION]),
+                    cycle=_total([c for c in charges if c.kind == Invoice.Kind.CYCLE]), per_cycle=per_cycle,
                     per_cycle_vat=vat_amount(per_cycle, vat_rate(workspace.country)),
-                    interval=workspace.billing_interval)
+                    interval=workspace.billing_interval, charges=charges)
 
 
 def cost_of_new_seats(workspace, *, account_type: str, count: int, today: dt.date) -> SeatCost:

@@ -115,3 +115,55 @@ def test_billing_run_for_a_future_date_refuses_without_force(team, time_machine)
     assert Invoice.objects.filter(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1)).exists()
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("billing_run", at="tomorrow", stdout=StringIO())
+
+
+# --- issue 6 point 8 (part): one "cycle already invoiced", one "seats on a date" ---------------------------------
+
+
+def test_one_definition_of_cycle_invoiced_serves_ledger_plan_and_previews(team, time_machine, monkeypatch):
+    """Issue 6 point 8: the seat ledger (does a seat added today owe a proration?), the plan (which cycles are
+    due?) and the preview (which is the next cycle invoice?) all ask `seats.invoiced_cycle_starts`; a voided
+    (credited) cycle invoice still counts as invoiced for all three. Replacing that one definition changes
+    every answer at once — there is no second copy left to disagree."""
+    from praxis.billing import plan, seats, services
+
+    owner, workspace = team
+    join(owner, workspace, "anker@linde.test")
+    time_machine.move_to(at("2026-12-01"), tick=False)
+    call_command("billing_run", at="2026-12-01", stdout=open("/dev/null", "w"))
+    december = Invoice.objects.get(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
+    services.invoice_credit(invoice_id=december.pk, actor=owner, reason="test")
+    day = dt.date(2026, 12, 1)
+
+    def answers():
+        due = [(d.kind, d.period_start) for d in plan.plan_invoices(workspace, at=day)]
+        return (seats.cycle_invoiced(workspace, day),
+                seats.planned_start(workspace=workspace, account_type="pro", day=day).needs_proration,
+                ("cycle", day) in due,
+                plan.next_cycle_to_invoice(workspace, today=day))
+
+    assert answers() == (True, True, False, dt.date(2027, 1, 1))
+    monkeypatch.setattr(seats, "invoiced_cycle_starts",
+                        lambda workspace_ids, start=None: {pk: set() for pk in workspace_ids})
+    assert answers() == (False, False, True, day)
+
+
+def test_one_definition_of_seats_on_a_date_serves_ledger_plan_and_previews(team, time_machine, monkeypatch):
+    """Issue 6 point 8: `seats.seats_on`, the cycle lines of the plan (which the run issues) and the billing
+    tab's preview all count seats with `seats.seats_from`."""
+    from praxis.billing import plan, seats
+
+    owner, workspace = team
+    join(owner, workspace, "anker@linde.test")
+    join(owner, workspace, "tweede@linde.test", account_type="essentials")
+    day = dt.date(2026, 12, 1)
+
+    def answers():
+        [cycle] = [d for d in plan.plan_invoices(workspace, at=day) if d.period_start == day]
+        preview = plan.preview_next_invoice(workspace, today=dt.date(2026, 11, 20))
+        return (seats.seats_on(workspace, day), {line.account_type: line.quantity for line in cycle.lines},
+                {line.account_type: line.quantity for line in preview.lines})
+
+    assert answers() == ({"pro": 1, "essentials": 1}, {"pro": 1, "essentials": 1}, {"pro": 1, "essentials": 1})
+    monkeypatch.setattr(seats, "seats_from", lambda deltas, day: {"pro": 7})
+    assert answers() == ({"pro": 7}, {"pro": 7}, {"pro": 7})
