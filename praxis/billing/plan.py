@@ -19,6 +19,7 @@ Reads are grouped: `read_ledgers` costs four queries for a whole chunk of worksp
 of seats; `drafts_due` is pure.
 """
 
+import copy
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -270,8 +271,9 @@ def _seat_cost(workspace, *, changes: list[SeatChange], credit_cents: int, per_c
 def cost_of_new_seats(workspace, *, account_type: str, count: int, today: dt.date) -> SeatCost:
     """What `count` new seats of `account_type` starting today cost: the plan with the rows `seat_start`
     would write minus the plan without them."""
-    changes = [c for c in (planned_start(workspace=workspace, account_type=account_type, day=today)
-                           for _ in range(count)) if c is not None]
+    first = planned_start(workspace=workspace, account_type=account_type, day=today)
+    # n new seats are n rows alike: one read of the ledger decides them all (no query per seat)
+    changes = [copy.copy(first) for _ in range(count)] if first is not None else []
     per_cycle = catalogue.price(account_type, workspace.billing_interval) * count
     return _seat_cost(workspace, changes=changes, credit_cents=0, per_cycle=per_cycle, today=today)
 

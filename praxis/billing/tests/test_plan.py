@@ -167,3 +167,46 @@ def test_one_definition_of_seats_on_a_date_serves_ledger_plan_and_previews(team,
     assert answers() == ({"pro": 1, "essentials": 1}, {"pro": 1, "essentials": 1}, {"pro": 1, "essentials": 1})
     monkeypatch.setattr(seats, "seats_from", lambda deltas, day: {"pro": 7})
     assert answers() == ({"pro": 7}, {"pro": 7}, {"pro": 7})
+
+
+# --- the query budget: per chunk of workspaces and per invoice, never per seat ----------------------------------
+
+
+def _queries_of_a_run_and_a_preview(time_machine, seats_each: int) -> tuple[int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from praxis.billing import plan
+    from praxis.billing.run import billing_run
+
+    time_machine.move_to(at("2026-11-01"), tick=False)
+    workspaces = []
+    for i in range(2):
+        owner = user_create(email=f"budget{seats_each}-{i}@linde.test", password=PASSWORD)
+        workspace = workspace_create(actor=owner, name=f"Budget {seats_each} {i}", tier="team")
+        for n in range(seats_each):
+            join(owner, workspace, f"b{seats_each}-{i}-{n}@linde.test")
+        workspaces.append(workspace)
+    time_machine.move_to(at("2026-11-16"), tick=False)
+    for i, workspace in enumerate(workspaces):  # one proration day per workspace
+        join(workspace.created_by, workspace, f"mid{seats_each}-{i}@linde.test", account_type="essentials")
+    time_machine.move_to(at("2026-12-01"), tick=False)
+    with CaptureQueriesContext(connection) as preview:
+        plan.cost_of_new_seats(workspaces[0], account_type="pro", count=3 * seats_each, today=dt.date(2026, 12, 1))
+        plan.preview_next_invoice(workspaces[0], today=dt.date(2026, 12, 1))
+    with CaptureQueriesContext(connection) as run:
+        report = billing_run(at=dt.date(2026, 12, 1))
+    # per workspace: the November and December cycle invoices (caught up) and the 2026-11-16 proration
+    assert (len(report.cycle_invoices), len(report.proration_invoices)) == (4, 2)
+    return len(run), len(preview)
+
+
+def test_billing_run_and_previews_cost_the_same_queries_for_1_and_6_seats(db, time_machine):
+    """Issue 6 point 1: the plan reads a whole chunk of workspaces in four grouped queries; the run then
+    costs a fixed number per invoice, and a preview a fixed number — never one per seat."""
+    from praxis.billing.models import InvoiceSequence
+
+    InvoiceSequence.objects.create(series="praxis", year=2026)  # both runs find the year's numbering row
+    few = _queries_of_a_run_and_a_preview(time_machine, 1)
+    many = _queries_of_a_run_and_a_preview(time_machine, 6)  # two more practices, six seats each
+    assert many == few, (few, many)
