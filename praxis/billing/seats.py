@@ -10,6 +10,12 @@ Rules, independent of when the billing run happens to run:
   credit is deducted from the next invoices;
 - a seat scheduled to start later (*pay after trial*) and cancelled before it starts costs nothing;
 - before a workspace's first cycle (a `practice` trial, R-BIL-9) seats cost nothing.
+
+This module holds the one definition of "this cycle is already invoiced" (`invoiced_cycle_starts`,
+`cycle_invoiced`) and of "the seats on a date" (`seats_from` over `seat_deltas`), used by the seat
+ledger, the billing plan (`plan.py`) and so the run and every preview (issue 6 point 8). The rows a seat
+change writes are built by `planned_start` / `planned_end` before they are saved, so the previews can hand
+exactly those rows to the plan as hypothetical changes (R-BIL-14).
 """
 
 import datetime as dt
