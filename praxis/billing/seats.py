@@ -28,6 +28,8 @@ from django.db.models import Sum
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.money import to_cents
+from praxis.workspaces import licences
+from praxis.workspaces.ports import SelfPaidEnding
 
 from . import catalogue
 from .cycles import cycle_containing
@@ -167,6 +169,23 @@ def planned_end(*, workspace, user, account_type: str, day: dt.date, reason: str
     amount, until = credit_for_ending(workspace, account_type, day)
     return PlannedEnd(change=SeatChange(workspace=workspace, user=user, account_type=account_type, delta=-1,
                                         effective=day, reason=reason), credit=amount, until=until)
+
+
+def self_paid_ending(*, user) -> SelfPaidEnding | None:
+    """What ending `user`'s own subscription today credits to their personal balance (R-BIL-7), or `None`
+    when they do not pay for themselves. The accept page shows it (billing_tags) and the acceptance
+    reports it (workspaces.ports), both computed here with `planned_end`, which `seat_end` writes from, so
+    what the invitee is told before accepting is what they get (issue 6 point 4)."""
+    if not licences.pays_for_self(user):
+        return None
+    licence = licences.current_licence(user)
+    personal = licences.personal_workspace(user)
+    if personal is None:
+        return None
+    ending = planned_end(workspace=personal, user=user, account_type=licence.account_type,
+                         day=workspace_today(personal))
+    return SelfPaidEnding(account_type=licence.account_type, credit_cents=ending.credit_cents,
+                          currency=personal.currency)
 
 
 def seat_start(*, workspace, user, account_type: str, day: dt.date, reason: str, actor) -> SeatChange | None:
