@@ -262,8 +262,13 @@ class SeatCostOut(Schema):
     count: int
     currency: str
     interval: str
-    now: DraftOut | None = Field(description="The prorated charge if the seats start today; null when nothing "
-                                             "is charged at once (a cycle's first day, a trial, a free type).")
+    now: DraftOut | None = Field(description=(
+        "What the seats add to today's proration invoice (the billing plan with them minus without them: "
+        "lines, subtotal, credit applied, VAT, total); null when they add nothing to it (a cycle's first day "
+        "before its invoice is issued, a trial, a free type)."))
+    cycle: DraftOut | None = Field(None, description=(
+        "What the seats add to a cycle invoice not yet issued that the next billing run issues (today's, on "
+        "a cycle's first day; the first one, on the last day of a trial); null otherwise."))
     vat_rate: Rate
     per_cycle: Amount
     per_cycle_cents: int

@@ -2,7 +2,7 @@
 
 Situations are built the way real ones come about (STYLE 13): a `team` workspace created on 2026-11-01
 (its anchor, monthly, NL 21 % VAT), members invited as paid `pro` seats who accept, and the real billing
-run (`call_command("billing_run", at=...)`) issuing the invoices. Refused calls are checked to change
+run (`call_command("billing_run", at=..., force=True)`) issuing the invoices. Refused calls are checked to change
 nothing: every billing table and every licence is compared before and after.
 """
 
@@ -40,7 +40,7 @@ def at(day: str) -> dt.datetime:
 
 
 def run_billing(day: str) -> None:
-    call_command("billing_run", at=day, stdout=StringIO())
+    call_command("billing_run", at=day, force=True, stdout=StringIO())
 
 
 def join(team: Team, user, *, role: str, account_type: str, pay_for_user: bool | None = None) -> Membership:
@@ -406,9 +406,23 @@ def test_seat_cost_is_what_adding_the_seats_charges(team, time_machine, make_use
         now["subtotal_cents"], now["vat_cents"], now["total_cents"])
 
 
-def test_seat_cost_on_a_cycle_start_charges_nothing_now(team, api_client):
+def test_seat_cost_on_a_cycle_start_after_its_invoice_is_the_whole_cycle(team, api_client):
+    """Issue 6 point 1: the 2026-11-01 cycle invoice is issued (the fixture ran billing), so a seat added on
+    that day owes 30 of 30 days on the day's proration invoice — this test used to expect "nothing now"."""
     cost = api_client(team.owner).get(url(team, "/seat-cost?account_type=essentials")).json()
-    assert (cost["count"], cost["now"], cost["per_cycle"], cost["per_cycle_total"]) == (1, None, "29.00", "35.09")
+    assert (cost["count"], cost["per_cycle"], cost["per_cycle_total"], cost["cycle"]) == (1, "29.00", "35.09", None)
+    assert (cost["now"]["kind"], cost["now"]["period_start"], cost["now"]["period_end"]) == (
+        "proration", "2026-11-01", "2026-12-01")
+    assert (cost["now"]["subtotal"], cost["now"]["vat"], cost["now"]["total"]) == ("29.00", "6.09", "35.09")
+
+
+def test_seat_cost_on_a_cycle_start_before_its_invoice_is_on_the_cycle_invoice(team, time_machine, api_client):
+    """On 2026-12-01 before that day's run: nothing now, the December invoice (not yet issued) gets the seat."""
+    time_machine.move_to(at("2026-12-01"), tick=False)
+    cost = api_client(team.owner).get(url(team, "/seat-cost?account_type=essentials")).json()
+    assert cost["now"] is None
+    assert (cost["cycle"]["kind"], cost["cycle"]["period_start"], cost["cycle"]["subtotal"]) == (
+        "cycle", "2026-12-01", "29.00")
 
 
 @pytest.mark.parametrize(("query", "status", "code"), [

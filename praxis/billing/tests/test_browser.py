@@ -53,7 +53,7 @@ def test_admin_adds_a_paid_member_and_sees_the_preview_and_the_invoice(page, bro
     invitee.get_by_role("button", name="Create account and join").click()
     expect(invitee.get_by_role("heading", name="Praktijk De Linde")).to_be_visible()
 
-    call_command("billing_run", at="2026-11-17")
+    call_command("billing_run", at="2026-11-17", force=True)
 
     page.goto(f"/w/{workspace.slug}/billing/")
     invoices = page.locator("#invoices")

@@ -18,7 +18,7 @@ from django_scopes import scope
 from praxis.accounts.services import user_create
 from praxis.audit.services import verify_chain
 from praxis.billing import services
-from praxis.billing.models import Invoice, InvoiceSequence
+from praxis.billing.models import BalanceEntry, Invoice, InvoiceSequence
 from praxis.billing.run import billing_run
 from praxis.core.errors import Conflict
 from praxis.workspaces import invitations
@@ -166,3 +166,55 @@ def test_concurrent_credit_notes_are_refused_with_a_conflict(busy_month, request
     refusals = [r for r in results if not isinstance(r, str)]
     assert len(refusals) == 5, results
     assert all(isinstance(r, Conflict) and r.code == "not_creditable" for r in refusals), refusals
+
+
+# --- issue 6 point 19: concurrent runs spent one credit several times ---------------------------------------
+
+CREDITED = 30
+CREDIT_CENTS = 20000
+
+
+@pytest.fixture
+def credited_practices(time_machine):
+    """30 team workspaces anchored 2026-08-01, each paying one `pro` seat (59.00 a month) from the anchor and
+    holding a 200.00 credit; no billing run ran since, so on 2026-11-01 four monthly cycles are due."""
+    time_machine.move_to(at("2026-08-01"), tick=False)
+    workspaces = []
+    for i in range(CREDITED):
+        owner = user_create(email=f"credit-owner{i}@race.test", password=PASSWORD)
+        workspace = workspace_create(actor=owner, name=f"Credited {i}", tier="team")
+        _join(owner, workspace, f"credit-pro{i}@race.test")
+        BalanceEntry.objects.create(workspace=workspace, amount_cents=CREDIT_CENTS, currency="EUR",
+                                    reason="Goodwill credit")
+        workspaces.append(workspace)
+    time_machine.move_to(at("2026-11-01"), tick=False)
+    return workspaces
+
+
+def test_concurrent_billing_runs_spend_each_credit_once(credited_practices):
+    """Issue 6 point 19 (R-BIL-6, R-BIL-12): ten runs at once used to apply the same 200.00 several times
+    (balances down to −272.00). Now every invoice applies credit from the balance read under the workspace
+    row lock: no balance is ever below zero, credit applied + remaining = credit granted, to the cent, and
+    the invoices are still exactly one per cycle with gapless numbers."""
+    results = _race(lambda _i: billing_run(at=dt.date(2026, 11, 1)), RUNS)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert errors == [], errors
+
+    for workspace in credited_practices:
+        running, lowest = 0, 0
+        for amount in BalanceEntry.objects.filter(workspace=workspace).order_by("pk").values_list(
+                "amount_cents", flat=True):
+            running += amount
+            lowest = min(lowest, running)
+        assert lowest == 0, (workspace.name, lowest)
+        invoices = Invoice.objects.filter(workspace=workspace, kind="cycle").order_by("period_start")
+        applied = sum(invoice.credit_applied_cents for invoice in invoices)
+        assert applied + running == CREDIT_CENTS, (workspace.name, applied, running)
+        # August, September, October use 59.00 each; November the remaining 23.00 (36.00 + 7.56 VAT left).
+        assert [(i.period_start, i.subtotal_cents, i.credit_applied_cents, i.total_cents) for i in invoices] == [
+            (dt.date(2026, 8, 1), 5900, 5900, 0), (dt.date(2026, 9, 1), 5900, 5900, 0),
+            (dt.date(2026, 10, 1), 5900, 5900, 0), (dt.date(2026, 11, 1), 5900, 2300, 4356)]
+    per_cycle = Invoice.objects.values("workspace_id", "period_start").annotate(n=Count("pk"))
+    assert len(per_cycle) == 4 * CREDITED and {row["n"] for row in per_cycle} == {1}
+    _assert_gapless(4 * CREDITED)
+    assert verify_chain() == []

@@ -27,7 +27,7 @@ def test_subscribe_then_cancel_with_credit_to_the_personal_balance(client, solo,
     assert response.status_code == 302
     assert licences.pays_for_self(solo)
     personal = licences.personal_workspace(solo)
-    call_command("billing_run", at="2026-11-02")  # the seat started on the anchor day: the cycle invoice
+    call_command("billing_run", at="2026-11-02", force=True)  # the seat started on the anchor day: the cycle invoice
     invoice = Invoice.objects.get(workspace=personal, kind="cycle")
     assert (invoice.subtotal_cents, invoice.vat_cents, invoice.total_cents) == (2900, 609, 3509)
 

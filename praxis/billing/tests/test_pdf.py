@@ -63,7 +63,7 @@ def set_details(owner, workspace, **changes) -> None:
 
 
 def issue_cycle(workspace, day: str = "2026-11-01") -> Invoice:
-    call_command("billing_run", at=day, stdout=StringIO())
+    call_command("billing_run", at=day, force=True, stdout=StringIO())
     return Invoice.objects.get(workspace=workspace, kind="cycle", period_start=dt.date.fromisoformat(day))
 
 

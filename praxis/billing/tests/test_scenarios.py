@@ -52,7 +52,7 @@ def test_r_bil_5_mid_cycle_join_is_prorated_then_consolidated(team, time_machine
     time_machine.move_to(at("2026-11-16"), tick=False)
     join(owner, workspace, "pieter@linde.test")
 
-    call_command("billing_run", at="2026-11-17")
+    call_command("billing_run", at="2026-11-17", force=True)
     proration = Invoice.objects.get(workspace=workspace, kind="proration")
     assert (euros(proration.subtotal_cents), euros(proration.vat_cents), euros(proration.total_cents)) == (
         Decimal("29.50"), Decimal("6.20"), Decimal("35.70"))
@@ -61,7 +61,7 @@ def test_r_bil_5_mid_cycle_join_is_prorated_then_consolidated(team, time_machine
         1, Decimal("29.50"), dt.date(2026, 11, 16), dt.date(2026, 12, 1))
     assert "2026-11-16" in line.description and "2026-11-30" in line.description
 
-    call_command("billing_run", at="2026-12-01")
+    call_command("billing_run", at="2026-12-01", force=True)
     cycle = Invoice.objects.get(workspace=workspace, kind="cycle")
     [line] = cycle.lines.all()
     assert (line.account_type, line.quantity, euros(line.unit_price_cents)) == ("pro", 1, Decimal("59.00"))
@@ -75,7 +75,7 @@ def test_r_bil_12_running_twice_issues_nothing_new(team, time_machine):
     time_machine.move_to(at("2026-11-16"), tick=False)
     join(owner, workspace, "pieter@linde.test")
     for _ in range(3):
-        call_command("billing_run", at="2026-12-01")
+        call_command("billing_run", at="2026-12-01", force=True)
     assert Invoice.objects.filter(workspace=workspace, kind="cycle").count() == 1
     assert Invoice.objects.filter(workspace=workspace, kind="proration").count() == 1
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
@@ -88,7 +88,7 @@ def test_r_bil_5_seats_joining_the_same_day_share_one_proration_invoice(team, ti
     join(owner, workspace, "a@linde.test")
     join(owner, workspace, "b@linde.test")
     join(owner, workspace, "c@linde.test", account_type="essentials")
-    call_command("billing_run", at="2026-11-17")
+    call_command("billing_run", at="2026-11-17", force=True)
     [invoice] = Invoice.objects.filter(workspace=workspace, kind="proration")
     lines = {line.account_type: (line.quantity, euros(line.unit_price_cents)) for line in invoice.lines.all()}
     # essentials 29.00 × 15/30 = 14.50
@@ -105,14 +105,14 @@ def test_r_bil_6_cancelled_seat_becomes_credit_deducted_from_the_next_invoice(te
     time_machine.move_to(at("2026-11-16"), tick=False)
     leaving = join(owner, workspace, "leaving@linde.test")
     join(owner, workspace, "staying@linde.test")
-    call_command("billing_run", at="2026-12-01")
+    call_command("billing_run", at="2026-12-01", force=True)
 
     time_machine.move_to(at("2026-12-11"), tick=False)
     with scope(workspace=workspace):
         members_cancel(access=resolve_access(owner, workspace.slug), membership_ids=[leaving.pk])
     assert balance_cents(workspace) == 3997
 
-    call_command("billing_run", at="2027-01-01")
+    call_command("billing_run", at="2027-01-01", force=True)
     january = Invoice.objects.get(workspace=workspace, kind="cycle", period_start=dt.date(2027, 1, 1))
     assert [(line.quantity, line.unit_price_cents) for line in january.lines.all()] == [(1, 5900)]
     assert (january.subtotal_cents, january.credit_applied_cents, january.vat_cents, january.total_cents) == (

@@ -175,7 +175,7 @@ def test_preview_on_the_tab_is_what_the_billing_run_issues(team, time_machine):
     owner, workspace = team
     time_machine.move_to(at("2026-11-16"), tick=False)
     join(owner, workspace, "pieter@linde.test", first_name="Pieter")
-    call_command("billing_run", at="2026-11-17")  # the proration invoice of 2026-11-16 (29.50 + VAT)
+    call_command("billing_run", at="2026-11-17", force=True)  # the proration invoice of 2026-11-16 (29.50 + VAT)
 
     time_machine.move_to(at("2026-11-20"), tick=False)
     page = text(logged_in(owner).get(url(workspace, "overview")))
@@ -184,7 +184,7 @@ def test_preview_on_the_tab_is_what_the_billing_run_issues(team, time_machine):
     assert "Pro seats, 2026-12-01 – 2026-12-31" in page
     assert "1 December 2026" in page  # next billing date
 
-    call_command("billing_run", at="2026-12-01")
+    call_command("billing_run", at="2026-12-01", force=True)
     invoice = Invoice.objects.get(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
     assert money(invoice.total_cents, invoice.currency) == preview_total
     page = text(logged_in(owner).get(url(workspace, "overview")))
@@ -198,7 +198,7 @@ def test_invoice_list_is_paginated(team, time_machine, monkeypatch):
     owner, workspace = team
     time_machine.move_to(at("2026-11-16"), tick=False)
     join(owner, workspace, "pieter@linde.test")
-    call_command("billing_run", at="2026-12-01")  # the proration invoice, then the December invoice
+    call_command("billing_run", at="2026-12-01", force=True)  # the proration invoice, then the December invoice
     first, second = Invoice.objects.filter(workspace=workspace).order_by("pk")
     monkeypatch.setattr(views, "INVOICES_PER_PAGE", 1)
     client = logged_in(owner)
@@ -215,7 +215,7 @@ def test_preview_with_a_credit_is_what_the_billing_run_issues(team, time_machine
     time_machine.move_to(at("2026-11-16"), tick=False)
     leaving = join(owner, workspace, "leaving@linde.test")
     join(owner, workspace, "staying@linde.test")
-    call_command("billing_run", at="2026-12-01")
+    call_command("billing_run", at="2026-12-01", force=True)
 
     time_machine.move_to(at("2026-12-11"), tick=False)
     from praxis.workspaces.services import members_cancel
@@ -227,7 +227,7 @@ def test_preview_with_a_credit_is_what_the_billing_run_issues(team, time_machine
     preview_total = re.search(r'id="next-invoice-total"><strong>([^<]+)</strong>', page).group(1)
     assert preview_total == "€ 23.03"
 
-    call_command("billing_run", at="2027-01-01")
+    call_command("billing_run", at="2027-01-01", force=True)
     january = Invoice.objects.get(workspace=workspace, kind="cycle", period_start=dt.date(2027, 1, 1))
     assert money(january.total_cents) == preview_total
 
@@ -331,7 +331,7 @@ def test_member_subscribe_is_refused_for_a_member_who_pays_for_themselves(team, 
 
 def test_member_account_type_change_and_stop_paying(team, time_machine):
     """A `pro` paid by the workspace since the cycle start, on 2026-11-16: down to essentials costs
-    14.50 + VAT now and credits 29.50 for the pro seat's rest; then "stop paying" credits 14.50 more and
+    14.50 now, paid by the 29.50 credit for the pro seat's rest; then "stop paying" credits 14.50 more and
     the member is Free at once (R-BIL-10)."""
     owner, workspace = team
     member = join(owner, workspace, "pro@linde.test", first_name="Paula")  # 2026-11-01: on the cycle invoice
@@ -343,9 +343,10 @@ def test_member_account_type_change_and_stop_paying(team, time_machine):
     confirm = text(client.post(url(workspace, "member_account_type", member_id=member.pk),
                                {"account_type": "essentials"}))
     assert "Change Paula to Essentials?" in confirm
-    assert "€ 14.50 + VAT € 3.05 (prorated to 30 November 2026)" in confirm
+    # Issue 6 point 1: the dialog renders the plan, so it shows what the proration invoice of the day will
+    # say — the 29.50 credit of the pro seat pays the 14.50 essentials charge (it said "14.50 + VAT 3.05").
+    assert "€ 14.50 − credit € 14.50 + VAT € 0.00 = € 0.00 (prorated to 30 November 2026)" in confirm
     assert "The unused rest of the current seat, € 29.50, is credited" in confirm
-    assert "Credit on the workspace balance is deducted when the invoice is issued." in confirm
 
     same = text(client.post(url(workspace, "member_account_type", member_id=member.pk), {"account_type": "pro"}))
     assert "Paula already has this account type." in same and 'name="confirm"' not in same
@@ -435,7 +436,7 @@ def test_seat_cost_shows_the_exact_prorated_amount(team, time_machine):
     # Inviting two really charges what was shown.
     join(owner, workspace, "een@linde.test")
     join(owner, workspace, "twee@linde.test")
-    call_command("billing_run", at="2026-11-17")
+    call_command("billing_run", at="2026-11-17", force=True)
     invoice = Invoice.objects.get(workspace=workspace, kind="proration")
     assert (invoice.subtotal_cents, invoice.vat_cents) == (5900, 1239)
 
@@ -469,7 +470,7 @@ def test_invoice_pdf_is_a_download_and_only_for_its_workspace(team, time_machine
     owner, workspace = team
     time_machine.move_to(at("2026-11-16"), tick=False)
     join(owner, workspace, "pieter@linde.test")
-    call_command("billing_run", at="2026-11-17")
+    call_command("billing_run", at="2026-11-17", force=True)
     invoice = Invoice.objects.get(workspace=workspace)
     time_machine.move_to(at("2026-11-17"), tick=False)
 
@@ -501,7 +502,7 @@ def test_billing_tab_costs_the_same_queries_for_3_and_20_paid_members(team, time
             join(owner, workspace, f"lid{i}@linde.test", account_type="pro" if i % 2 else "essentials")
 
     add(3)
-    call_command("billing_run", at="2026-11-17")  # an invoice in the list
+    call_command("billing_run", at="2026-11-17", force=True)  # an invoice in the list
     with scope(workspace=workspace):
         billing_services.change_request_create(access=resolve_access(owner, workspace.slug), subject="More",
                                                agreed_to_costs=True)
@@ -557,7 +558,7 @@ def test_operator_marks_an_invoice_paid_and_issues_a_credit_note(team, time_mach
     owner, workspace = team
     time_machine.move_to(at("2026-11-16"), tick=False)
     join(owner, workspace, "pieter@linde.test")
-    call_command("billing_run", at="2026-11-17")
+    call_command("billing_run", at="2026-11-17", force=True)
     invoice = Invoice.objects.get(workspace=workspace)
     client = logged_in(operator)
     changelist = reverse("admin:billing_invoice_changelist")
@@ -608,7 +609,7 @@ def test_preview_with_credit_and_a_pending_proration_is_what_is_charged(team, ti
 
     owner, workspace = team
     leaving = join(owner, workspace, "leaving@linde.test")  # 2026-11-01: on the cycle invoice
-    call_command("billing_run", at="2026-11-01")
+    call_command("billing_run", at="2026-11-01", force=True)
     time_machine.move_to(at("2026-11-16"), tick=False)
     with scope(workspace=workspace):
         members_cancel(access=resolve_access(owner, workspace.slug), membership_ids=[leaving.pk])
@@ -616,8 +617,8 @@ def test_preview_with_credit_and_a_pending_proration_is_what_is_charged(team, ti
     page = text(logged_in(owner).get(url(workspace, "overview")))
     preview_total = re.search(r'id="next-invoice-total"><strong>([^<]+)</strong>', page).group(1)
 
-    call_command("billing_run", at="2026-11-17")
-    call_command("billing_run", at="2026-12-01")
+    call_command("billing_run", at="2026-11-17", force=True)
+    call_command("billing_run", at="2026-12-01", force=True)
     december = Invoice.objects.get(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
     assert money(december.total_cents) == "€ 71.39"
     assert preview_total == "€ 71.39"
