@@ -287,7 +287,7 @@ def test_member_subscribe_shows_the_cost_then_pays(team, time_machine):
     assert confirm.status_code == 200
     body = text(confirm)
     assert "Pay for Vera as Essentials?" in body
-    assert "€ 14.50 + VAT € 3.05 (prorated to 30 November 2026)" in body
+    assert "€ 14.50 + VAT € 3.05 = € 17.55 (prorated to 30 November 2026)" in body
     assert "Per month" in body and "€ 29.00 + VAT € 6.09" in body
     assert billing_state(workspace) == before  # only shown, nothing done
 
