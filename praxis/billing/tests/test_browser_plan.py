@@ -35,6 +35,17 @@ def _shoot(page, name: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
+ONE_LINE = """els => els.map(el => { const range = document.createRange(); range.selectNodeContents(el);
+  const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+  return tops.size; })"""
+
+
+def _assert_on_one_line(page, selector: str) -> None:
+    """Each element matching `selector` is laid out on one line (an amount or number that wraps reads wrong)."""
+    lines = page.locator(selector).evaluate_all(ONE_LINE)
+    assert lines and all(n == 1 for n in lines), f"{selector} wraps: {lines} lines"
+
+
 def _practice_with_one_paid_seat(time_machine):
     """Praktijk De Linde, anchored on 2026-11-01, with one Pro seat the workspace pays (€ 71.39 a month incl.
     21 % VAT); the run on 2026-11-01 issued November's invoice."""
@@ -133,6 +144,11 @@ def test_first_day_of_a_cycle_after_its_run_the_panel_shows_what_is_invoiced(pag
     expect(page.locator("#invoices")).to_contain_text(proration.number)
     expect(page.locator("#invoices")).to_contain_text("€ 142.78")
     _shoot(page, "billing_first_day_after_run")
+    # On a phone the invoices table scrolls inside its card; its amounts, numbers and dates do not break.
+    page.set_viewport_size({"width": 390, "height": 900})
+    for selector in ("#invoices td.num", "#invoices tbody td:first-child", "#next-invoice td.num"):
+        _assert_on_one_line(page, selector)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name=proration.number, exact=True).click()
     expect(page.get_by_role("heading", name=f"Invoice {proration.number}")).to_be_visible()
     expect(page.locator("main")).to_contain_text("€ 142.78")
