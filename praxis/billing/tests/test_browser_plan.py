@@ -108,12 +108,19 @@ def test_first_day_of_a_cycle_after_its_run_the_panel_shows_what_is_invoiced(pag
                                                                              settings, time_machine):
     """Issue 6 point 1 (R-BIL-14, R-BIL-5): on 2026-12-01, after December's cycle invoice was issued, two
     Pro joiners paid by the workspace cost a full-cycle proration now: 2 × 59.00 × 31/31 = 118.00 + 21 % VAT
-    24.78 = 142.78 — shown in the panel, and exactly what the next run invoices."""
+    24.78 = 142.78 — shown in the invite panel; paying for a free member as Pro costs 59.00 + 12.39 = 71.39
+    in the confirmation dialog; the next run invoices exactly the sum, 214.17, on one proration invoice."""
     from playwright.sync_api import expect
 
     owner, workspace = _practice_with_one_paid_seat(time_machine)
     time_machine.move_to(dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.UTC), tick=False)
     billing_run(at=dt.date(2026, 12, 1))
+    with scope(workspace=workspace):
+        [(_inv, token)] = invitations.invitations_create(
+            access=resolve_access(owner, workspace.slug), emails=["vera@linde.test"], role="clinician",
+            account_type="free", pay_for_user=False)
+    invitations.invitation_accept(token=token, user=user_create(email="vera@linde.test", password=PASSWORD,
+                                                                first_name="Vera", last_name="Vos"))
     december = Invoice.objects.get(workspace=workspace, kind=Invoice.Kind.CYCLE, period_start=dt.date(2026, 12, 1))
     assert december.total_cents == 7139
     time_machine.move_to(dt.datetime(2026, 12, 1, 11, 0, tzinfo=dt.UTC), tick=True)
@@ -136,13 +143,25 @@ def test_first_day_of_a_cycle_after_its_run_the_panel_shows_what_is_invoiced(pag
     expect(page.locator("#next-invoice")).to_contain_text("€ 214.17")
     _shoot(page, "billing_first_day_before_run")
 
+    # The "pay for this member" dialog for Vera (free) as Pro: one full-cycle seat, 59.00 + 12.39 = 71.39.
+    page.get_by_label("Account type to pay for Vera Vos").select_option("pro")
+    page.get_by_role("button", name="Pay for this member").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("€ 59.00 + VAT € 12.39 = € 71.39")
+    expect(dialog).not_to_contain_text("Nothing extra now")
+    _shoot(page, "pay_for_member_dialog")
+    dialog.get_by_role("button", name="Pay for this member").click()
+    expect(page.locator("#next-invoice")).to_contain_text("€ 285.56")  # 4 × 59.00 = 236.00 + 49.56 VAT
+
     billing_run(at=dt.date(2026, 12, 2))
     proration = Invoice.objects.get(workspace=workspace, kind=Invoice.Kind.PRORATION)
-    assert (proration.subtotal_cents, proration.vat_cents, proration.total_cents) == (11800, 2478, 14278)
+    # What the panel (142.78) and the dialog (71.39) showed, on one proration invoice of 2026-12-01.
+    assert (proration.subtotal_cents, proration.vat_cents, proration.total_cents) == (17700, 3717, 21417)
+    assert proration.total_cents == 14278 + 7139
 
     page.goto(f"/w/{workspace.slug}/billing/")
     expect(page.locator("#invoices")).to_contain_text(proration.number)
-    expect(page.locator("#invoices")).to_contain_text("€ 142.78")
+    expect(page.locator("#invoices")).to_contain_text("€ 214.17")
     _shoot(page, "billing_first_day_after_run")
     # On a phone the invoices table scrolls inside its card; its amounts, numbers and dates do not break.
     page.set_viewport_size({"width": 390, "height": 900})
@@ -151,9 +170,15 @@ def test_first_day_of_a_cycle_after_its_run_the_panel_shows_what_is_invoiced(pag
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name=proration.number, exact=True).click()
     expect(page.get_by_role("heading", name=f"Invoice {proration.number}")).to_be_visible()
-    expect(page.locator("main")).to_contain_text("€ 142.78")
+    expect(page.locator("main")).to_contain_text("€ 214.17")
     expect(page.locator("main")).to_contain_text("31 of 31 days")
     _shoot(page, "invoice_first_day")
+    # On a phone the invoice's total is on screen, not scrolled away inside the lines table.
+    page.set_viewport_size({"width": 390, "height": 900})
+    wrap = page.locator("#invoice-lines ~ .table-wrap").bounding_box()
+    total = page.locator(".table-wrap tfoot td.num").last.bounding_box()
+    widths = page.locator(".table-wrap thead th").evaluate_all("els => els.map(e => e.getBoundingClientRect().width)")
+    assert total["x"] + total["width"] <= wrap["x"] + wrap["width"], (total, wrap, widths)
 
 
 @pytest.mark.browser
