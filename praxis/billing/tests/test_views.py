@@ -418,7 +418,7 @@ def test_seat_cost_shows_the_exact_prorated_amount(team, time_machine):
     client = logged_in(owner)
     panel = text(client.get(url(workspace, "seat_cost"), {"account_type": "pro", "count": 2}, **HTMX))
     assert "Cost of 2 Pro seats" in panel
-    assert "€ 59.00 + VAT € 12.39 (prorated to 30 November 2026)" in panel
+    assert "€ 59.00 + VAT € 12.39 = € 71.39 (prorated to 30 November 2026)" in panel
     assert "Per month" in panel and "€ 118.00 + VAT € 24.78" in panel
 
     # The dialog sends its own fields: three addresses, the box "pay for this user" ticked.
