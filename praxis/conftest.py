@@ -25,14 +25,14 @@ def password() -> str:
 
 @pytest.fixture
 def make_user(db, password):
-    """`make_user(first_name="Ann", language="nl")` → a user made by `user_create`, unique e-mail."""
-    from praxis.accounts.services import user_create
+    """`make_user(first_name="Ann", language="nl")` → a user made by `user_sign_up`, unique e-mail."""
+    from praxis.workspaces.signup import user_sign_up
 
     def _make_user(email: str | None = None, *, first_name: str = "", last_name: str = "",
                    language: str = "en", password: str | None = password):
         if email is None:
             email = f"user{next(_email_numbers)}@example.test"
-        return user_create(email=email, password=password, first_name=first_name, last_name=last_name,
+        return user_sign_up(email=email, password=password, first_name=first_name, last_name=last_name,
                            language=language)
 
     return _make_user

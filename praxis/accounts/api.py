@@ -6,9 +6,8 @@ from ninja import Router
 
 from praxis.api.services import token_create, token_revoke
 from praxis.core.errors import PermissionDenied
-from praxis.workspaces.licences import effective_account_type
 
-from . import services
+from . import ports, services
 from .middleware import mark_reauthenticated
 from .models import User
 from .schemas import (
@@ -33,7 +32,7 @@ def _me(user) -> dict:
     return {
         "id": user.pk, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
         "phone": user.phone, "gender": user.gender, "language": user.language,
-        "account_type": effective_account_type(user),
+        "account_type": ports.host().account_type(user=user),
     }
 
 

@@ -22,6 +22,7 @@ from praxis.core.tokens import hash_token, new_token
 from praxis.core.transactions import service_transaction
 from praxis.core.validation import check_max_length
 
+from . import ports
 from .models import PasswordResetToken, User
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
@@ -54,10 +55,8 @@ def _check_language(language: str | None) -> str:
 @service_transaction
 def user_create(*, email: str, password: str | None, first_name: str = "", last_name: str = "",
                 language: str | None = None, referred_by: User | None = None) -> User:
-    """Create a user with a personal workspace and a 14-day `pro` trial (R-BIL-9)."""
-    from praxis.workspaces import licences
-    from praxis.workspaces.services import workspace_create
-
+    """Create the user only. Signing up (user, personal workspace and trial, R-BIL-9) is the workspaces
+    orchestrator `praxis.workspaces.signup.user_sign_up` (issue 6 point 9: accounts never imports it)."""
     email = _check_email(email)
     language = _check_language(language)
     check_max_length(first_name.strip(), 150, field="first_name")
@@ -75,8 +74,6 @@ def user_create(*, email: str, password: str | None, first_name: str = "", last_
         raise ServiceError("email_taken", _("This e-mail address cannot be used."), field="email") from None
     audit.record(code="user.created", action="create", actor=user, obj=user,
                  data={"referred_by": referred_by.pk if referred_by else None})
-    licences.licence_start_trial(user=user)
-    workspace_create(actor=user, name=user.display_name, tier="team", personal=True)
     return user
 
 
@@ -115,8 +112,8 @@ def signup_process(*, email: str, first_name: str, last_name: str, language: str
                              context={"name": existing.display_name, "link": _issue_password_token(existing)})
         audit.record(code="user.signup_existing", action="execute", actor=None, obj=existing)
         return
-    user = user_create(email=email, password=None, first_name=first_name, last_name=last_name,
-                       language=language, referred_by=referred_by)
+    user = ports.host().sign_up(email=email, password=None, first_name=first_name, last_name=last_name,
+                                language=language, referred_by=referred_by)
     send_templated_email(to=user.email, template="signup_welcome", language=user.language,
                          context={"name": user.display_name, "link": _issue_password_token(user)})
 

@@ -20,7 +20,7 @@ def _axes_clean(db):
 
 @pytest.fixture
 def user(make_user):
-    """`make_user` (praxis/conftest.py) goes through `user_create`, with the password below."""
+    """`make_user` (praxis/conftest.py) goes through `user_sign_up`, with the password below."""
     return make_user("ada@example.org", first_name="Ada", last_name="Lovelace")
 
 

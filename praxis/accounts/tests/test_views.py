@@ -11,9 +11,9 @@ from django.test import Client
 from django_scopes import scopes_disabled
 
 from praxis.accounts.models import User
+from praxis.accounts.referrals import referral_code_for
 from praxis.api.models import ApiToken
 from praxis.api.services import token_authenticate
-from praxis.billing.referrals import referral_code_for
 from praxis.workspaces.access import user_workspaces
 
 from .conftest import PASSWORD, log_in, without_csrf

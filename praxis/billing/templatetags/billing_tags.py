@@ -61,15 +61,6 @@ def percent(rate) -> str:
     return number_format(value, decimal_pos=decimals)
 
 
-@register.simple_tag
-def paid_plans() -> list:
-    """The paid account types of the catalogue, for pages outside billing (the invite form) that show
-    prices without depending on the billing app in Python."""
-    from praxis.billing import catalogue
-
-    return [plan for plan in catalogue.plans().values() if plan.is_paid]
-
-
 @register.filter
 def plan_price(plan, interval: str = "monthly") -> str:
     """A catalogue plan's price for a billing interval, formatted (`€ 59.00`)."""

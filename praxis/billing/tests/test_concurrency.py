@@ -15,7 +15,6 @@ from django.db import connection
 from django.db.models import Count
 from django_scopes import scope
 
-from praxis.accounts.services import user_create
 from praxis.audit.services import verify_chain
 from praxis.billing import services
 from praxis.billing.models import Invoice, InvoiceSequence
@@ -24,6 +23,7 @@ from praxis.core.errors import Conflict
 from praxis.workspaces import invitations
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.services import workspace_create
+from praxis.workspaces.signup import user_sign_up
 
 PASSWORD = "correct horse battery staple"
 NOON = dt.time(11, 0, tzinfo=dt.UTC)
@@ -61,7 +61,7 @@ def _join(owner, workspace, email, account_type="pro"):
         [(_inv, token)] = invitations.invitations_create(
             access=resolve_access(owner, workspace.slug), emails=[email], role="clinician",
             account_type=account_type, pay_for_user=True)
-    return invitations.invitation_accept(token=token, user=user_create(email=email, password=PASSWORD))
+    return invitations.invitation_accept(token=token, user=user_sign_up(email=email, password=PASSWORD))
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def busy_month(time_machine):
     time_machine.move_to(at("2026-11-01"), tick=False)
     teams = []
     for i in range(WORKSPACES):
-        owner = user_create(email=f"owner{i}@race.test", password=PASSWORD)
+        owner = user_sign_up(email=f"owner{i}@race.test", password=PASSWORD)
         workspace = workspace_create(actor=owner, name=f"Practice {i}", tier="team")
         _join(owner, workspace, f"anchor{i}@race.test")
         teams.append((owner, workspace))

@@ -10,7 +10,6 @@ import datetime as dt
 import pytest
 from django_scopes import scope
 
-from praxis.accounts.services import user_create
 from praxis.audit.models import AuditEvent
 from praxis.billing import payments
 from praxis.billing.models import Invoice
@@ -18,6 +17,7 @@ from praxis.billing.run import billing_run
 from praxis.workspaces import invitations
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.services import workspace_create
+from praxis.workspaces.signup import user_sign_up
 
 PASSWORD = "correct horse battery staple"
 NOON = dt.time(11, 0, tzinfo=dt.UTC)
@@ -30,13 +30,13 @@ def at(day: str) -> dt.datetime:
 def make_team(owner_email: str):
     """A team created 2026-11-01 with one pro member paid by it, and its 2026-11-01 cycle invoice issued
     (59.00 + 12.39 VAT = 71.39), not yet collected."""
-    owner = user_create(email=owner_email, password=PASSWORD, first_name="Eva", language="en")
+    owner = user_sign_up(email=owner_email, password=PASSWORD, first_name="Eva", language="en")
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
     with scope(workspace=workspace):
         [(_inv, token)] = invitations.invitations_create(
             access=resolve_access(owner, workspace.slug), emails=["pro@linde.test"], role="clinician",
             account_type="pro", pay_for_user=True)
-    invitations.invitation_accept(token=token, user=user_create(email="pro@linde.test", password=PASSWORD))
+    invitations.invitation_accept(token=token, user=user_sign_up(email="pro@linde.test", password=PASSWORD))
     billing_run(at=dt.date(2026, 11, 1))
     invoice = Invoice.objects.get(workspace=workspace, kind="cycle")
     assert (invoice.number, invoice.total_cents, invoice.status) == ("2026-000001", 7139, "open")
@@ -67,13 +67,13 @@ def test_issued_invoices_are_collected_after_commit(db, time_machine, settings,
                                                     django_capture_on_commit_callbacks):
     time_machine.move_to(at("2026-11-01"), tick=False)
     settings.PRAXIS_PAYMENT_PROVIDER = "test"
-    owner = user_create(email="owner@linde.test", password=PASSWORD)
+    owner = user_sign_up(email="owner@linde.test", password=PASSWORD)
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
     with scope(workspace=workspace):
         [(_inv, token)] = invitations.invitations_create(
             access=resolve_access(owner, workspace.slug), emails=["pro@linde.test"], role="clinician",
             account_type="pro")
-    invitations.invitation_accept(token=token, user=user_create(email="pro@linde.test", password=PASSWORD))
+    invitations.invitation_accept(token=token, user=user_sign_up(email="pro@linde.test", password=PASSWORD))
     with django_capture_on_commit_callbacks(execute=True):
         billing_run(at=dt.date(2026, 11, 1))
     invoice = Invoice.objects.get(workspace=workspace)
@@ -132,7 +132,7 @@ def test_manual_provider_stays_open_until_marked_paid(november, settings, mailou
     invoice.refresh_from_db()
     assert (invoice.status, invoice.paid_at) == ("open", None)
 
-    operator = user_create(email="operator@praxis.test", password=PASSWORD)
+    operator = user_sign_up(email="operator@praxis.test", password=PASSWORD)
     paid = payments.invoice_mark_paid(invoice=invoice, reference="NL91 transfer 2026-000001", actor=operator)
     assert (paid.status, paid.provider_reference, paid.paid_at) == ("paid", "NL91 transfer 2026-000001",
                                                                     at("2026-11-01"))

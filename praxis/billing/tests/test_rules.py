@@ -12,7 +12,6 @@ import pytest
 from django.db import IntegrityError, transaction
 from django_scopes import scope, scopes_disabled
 
-from praxis.accounts.services import user_create
 from praxis.billing import catalogue, services
 from praxis.billing.models import BalanceEntry, Invoice, SeatChange
 from praxis.billing.run import billing_run
@@ -22,6 +21,7 @@ from praxis.workspaces import invitations, licences
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.models import Licence, Membership, Workspace
 from praxis.workspaces.services import members_cancel, workspace_create
+from praxis.workspaces.signup import user_sign_up
 
 PASSWORD = "correct horse battery staple"
 NOON = dt.time(11, 0, tzinfo=dt.UTC)  # 12:00 in Amsterdam in winter
@@ -61,7 +61,7 @@ def personal_workspace(user) -> Workspace:
 def team(db, time_machine):
     """A `team` workspace created 2026-11-01 (anchor), monthly, in the Netherlands (21 % VAT)."""
     time_machine.move_to(at("2026-11-01"), tick=False)
-    owner = user_create(email="owner@linde.test", password=PASSWORD, first_name="Eva")
+    owner = user_sign_up(email="owner@linde.test", password=PASSWORD, first_name="Eva")
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
     assert (workspace.billing_anchor, workspace.billing_interval, workspace.country) == (
         d("2026-11-01"), "monthly", "NL")
@@ -79,7 +79,7 @@ def invite(owner, workspace, email, account_type="pro", **options) -> str:
 def join(owner, workspace, email, account_type="pro", **options) -> Membership:
     """A new user (created now, so in their own 14-day trial) is invited and accepts now."""
     token = invite(owner, workspace, email, account_type, **options)
-    user = user_create(email=email, password=PASSWORD)
+    user = user_sign_up(email=email, password=PASSWORD)
     return invitations.invitation_accept(token=token, user=user)
 
 
@@ -224,7 +224,7 @@ def test_r_bil_5_seat_added_on_the_first_day_after_the_cycle_invoice_is_charged(
 
 def test_r_bil_7a_free_user_invited_as_pro_is_upgraded_and_paid_by_the_workspace(team, time_machine):
     owner, workspace = team
-    user = user_create(email="fenna@linde.test", password=PASSWORD)  # 2026-11-01, trial until 11-15
+    user = user_sign_up(email="fenna@linde.test", password=PASSWORD)  # 2026-11-01, trial until 11-15
     time_machine.move_to(at("2026-11-16"), tick=False)
     assert licences.effective_account_type(user) == "free"
     token = invite(owner, workspace, user.email, "pro")  # "pay for this user" defaults to on for pro
@@ -247,7 +247,7 @@ def test_r_bil_7b_self_payer_is_credited_on_their_personal_balance_and_the_team_
     team's invitation on 2026-11-16: own subscription ends, 59.00 × 15/30 = 29.50 credit on the personal
     balance; the team pays from 2026-11-16 (29.50 prorated, then 59.00 from December)."""
     owner, workspace = team
-    user = user_create(email="sam@linde.test", password=PASSWORD)
+    user = user_sign_up(email="sam@linde.test", password=PASSWORD)
     personal = personal_workspace(user)
     assert personal.billing_anchor == d("2026-11-01")
     services.subscription_start(user=user, account_type="pro")
@@ -279,7 +279,7 @@ def test_r_bil_7b_self_payer_is_credited_on_their_personal_balance_and_the_team_
 def test_r_bil_7c_trial_user_pay_now_is_charged_prorated_now(team, time_machine):
     owner, workspace = team
     time_machine.move_to(at("2026-11-06"), tick=False)
-    user = user_create(email="tess@linde.test", password=PASSWORD)  # trial until 2026-11-20
+    user = user_sign_up(email="tess@linde.test", password=PASSWORD)  # trial until 2026-11-20
     time_machine.move_to(at("2026-11-16"), tick=False)
     assert licences.in_trial(user)
     token = invite(owner, workspace, user.email, "pro", pay_timing="now")
@@ -299,7 +299,7 @@ def test_r_bil_7d_trial_user_pay_after_trial_is_charged_from_the_trial_end(team,
     until 11-20, then 59.00 × 11/30 = 21.63 + VAT 4.54 = 26.17, and 59.00 from December."""
     owner, workspace = team
     time_machine.move_to(at("2026-11-06"), tick=False)
-    user = user_create(email="tess@linde.test", password=PASSWORD)
+    user = user_sign_up(email="tess@linde.test", password=PASSWORD)
     time_machine.move_to(at("2026-11-16"), tick=False)
     token = invite(owner, workspace, user.email, "pro", pay_timing="after_trial")
     member = invitations.invitation_accept(token=token, user=user)
@@ -331,7 +331,7 @@ def test_r_bil_7d_trial_user_pay_after_trial_is_charged_from_the_trial_end(team,
 
 def test_r_bil_7_pay_after_trial_is_only_offered_to_users_in_a_trial(team, time_machine):
     owner, workspace = team
-    user = user_create(email="late@linde.test", password=PASSWORD)
+    user = user_sign_up(email="late@linde.test", password=PASSWORD)
     time_machine.move_to(at("2026-11-16"), tick=False)  # the trial ended 2026-11-15
     with pytest.raises(ServiceError) as exc:
         invite(owner, workspace, user.email, "pro", pay_timing="after_trial")
@@ -346,7 +346,7 @@ def test_r_bil_7d_member_paid_after_trial_can_be_unsubscribed_later(team, time_m
     ends the seat with a credit of 59.00 × 6/30 = 11.80 and December has no seat."""
     owner, workspace = team
     time_machine.move_to(at("2026-11-06"), tick=False)
-    user = user_create(email="tess@linde.test", password=PASSWORD)
+    user = user_sign_up(email="tess@linde.test", password=PASSWORD)
     time_machine.move_to(at("2026-11-16"), tick=False)
     token = invite(owner, workspace, user.email, "pro", pay_timing="after_trial")
     member = invitations.invitation_accept(token=token, user=user)
@@ -366,7 +366,7 @@ def test_r_bil_6_changing_the_type_during_pay_after_trial_leaves_one_seat(team, 
     charged."""
     owner, workspace = team
     time_machine.move_to(at("2026-11-06"), tick=False)
-    user = user_create(email="tess@linde.test", password=PASSWORD)
+    user = user_sign_up(email="tess@linde.test", password=PASSWORD)
     time_machine.move_to(at("2026-11-16"), tick=False)
     token = invite(owner, workspace, user.email, "pro", pay_timing="after_trial")
     member = invitations.invitation_accept(token=token, user=user)
@@ -384,7 +384,7 @@ def test_r_bil_6_changing_the_type_during_pay_after_trial_leaves_one_seat(team, 
 
 def test_r_bil_8_admin_cannot_take_over_a_self_payer_until_they_cancel(team, time_machine):
     owner, workspace = team
-    user = user_create(email="sam@linde.test", password=PASSWORD)
+    user = user_sign_up(email="sam@linde.test", password=PASSWORD)
     services.subscription_start(user=user, account_type="pro")
     time_machine.move_to(at("2026-11-16"), tick=False)
     token = invite(owner, workspace, user.email, "pro", pay_for_user=False)
@@ -427,7 +427,7 @@ def test_r_bil_9_practice_seats_are_free_during_its_trial_first_invoice_at_the_t
     joins on 11-03 costs nothing until then; the first cycle invoice (11-15 .. 12-15) has the seat at
     59.00 and no proration invoice. A pro joining 11-20 pays 59.00 × 25/30 = 49.17."""
     time_machine.move_to(at("2026-11-01"), tick=False)
-    owner = user_create(email="owner@noord.test", password=PASSWORD)
+    owner = user_sign_up(email="owner@noord.test", password=PASSWORD)
     workspace = workspace_create(actor=owner, name="Praktijk Noord", tier="practice")
     assert (workspace.trial_ends_at, workspace.billing_anchor) == (at("2026-11-15"), d("2026-11-15"))
 
@@ -458,7 +458,7 @@ def test_r_bil_9_practice_seats_are_free_during_its_trial_first_invoice_at_the_t
 
 def test_r_bil_9_new_users_get_a_14_day_pro_trial_that_costs_nothing(db, time_machine):
     time_machine.move_to(at("2026-11-01"), tick=False)
-    user = user_create(email="new@noord.test", password=PASSWORD)
+    user = user_sign_up(email="new@noord.test", password=PASSWORD)
     licence = licences.current_licence(user)
     assert (licence.account_type, licence.status, licence.payer_workspace_id) == ("pro", "trialing", None)
     assert licence.trial_ends_at == at("2026-11-15")
@@ -475,7 +475,7 @@ def test_r_bil_9_new_users_get_a_14_day_pro_trial_that_costs_nothing(db, time_ma
 
 def _pay_after_trial_member(owner, workspace, time_machine) -> Membership:
     time_machine.move_to(at("2026-11-06"), tick=False)
-    user = user_create(email="tess@linde.test", password=PASSWORD)  # trial until 2026-11-20
+    user = user_sign_up(email="tess@linde.test", password=PASSWORD)  # trial until 2026-11-20
     time_machine.move_to(at("2026-11-16"), tick=False)
     token = invite(owner, workspace, user.email, "pro", pay_timing="after_trial")
     return invitations.invitation_accept(token=token, user=user)
@@ -549,7 +549,7 @@ def test_r_bil_11_credit_note_negates_voids_and_returns_applied_credit(team, tim
     member leaves (credit 14.50) and a pro joins: 29.50 − 14.50 credit = 15.00 + 3.15 = 18.15 (#2).
     Crediting #2 gives #3 (−18.15, the 14.50 back on the balance); crediting #1 gives #4 (−106.48)."""
     owner, workspace = team
-    operator = user_create(email="operator@praxis.test", password=PASSWORD)
+    operator = user_sign_up(email="operator@praxis.test", password=PASSWORD)
     leaving = join(owner, workspace, "leaving@linde.test", "essentials")
     join(owner, workspace, "staying@linde.test", "pro")
     run("2026-11-01")

@@ -7,12 +7,12 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scope
 
-from praxis.accounts.services import user_create
 from praxis.billing.models import BalanceEntry, Invoice
 from praxis.billing.seats import balance_cents
 from praxis.workspaces import invitations
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.services import members_cancel, workspace_create
+from praxis.workspaces.signup import user_sign_up
 
 PASSWORD = "correct horse battery staple"
 NOON = dt.time(11, 0, tzinfo=dt.UTC)  # 12:00 in Amsterdam in winter
@@ -30,7 +30,7 @@ def euros(cents: int) -> Decimal:
 def team(db, time_machine):
     """A `team` workspace created 2026-11-01 (anchor), monthly, in the Netherlands (21 % VAT)."""
     time_machine.move_to(at("2026-11-01"), tick=False)
-    owner = user_create(email="owner@linde.test", password=PASSWORD, first_name="Eva")
+    owner = user_sign_up(email="owner@linde.test", password=PASSWORD, first_name="Eva")
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
     assert workspace.billing_anchor == dt.date(2026, 11, 1)
     return owner, workspace
@@ -41,7 +41,7 @@ def join(owner, workspace, email, account_type="pro"):
         [(_inv, token)] = invitations.invitations_create(
             access=resolve_access(owner, workspace.slug), emails=[email], role="clinician",
             account_type=account_type, pay_for_user=True)
-    user = user_create(email=email, password=PASSWORD)
+    user = user_sign_up(email=email, password=PASSWORD)
     return invitations.invitation_accept(token=token, user=user)
 
 

@@ -19,10 +19,9 @@ from django.urls import reverse
 from django.utils import translation
 from django_scopes import scope, scopes_disabled
 
-from praxis.accounts.services import user_create
+from praxis.accounts.referrals import referral_code_for, referrals_of
 from praxis.billing import services as billing_services
 from praxis.billing.models import BalanceEntry, ChangeRequest, Invoice, SeatChange
-from praxis.billing.referrals import referral_code_for, referrals_of
 from praxis.billing.seats import balance_cents, seats_on
 from praxis.billing.templatetags.billing_tags import amount, money
 from praxis.core.errors import ServiceError
@@ -30,6 +29,7 @@ from praxis.workspaces import invitations, licences
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.models import Licence, Membership
 from praxis.workspaces.services import workspace_create
+from praxis.workspaces.signup import user_sign_up
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def join(owner, workspace, email, *, account_type="pro", pay_for_user=True, role
         [(_inv, token)] = invitations.invitations_create(
             access=resolve_access(owner, workspace.slug), emails=[email], role=role,
             account_type=account_type, pay_for_user=pay_for_user)
-    user = user_create(email=email, password=PASSWORD, first_name=first_name or email.split("@")[0].title())
+    user = user_sign_up(email=email, password=PASSWORD, first_name=first_name or email.split("@")[0].title())
     return invitations.invitation_accept(token=token, user=user)
 
 
@@ -84,7 +84,7 @@ def billing_state(workspace) -> dict:
 def team(db, time_machine):
     """A `team` workspace created 2026-11-01 (anchor), monthly, in the Netherlands (21 % VAT)."""
     time_machine.move_to(at("2026-11-01"), tick=False)
-    owner = user_create(email="owner@linde.test", password=PASSWORD, first_name="Eva", last_name="Linde")
+    owner = user_sign_up(email="owner@linde.test", password=PASSWORD, first_name="Eva", last_name="Linde")
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
     assert workspace.billing_anchor == dt.date(2026, 11, 1)
     return owner, workspace

@@ -1,6 +1,6 @@
 """factory_boy factories for accounts and workspaces.
 
-Users and workspaces are made through their services (`user_create`, `workspace_create`) so every user
+Users and workspaces are made through their services (`user_sign_up`, `workspace_create`) so every user
 has a trial licence and a personal workspace and every workspace has its owner, as in production.
 `MembershipFactory` and `InvitationFactory` write rows directly: use them for states the services refuse
 to produce (a second owner, an invitation expired long ago), not as a shortcut for normal flows.
@@ -32,9 +32,9 @@ class UserFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, **kwargs):
-        from praxis.accounts.services import user_create
+        from praxis.workspaces.signup import user_sign_up
 
-        return user_create(**kwargs)
+        return user_sign_up(**kwargs)
 
 
 class WorkspaceFactory(factory.Factory):

@@ -16,7 +16,7 @@ from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.web import form_error, is_htmx, keep_link_token_private, refuse
 
-from .. import selectors, services
+from .. import ports, selectors, services
 from ..forms import (
     InvitationsForm,
     InvitationSignupForm,
@@ -66,9 +66,11 @@ def invitations(request):
                 "Invitation sent to %(count)d address.", "Invitations sent to %(count)d addresses.", len(created),
             ) % {"count": len(created)})
             return redirect(_ws_url(request, "invitations"))
-    # R-BIL-14: the page lists what a seat costs per cycle (billing's `paid_plans` tag); its cost panel
-    # (billing:seat_cost) refines it with htmx.
-    return render(request, "workspaces/invitations.html", {**_pending_context(request), "form": form})
+    # R-BIL-14: the page lists what a seat costs per cycle (asked through the billing port, issue 6
+    # point 9); its cost panel (billing:seat_cost) refines it with htmx.
+    seat_prices = ports.billing().seat_prices(interval=access.workspace.billing_interval)
+    return render(request, "workspaces/invitations.html",
+                  {**_pending_context(request), "form": form, "seat_prices": seat_prices})
 
 
 def _after_invitation_action(request):
