@@ -4,7 +4,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from praxis.api.services import token_create, token_revoke
+from praxis.api.services import token_create, token_list, token_revoke
 from praxis.core.errors import PermissionDenied
 
 from . import ports, services
@@ -74,7 +74,7 @@ def _session_only(request) -> None:
 @me_router.get("/tokens", response=list[TokenOut])
 def tokens(request):
     _session_only(request)
-    return list(request.auth.api_tokens.select_related("workspace").order_by("-created_at"))
+    return token_list(user=request.auth)
 
 
 @me_router.post("/tokens", response={201: TokenCreatedOut})

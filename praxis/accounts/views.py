@@ -24,7 +24,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from praxis.api import services as api_services
-from praxis.api.models import ApiToken
 from praxis.core.errors import NotFound, ServiceError
 from praxis.core.web import form_error, keep_link_token_private
 
@@ -288,7 +287,7 @@ def tokens_view(request):
                 form = TokenCreateForm(workspaces=workspaces)
     else:
         form = TokenCreateForm(workspaces=workspaces)
-    tokens = ApiToken.objects.filter(user=request.user).select_related("workspace").order_by("-created_at", "-pk")
+    tokens = api_services.token_list(user=request.user)
     return render(request, "accounts/tokens.html", {
         "form": form, "tokens": tokens, "created": created, "secret": secret, "tab": "tokens",
     })

@@ -6,6 +6,8 @@ only forwards to the billing function that owns the rule, so there is still one 
 
 import datetime as dt
 
+from django_scopes import scope
+
 from praxis.workspaces.ports import SeatPrice
 from praxis.workspaces.roles import account_type_label
 
@@ -19,13 +21,18 @@ class BillingForKernel:
     def is_paid(self, *, account_type: str) -> bool:
         return catalogue.is_paid(account_type)
 
+    # A licence change can move a seat between two workspaces (the old payer's ends, the new one's starts)
+    # while the request is scoped to only one of them: each ledger write enters its own payer's scope.
+
     def seat_start(self, *, workspace, user, account_type: str, day: dt.date, reason: str, actor) -> None:
-        seats.seat_start(workspace=workspace, user=user, account_type=account_type, day=day, reason=reason,
-                         actor=actor)
+        with scope(workspace=workspace):
+            seats.seat_start(workspace=workspace, user=user, account_type=account_type, day=day,
+                             reason=reason, actor=actor)
 
     def seat_end(self, *, workspace, user, account_type: str, day: dt.date, reason: str, actor) -> None:
-        seats.seat_end(workspace=workspace, user=user, account_type=account_type, day=day, reason=reason,
-                       actor=actor)
+        with scope(workspace=workspace):
+            seats.seat_end(workspace=workspace, user=user, account_type=account_type, day=day,
+                           reason=reason, actor=actor)
 
     def seat_prices(self, *, interval: str) -> list[SeatPrice]:
         return [SeatPrice(account_type=plan.account_type, label=account_type_label(plan.account_type),

@@ -6,7 +6,8 @@ import pytest
 from axes.utils import reset as axes_reset
 from django.test import Client
 
-PASSWORD = "correct horse battery staple"
+from praxis.testing import PASSWORD
+
 CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=|"X-CSRFToken": )"[^"]*"')
 
 

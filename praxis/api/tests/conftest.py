@@ -110,7 +110,7 @@ def api_tenants(db, make_user) -> Tenants:
     # Each practice's first cycle invoice (at the end of its trial, R-BIL-9) for the billing routes.
     billing_run(at=max(a.workspace.billing_anchor, b.workspace.billing_anchor))
     for tenant in (a, b):
-        tenant.extra["invoice"] = Invoice.objects.get(workspace=tenant.workspace, kind="cycle")
+        tenant.extra["invoice"] = Invoice.objects.with_scopes_disabled().get(workspace=tenant.workspace, kind="cycle")
     return Tenants(a=a, b=b)
 
 
@@ -144,13 +144,13 @@ def workspace_state(workspace) -> dict:
             "workspace": {k: str(v) for k, v in model_to_dict(ws).items()},
             "memberships": memberships,
             "invitations": list(Invitation.objects.filter(workspace=ws).order_by("pk").values()),
-            "tokens": list(ApiToken.objects.filter(workspace=ws).order_by("pk").values()),
+            "tokens": list(ApiToken.objects.with_scopes_disabled().filter(workspace=ws).order_by("pk").values()),
             "licences": list(Licence.objects.filter(user_id__in=user_ids).order_by("pk").values()),
             "paid_licences": list(Licence.objects.filter(payer_workspace=ws).order_by("pk").values()),
-            "invoices": list(Invoice.objects.filter(workspace=ws).order_by("pk").values()),
-            "seat_changes": list(SeatChange.objects.filter(workspace=ws).order_by("pk").values()),
-            "balance": list(BalanceEntry.objects.filter(workspace=ws).order_by("pk").values()),
-            "change_requests": list(ChangeRequest.objects.filter(workspace=ws).order_by("pk").values()),
+            "invoices": list(Invoice.objects.with_scopes_disabled().filter(workspace=ws).order_by("pk").values()),
+            "seat_changes": list(SeatChange.objects.with_scopes_disabled().filter(workspace=ws).order_by("pk").values()),
+            "balance": list(BalanceEntry.objects.with_scopes_disabled().filter(workspace=ws).order_by("pk").values()),
+            "change_requests": list(ChangeRequest.objects.with_scopes_disabled().filter(workspace=ws).order_by("pk").values()),
         }
 
 

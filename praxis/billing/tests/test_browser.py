@@ -7,10 +7,9 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from praxis.testing import PASSWORD
 from praxis.workspaces.services import workspace_create
 from praxis.workspaces.signup import user_sign_up
-
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.mark.browser

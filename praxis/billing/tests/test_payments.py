@@ -8,18 +8,16 @@ transaction, so the tests collect explicitly or run the on-commit callbacks with
 import datetime as dt
 
 import pytest
-from django_scopes import scope
 
 from praxis.audit.models import AuditEvent
 from praxis.billing import payments
 from praxis.billing.models import Invoice
 from praxis.billing.run import billing_run
-from praxis.workspaces import invitations
-from praxis.workspaces.access import resolve_access
+from praxis.testing import PASSWORD
+from praxis.testing.team import join
 from praxis.workspaces.services import workspace_create
 from praxis.workspaces.signup import user_sign_up
 
-PASSWORD = "correct horse battery staple"
 NOON = dt.time(11, 0, tzinfo=dt.UTC)
 
 
@@ -32,13 +30,9 @@ def make_team(owner_email: str):
     (59.00 + 12.39 VAT = 71.39), not yet collected."""
     owner = user_sign_up(email=owner_email, password=PASSWORD, first_name="Eva", language="en")
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
-    with scope(workspace=workspace):
-        [(_inv, token)] = invitations.invitations_create(
-            access=resolve_access(owner, workspace.slug), emails=["pro@linde.test"], role="clinician",
-            account_type="pro", pay_for_user=True)
-    invitations.invitation_accept(token=token, user=user_sign_up(email="pro@linde.test", password=PASSWORD))
+    join(owner, workspace, "pro@linde.test", "pro", pay_for_user=True)
     billing_run(at=dt.date(2026, 11, 1))
-    invoice = Invoice.objects.get(workspace=workspace, kind="cycle")
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="cycle")
     assert (invoice.number, invoice.total_cents, invoice.status) == ("2026-000001", 7139, "open")
     return owner, workspace, invoice
 
@@ -69,14 +63,10 @@ def test_issued_invoices_are_collected_after_commit(db, time_machine, settings,
     settings.PRAXIS_PAYMENT_PROVIDER = "test"
     owner = user_sign_up(email="owner@linde.test", password=PASSWORD)
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
-    with scope(workspace=workspace):
-        [(_inv, token)] = invitations.invitations_create(
-            access=resolve_access(owner, workspace.slug), emails=["pro@linde.test"], role="clinician",
-            account_type="pro")
-    invitations.invitation_accept(token=token, user=user_sign_up(email="pro@linde.test", password=PASSWORD))
+    join(owner, workspace, "pro@linde.test", "pro")
     with django_capture_on_commit_callbacks(execute=True):
         billing_run(at=dt.date(2026, 11, 1))
-    invoice = Invoice.objects.get(workspace=workspace)
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace)
     assert (invoice.status, invoice.provider_reference) == ("paid", "test-2026-000001")
 
 

@@ -15,9 +15,8 @@ from django_scopes import scopes_disabled
 from praxis.accounts.models import User
 from praxis.core import clock
 from praxis.core.tokens import new_token
+from praxis.testing import PASSWORD
 from praxis.workspaces.models import Invitation, Membership, Workspace
-
-FACTORY_PASSWORD = "correct horse battery staple"
 
 
 class UserFactory(factory.Factory):
@@ -25,7 +24,7 @@ class UserFactory(factory.Factory):
         model = User
 
     email = factory.Sequence(lambda n: f"person{n}@factory.test")
-    password = FACTORY_PASSWORD
+    password = PASSWORD
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     language = "en"

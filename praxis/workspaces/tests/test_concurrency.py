@@ -13,13 +13,13 @@ from django.db import IntegrityError, connection, transaction
 from django_scopes import scope, scopes_disabled
 
 from praxis.core.errors import Conflict
+from praxis.testing import PASSWORD
 from praxis.workspaces import invitations
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.models import Invitation, Membership
 from praxis.workspaces.services import workspace_create
 from praxis.workspaces.signup import user_sign_up
 
-PASSWORD = "correct horse battery staple"
 WORKERS = 6
 
 

@@ -9,13 +9,12 @@ from django_scopes import scopes_disabled
 
 from praxis.accounts import ports as accounts_ports
 from praxis.accounts import services as accounts_services
+from praxis.testing import PASSWORD
 from praxis.workspaces import licences, ports
 from praxis.workspaces.models import Licence, Membership, Workspace
 from praxis.workspaces.signup import WorkspacesHost, user_sign_up
 
 from .test_services import invite
-
-PASSWORD = "correct horse battery staple"
 
 
 def test_point_9_both_ports_are_registered_at_start_up():
