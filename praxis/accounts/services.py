@@ -6,6 +6,7 @@ always shows "check your e-mail"; what differs is only the e-mail that goes out.
 
 import datetime as dt
 
+import phonenumbers
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from praxis.audit import services as audit
+from praxis.audit.models import AuditEvent
 from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.mail import send_templated_email, site_url
@@ -23,7 +25,7 @@ from praxis.core.transactions import service_transaction
 from praxis.core.validation import check_max_length
 
 from . import ports
-from .models import PasswordResetToken, User
+from .models import Gender, PasswordResetToken, User
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
@@ -95,7 +97,7 @@ def signup_request(*, email: str, first_name: str = "", last_name: str = "", lan
     language = _check_language(language)
     check_max_length((first_name or "").strip(), 150, field="first_name")
     check_max_length((last_name or "").strip(), 150, field="last_name")
-    from .tasks import signup_task
+    from .tasks import signup_task  # here, not at the top: tasks.py imports this module (cycle)
 
     args = (email, first_name or "", last_name or "", language, referred_by.pk if referred_by else None)
     transaction.on_commit(lambda: signup_task.enqueue(*args))
@@ -121,7 +123,7 @@ def signup_process(*, email: str, first_name: str, last_name: str, language: str
 def password_reset_request(*, email: str) -> None:
     """E-mail a single-use reset link to a known, active address; do nothing visible otherwise. The lookup
     runs in a background task so the answer takes as long for an unknown address (R-ACC-5)."""
-    from .tasks import password_reset_task
+    from .tasks import password_reset_task  # here, not at the top: tasks.py imports this module (cycle)
 
     email = (email or "").strip().lower()[:254]
     transaction.on_commit(lambda: password_reset_task.enqueue(email))
@@ -175,11 +177,6 @@ PHONE_REGION_BY_LANGUAGE = {"nl": "NL", "fr": "FR", "de": "DE", "en": "NL"}
 @service_transaction
 def profile_update(*, user: User, changes: dict) -> User:
     """Edit personal details (R-ACC-3). E-mail and password have their own functions."""
-    import phonenumbers
-    from django.contrib.auth import get_user_model
-
-    from .models import Gender
-
     changed = {}
     for field in PROFILE_FIELDS:
         if field in changes and changes[field] is not None:
@@ -201,7 +198,7 @@ def profile_update(*, user: User, changes: dict) -> User:
             if getattr(user, field) != value:
                 changed[field] = value
     if changed:
-        get_user_model().objects.filter(pk=user.pk).update(**changed)
+        User.objects.filter(pk=user.pk).update(**changed)
         for field, value in changed.items():
             setattr(user, field, value)
         audit.record(code="user.updated", action="update", actor=user, obj=user, data={"fields": sorted(changed)})
@@ -221,8 +218,6 @@ def confirm_password(*, user: User, password: str | None, field: str = "current_
     transaction rolled back), and after five in fifteen minutes even the right one is refused for a while,
     so a stolen session cannot be used to guess the password.
     """
-    from praxis.audit.models import AuditEvent
-
     since = clock.now() - PASSWORD_CONFIRM_WINDOW
     recent = (AuditEvent.objects.filter(user=user, outcome="refused", occurred_at__gte=since)
               .filter(Q(event_code=PASSWORD_CONFIRM_FAILED) | Q(data__reason="wrong_password")).count())
