@@ -118,16 +118,17 @@ def make_user(db, password):
     return _make_user
 
 
-def build_team(make_user, *, name: str = "Praktijk Noord", tier: str = "practice") -> Team:
+def build_team(make_user, *, name: str = "Praktijk Noord", tier: str = "practice", label: str = "") -> Team:
     """Owner creates the workspace; admin, assistant, clinician and staff are invited (as `pro`, paid by
-    the workspace) and accept through the real services."""
+    the workspace) and accept through the real services. `label` prefixes first names, so the people of
+    a second team are told apart in pages and answers."""
     from praxis.workspaces.services import workspace_create
 
-    owner = make_user(first_name="Olivia", last_name="Owner")
+    owner = make_user(first_name=f"{label}Olivia", last_name="Owner")
     workspace = workspace_create(actor=owner, name=name, tier=tier)
     team = Team(workspace=workspace, users={"owner": owner})
     for role in TEAM_ROLES:
-        user = make_user(first_name=TEAM_NAMES[role], last_name=role.title())
+        user = make_user(first_name=f"{label}{TEAM_NAMES[role]}", last_name=role.title())
         join(owner, workspace, user, "pro", role=role)
         team.users[role] = user
     team.reload_members()

@@ -1,6 +1,6 @@
 """Fixtures for the API tests.
 
-The project-wide fixtures (`password`, `make_user`, `workspace_with_team`) live in `praxis/conftest.py`;
+The project-wide fixtures (`password`, `make_user`, `workspace_with_team`) live in `praxis/testing/team.py`;
 this module adds what only the API tests need, under `api_`-prefixed names so nothing clashes:
 
 - `api_tenants`: two practices, A and B, built the way real ones come about (services only), each with
@@ -54,8 +54,9 @@ class Tenant:
 def build_tenant(*, make_user, label: str, name: str, domain: str) -> Tenant:
     """A practice with one member of each kind, built through the services (never rows written by hand)."""
     from praxis.api.services import token_create
+    from praxis.testing.team import join
     from praxis.workspaces.access import resolve_access
-    from praxis.workspaces.invitations import invitation_accept, invitations_create
+    from praxis.workspaces.invitations import invitations_create
     from praxis.workspaces.models import Membership
     from praxis.workspaces.services import contact_person_add, members_cancel, workspace_create
 
@@ -66,9 +67,7 @@ def build_tenant(*, make_user, label: str, name: str, domain: str) -> Tenant:
     users = {"owner": owner}
     for role, who in (("admin", "admin"), ("clinician", "clinician"), ("clinician", "cancelled")):
         user = make_user(f"{who}@{domain}", first_name=f"{label}{who}", last_name="Lid")
-        with scope(workspace=workspace):
-            [(_inv, token)] = invitations_create(access=access, emails=[user.email], role=role, account_type="pro")
-        invitation_accept(token=token, user=user)
+        join(owner, workspace, user, "pro", role=role)
         users[who] = user
 
     contact_name = f"{label}contact Zonderlogin"

@@ -17,14 +17,15 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from praxis.api.tests.conftest import workspace_state
 from praxis.billing import invoicing
 from praxis.billing.api import router as billing_router
 from praxis.billing.models import BalanceEntry, ChangeRequest, Invoice, InvoiceLine, SeatChange
 from praxis.testing.team import TEAM_ROLES, Team, join
-from praxis.workspaces.models import Licence, Membership
+from praxis.testing.team import build_team as build_shared_team
+from praxis.workspaces.models import Licence
 from praxis.workspaces.services import workspace_create
 
 NOON = dt.time(11, 0, tzinfo=dt.UTC)  # 12:00 in Amsterdam in winter
@@ -43,22 +44,15 @@ def run_billing(day: str) -> None:
 
 
 def build_team(make_user, *, name: str, label: str) -> Team:
-    """A `team` workspace with a paid `pro` seat per role, plus `free`: a member the workspace does not pay
-    for (still in their own trial); the 2026-11-01 cycle invoice is issued."""
-    owner = make_user(first_name=f"{label}Eva", last_name="Eigenaar")
-    workspace = workspace_create(actor=owner, name=name, tier="team")
-    team = Team(workspace=workspace, users={"owner": owner})
-    for role in TEAM_ROLES:
-        user = make_user(first_name=f"{label}{role.title()}", last_name="Lid")
-        join(team.owner, team.workspace, user, "pro", role=role)
-        team.users[role] = user
+    """The shared team (`praxis.testing.team.build_team`) as a `team` workspace — a paid `pro` seat per
+    role — plus `free`: a member the workspace does not pay for (still in their own trial); the
+    2026-11-01 cycle invoice is issued."""
+    team = build_shared_team(make_user, name=name, tier="team", label=label)
     team.users["free"] = make_user(first_name=f"{label}Vera", last_name="Vrij")
     join(team.owner, team.workspace, team.users["free"], "free", role="clinician")
-    with scopes_disabled():
-        for who, user in team.users.items():
-            team.members[who] = Membership.objects.select_related("user").get(workspace=workspace, user=user)
+    team.reload_members()
     run_billing("2026-11-01")
-    team.invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="cycle")
+    team.invoice = Invoice.objects.with_scopes_disabled().get(workspace=team.workspace, kind="cycle")
     return team
 
 
