@@ -5,8 +5,9 @@
 listed in the `Host` protocol; the workspaces app provides them and registers them in its
 `AppConfig.ready()` (`praxis.workspaces.apps`). What used to be imported, and where it went:
 
-- creating the personal workspace and the trial at sign-up → `Host.sign_up` (the `user_sign_up`
-  orchestrator in `praxis.workspaces.signup`; `accounts.services.user_create` only creates the user);
+- creating the personal workspace and the first licence at sign-up → `Host.sign_up` (the
+  `user_sign_up` orchestrator in `praxis.workspaces.signup`; `accounts.services.user_create` only
+  creates the user), and which account types one may sign up for → `Host.sign_up_account_types`;
 - the account type in force (`/me`, the referral panel) → `Host.account_type`, `Host.is_paid`;
 - the workspaces a user belongs to (the API-token form) → `Host.workspaces_of`;
 - referral codes (R-BIL-16) are fields of `User`, so `referrals.py` moved here from billing.
@@ -18,8 +19,13 @@ from typing import Protocol, runtime_checkable
 @runtime_checkable
 class Host(Protocol):
     def sign_up(self, *, email: str, password: str | None, first_name: str, last_name: str,
-                language: str | None, referred_by) -> object:
-        """Create a user the way sign-up does: user, personal workspace and trial (R-BIL-9)."""
+                language: str | None, referred_by, account_type: str) -> object:
+        """Create a user the way sign-up does: user, personal workspace and the Pro trial (R-BIL-9) or a
+        Support account (R-ROLE-2)."""
+        ...
+
+    def sign_up_account_types(self) -> frozenset[str]:
+        """The account types a person may sign up for (issue 6 point 6)."""
         ...
 
     def account_type(self, *, user) -> str:
