@@ -62,6 +62,10 @@ EVENT_LABELS = {
     "change_request.created": _("Subscription change requested"),
     "change_request.updated": _("Subscription change request updated"),
     "billing.viewed": _("Billing viewed"),
+    # notifications (issue 6 point 4)
+    "notification.created": _("Notification sent"),
+    "notification.read": _("Notification read"),
+    "notification.all_read": _("All notifications read"),
     # the audit log itself
     "audit.exported": _("Audit log exported"),
     "audit.viewed": _("Audit log viewed"),

@@ -5,14 +5,16 @@ only forwards to the billing function that owns the rule, so there is still one 
 """
 
 import datetime as dt
+from dataclasses import replace
 
 from django_scopes import scope
 
-from praxis.workspaces.ports import SeatPrice
+from praxis.workspaces import licences
+from praxis.workspaces.ports import SeatPrice, SelfPaidEnding
 from praxis.workspaces.roles import account_type_label
 
 from . import catalogue, seats
-from .templatetags.billing_tags import plan_price
+from .templatetags.billing_tags import money, plan_price
 
 
 class BillingForKernel:
@@ -38,3 +40,12 @@ class BillingForKernel:
         return [SeatPrice(account_type=plan.account_type, label=account_type_label(plan.account_type),
                           price=plan_price(plan, interval))
                 for plan in catalogue.plans().values() if plan.is_paid]
+
+    def self_paid_ending(self, *, user) -> SelfPaidEnding | None:
+        # The ledger read is the personal workspace's, whichever workspace's page asks (point 10).
+        personal = licences.personal_workspace(user)
+        if personal is None:
+            return None
+        with scope(workspace=personal):
+            ending = seats.self_paid_ending(user=user)
+        return replace(ending, credit=money(ending.credit_cents, ending.currency)) if ending else None

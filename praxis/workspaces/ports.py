@@ -14,6 +14,16 @@ from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
+class SelfPaidEnding:
+    """What ending a user's own subscription today credits to their personal balance (R-BIL-7)."""
+
+    account_type: str
+    credit_cents: int
+    currency: str
+    credit: str = ""  # `credit_cents` formatted for people (`€ 29.50`), filled in by billing
+
+
+@dataclass(frozen=True)
 class SeatPrice:
     """One paid account type and its formatted price per cycle, for pages outside billing."""
 
@@ -42,6 +52,11 @@ class Billing(Protocol):
         """The paid account types with their price for a billing interval (R-BIL-14, the invite form)."""
         ...
 
+    def self_paid_ending(self, *, user) -> SelfPaidEnding | None:
+        """`None` unless `user` pays their own subscription; else what ending it today credits them (the
+        same figure the accept page shows and the seat ledger credits, issue 6 point 4)."""
+        ...
+
 
 class BillingNotRegistered(RuntimeError):
     """Raised when the kernel needs billing and no app registered the port."""
@@ -66,3 +81,8 @@ def billing() -> Billing:
             "calls praxis.workspaces.ports.register_billing), or register one in the test."
         )
     return _billing
+
+
+def self_paid_ending(*, user) -> SelfPaidEnding | None:
+    """Shorthand for `billing().self_paid_ending(user=user)` (the accept page and the acceptance)."""
+    return billing().self_paid_ending(user=user)

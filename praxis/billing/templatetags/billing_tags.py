@@ -12,16 +12,9 @@ from django import template
 from django.utils.formats import number_format
 
 from praxis.billing.bank import format_iban
-from praxis.core.money import from_cents, round_cents
+from praxis.core.money import format_money, from_cents
 
 register = template.Library()
-
-SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF"}
-
-
-def format_money(value: Decimal, currency: str = "EUR") -> str:
-    symbol = SYMBOLS.get((currency or "EUR").upper(), (currency or "").upper())
-    return f"{symbol} {number_format(round_cents(value), decimal_pos=2, force_grouping=True)}"
 
 
 @register.filter

@@ -18,6 +18,9 @@ EXEMPT = {
                         "across all of them; reads go through audit.selectors, which filter explicitly",
     "workspaces.Licence": "a licence belongs to a user, not a tenant; `payer_workspace` is empty when the "
                           "user pays for themselves",
+    "notifications.Notification": "a person's bell lists their notifications of every workspace (also of "
+                                  "ones they left); `workspace` is optional context and reads are restricted "
+                                  "by recipient (`Notification.objects.for_user`)",
 }
 
 

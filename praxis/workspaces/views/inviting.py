@@ -132,6 +132,9 @@ def invite(request, token: str):
             context["wrong_user_message"] = message
         else:
             context["state"] = "accept"
+            # Issue 6 point 4 (R-BIL-7): what accepting ends for a self-paying invitee, asked through the
+            # billing port (point 9: this kernel page loads no billing template tags).
+            context["ending"] = ports.self_paid_ending(user=user) if invitation.pay_for_user else None
             if request.method == "POST":
                 try:
                     member = invitation_accept(token=token, user=user)
