@@ -572,7 +572,7 @@ def test_r_mem_2_cancelled_person_keeps_account_and_other_workspaces(workspace_w
 def test_r_mem_4_cancelling_deletes_nothing(workspace_with_team):
     team = workspace_with_team
     entries_about_staff = AuditEvent.objects.filter(user=team.staff).count()
-    assert entries_about_staff == 8  # exactly what the fixture wrote about them (issue 6 point 12)
+    assert entries_about_staff == 9  # exactly what the fixture wrote about them (issue 6 point 12)
     cancel(team, "staff")
     member = team.member("staff")
     assert member.pk == team.members["staff"].pk
