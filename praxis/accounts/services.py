@@ -21,8 +21,8 @@ from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.tokens import hash_token, new_token
-from praxis.core.transactions import service_transaction
-from praxis.core.validation import check_max_length
+from praxis.core.transactions import in_service_transaction, service_transaction
+from praxis.core.validation import check_max_length, check_plain_text
 
 from . import ports
 from .models import Gender, PasswordResetToken, User
@@ -74,6 +74,8 @@ def user_create(*, email: str, password: str | None, first_name: str = "", last_
     language = _check_language(language)
     check_max_length(first_name.strip(), 150, field="first_name")
     check_max_length(last_name.strip(), 150, field="last_name")
+    check_plain_text(first_name, field="first_name")  # they name the personal workspace (issue 6 point 25c)
+    check_plain_text(last_name, field="last_name")
     if password is not None:
         _check_password(password, User(email=email, first_name=first_name, last_name=last_name))
     if User.objects.filter(email__iexact=email).exists():
@@ -109,6 +111,8 @@ def signup_request(*, email: str, first_name: str = "", last_name: str = "", lan
     account_type = check_sign_up_type(account_type)
     check_max_length((first_name or "").strip(), 150, field="first_name")
     check_max_length((last_name or "").strip(), 150, field="last_name")
+    check_plain_text(first_name, field="first_name")
+    check_plain_text(last_name, field="last_name")
     from .tasks import signup_task  # here, not at the top: tasks.py imports this module (cycle)
 
     args = (email, first_name or "", last_name or "", language, referred_by.pk if referred_by else None,
@@ -209,6 +213,7 @@ def profile_update(*, user: User, changes: dict) -> User:
                 value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             if field in ("first_name", "last_name"):
                 check_max_length(value, 150, field=field)
+                check_plain_text(value, field=field)
                 if not value and getattr(user, field):
                     # Issue 6 point 18: a name once given is required; a form that sends only a new phone
                     # number (or an emptied field) must not wipe it.
@@ -233,30 +238,50 @@ def confirm_password(*, user: User, password: str | None, field: str = "current_
                      refusal: dict | None = None) -> None:
     """Someone who holds a session proves they know the password (R-ACC-3, R-ROLE-5).
 
-    Throttled like the login: each wrong password is an audited refusal (written after the refused
-    transaction rolled back), and after five in fifteen minutes even the right one is refused for a while,
-    so a stolen session cannot be used to guess the password.
+    Throttled like the login: each wrong password is an audited refusal, and after five in fifteen
+    minutes even the right one is refused for a while, so a stolen session cannot be used to guess it.
+
+    Counting, checking and recording a miss are one step (issue 6 point 20): the user's row is locked
+    first (PostgreSQL; on SQLite the IMMEDIATE transaction's write lock does the same), so parallel
+    guesses queue and each one counts the misses committed before it. Called outside any service
+    transaction (as `email_change` and `password_change` do) the miss is committed with that step; called
+    inside one (a role change confirmed by password) it is recorded after that transaction rolled back.
     """
-    since = clock.now() - PASSWORD_CONFIRM_WINDOW
-    recent = (AuditEvent.objects.filter(user=user, outcome="refused", occurred_at__gte=since)
-              .filter(Q(event_code=PASSWORD_CONFIRM_FAILED) | Q(data__reason="wrong_password")).count())
-    if recent >= PASSWORD_CONFIRM_LIMIT:
-        raise ServiceError("too_many_attempts", _("Too many wrong passwords. Try again in 15 minutes."), field=field)
-    if not user.check_password(password or ""):
-        # The refusal of the action being confirmed (e.g. a role change), or one of its own.
-        entry = dict(refusal) if refusal else {
-            "code": PASSWORD_CONFIRM_FAILED, "action": "execute", "actor": user, "outcome": "refused",
-            "object_type": "accounts.user", "object_id": user.pk}
-        entry["data"] = {**entry.get("data", {}), "reason": "wrong_password"}
+    standalone = not in_service_transaction()
+    entry = None
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        since = clock.now() - PASSWORD_CONFIRM_WINDOW
+        recent = (AuditEvent.objects.filter(user=user, outcome="refused", occurred_at__gte=since)
+                  .filter(Q(event_code=PASSWORD_CONFIRM_FAILED) | Q(data__reason="wrong_password")).count())
+        if recent >= PASSWORD_CONFIRM_LIMIT:
+            raise ServiceError("too_many_attempts", _("Too many wrong passwords. Try again in 15 minutes."),
+                               field=field)
+        if not user.check_password(password or ""):
+            # The refusal of the action being confirmed (e.g. a role change), or one of its own.
+            entry = dict(refusal) if refusal else {
+                "code": PASSWORD_CONFIRM_FAILED, "action": "execute", "actor": user, "outcome": "refused",
+                "object_type": "accounts.user", "object_id": user.pk}
+            entry["data"] = {**entry.get("data", {}), "reason": "wrong_password"}
+            if standalone:
+                audit.record(**entry)
+    if entry is not None:
         message = (_("Your current password is not correct.") if field == "current_password"
                    else _("The password is not correct."))
-        raise ServiceError("wrong_password", message, field=field, audit=entry)
+        exc = ServiceError("wrong_password", message, field=field, audit=entry)
+        exc.audited = standalone
+        raise exc
+
+
+def email_change(*, user: User, new_email: str, current_password: str) -> User:
+    """Change the login address; needs the current password (R-ACC-3), confirmed in its own step so a
+    wrong guess is counted even though the change is refused (issue 6 point 20)."""
+    confirm_password(user=user, password=current_password)
+    return _email_change_apply(user=user, new_email=new_email)
 
 
 @service_transaction
-def email_change(*, user: User, new_email: str, current_password: str) -> User:
-    """Change the login address; needs the current password (R-ACC-3)."""
-    confirm_password(user=user, password=current_password)
+def _email_change_apply(*, user: User, new_email: str) -> User:
     new_email = _check_email(new_email)
     if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
         raise ServiceError("email_taken", _("This e-mail address cannot be used."), field="email")
@@ -269,10 +294,15 @@ def email_change(*, user: User, new_email: str, current_password: str) -> User:
     return user
 
 
-@service_transaction
 def password_change(*, user: User, current_password: str, new_password: str) -> User:
-    """Change the password; needs the current one and ends the user's other sessions (R-ACC-5)."""
+    """Change the password; needs the current one (confirmed first, like `email_change`) and ends the
+    user's other sessions (R-ACC-5)."""
     confirm_password(user=user, password=current_password)
+    return _password_change_apply(user=user, new_password=new_password)
+
+
+@service_transaction
+def _password_change_apply(*, user: User, new_password: str) -> User:
     _check_password(new_password, user)
     user.set_password(new_password)
     user.session_generation = F("session_generation") + 1

@@ -9,6 +9,7 @@ request's fields are not `required` here: the service says what is missing.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from praxis.core.validation import plain_text_validator
 from praxis.workspaces.roles import AccountType
 
 from . import catalogue
@@ -28,7 +29,7 @@ CHANGE_CHOICES = [(value, label) for value, label in AccountType.choices if valu
 
 
 class ChangeRequestForm(forms.Form):
-    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200, required=False, validators=[plain_text_validator])
     details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     agreed_to_costs = forms.BooleanField(
         label=_("I agree to the extra costs"), required=False,

@@ -13,6 +13,7 @@ from ninja import Schema
 from pydantic import Field
 
 from praxis.core.money import from_cents, round_cents, to_cents
+from praxis.core.validation import PlainText
 from praxis.workspaces.roles import AccountType
 
 Amount = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", examples=["29.50"],
@@ -275,7 +276,7 @@ class SeatCostOut(Schema):
 # --- change requests ------------------------------------------------------------------------------------
 
 class ChangeRequestIn(Schema):
-    subject: str = ""
+    subject: PlainText = ""
     details: str = Field("", max_length=10_000)
     agreed_to_costs: bool = False
 

@@ -27,6 +27,11 @@ def record_refusal(exc: ServiceError) -> None:
         exc.audited = True
 
 
+def in_service_transaction() -> bool:
+    """Whether a `@service_transaction` is open (its refusals are recorded by the outermost one)."""
+    return _depth.get() > 0
+
+
 def service_transaction(func):
     @wraps(func)
     def wrapper(*args, **kwargs):

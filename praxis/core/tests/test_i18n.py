@@ -26,8 +26,14 @@ def _po_entries(language: str) -> list[tuple[str, str]]:
             entries.append(("<fuzzy>", ""))
         ids = re.findall(r'^msgid "(.*)"', block, re.M)
         strs = re.findall(r'^msgstr(?:\[\d\])? "(.*)"((?:\n".*")*)', block, re.M)
+        context = re.search(r'^msgctxt "(.*)"((?:\n".*")*)', block, re.M)
         if ids and ids[0]:
-            entries.append((ids[0], "".join(s[0] + s[1] for s in strs)))
+            # The compiled catalogue keys an entry with a context as "context\x04msgid" (a long
+            # context continues on the following quoted lines).
+            key = ids[0]
+            if context:
+                key = "".join(re.findall(r'"(.*)"', f'"{context[1]}"{context[2]}')) + "\x04" + ids[0]
+            entries.append((key, "".join(s[0] + s[1] for s in strs)))
     return entries
 
 

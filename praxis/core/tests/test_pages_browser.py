@@ -113,6 +113,11 @@ def test_phone_menu_reaches_every_item_by_keyboard(world, browser, live_server):
         expect(menu).to_be_visible()
         nav = page.get_by_role("navigation", name="Workspace")
         expect(nav.get_by_role("link", name="Members")).to_be_hidden()
+        # The notification bell (point 4) stays outside the folded menu: the unread count is always seen.
+        bell = page.locator("#notification-bell")
+        expect(bell).to_be_visible()
+        box = bell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
         menu.focus()
         page.keyboard.press("Enter")
         expect(menu).to_have_attribute("aria-expanded", "true")
