@@ -5,11 +5,10 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from praxis.api.auth import anonymous_flow
-from praxis.api.services import token_create, token_revoke
+from praxis.api.services import token_create, token_list, token_revoke
 from praxis.core.errors import PermissionDenied
-from praxis.workspaces.licences import effective_account_type
 
-from . import services
+from . import ports, services
 from .forms import referrer_from_code
 from .middleware import mark_reauthenticated
 from .schemas import (
@@ -34,7 +33,7 @@ def _me(user) -> dict:
     return {
         "id": user.pk, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
         "phone": user.phone, "gender": user.gender, "language": user.language,
-        "account_type": effective_account_type(user),
+        "account_type": ports.host().account_type(user=user),
     }
 
 
@@ -76,7 +75,7 @@ def _session_only(request) -> None:
 @me_router.get("/tokens", response=list[TokenOut])
 def tokens(request):
     _session_only(request)
-    return list(request.auth.api_tokens.select_related("workspace").order_by("-created_at"))
+    return token_list(user=request.auth)
 
 
 @me_router.post("/tokens", response={201: TokenCreatedOut})

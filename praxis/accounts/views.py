@@ -24,15 +24,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from praxis.api import services as api_services
-from praxis.api.models import ApiToken
-from praxis.billing.referrals import referral_code_for, referrals_of
 from praxis.core.errors import NotFound, ServiceError
 from praxis.core.web import form_error, keep_link_token_private, require_form_encoding
-from praxis.workspaces import licences
-from praxis.workspaces.access import user_workspaces
-from praxis.workspaces.roles import PAID_ACCOUNT_TYPES
 
-from . import services
+from . import ports, services
 from .forms import (
     EmailChangeForm,
     LoginForm,
@@ -45,6 +40,7 @@ from .forms import (
     referrer_from_code,
 )
 from .middleware import activate_language, mark_authenticated, mark_reauthenticated
+from .referrals import referral_code_for, referrals_of
 from .throttling import normalize_login
 
 # Marked for translation here, translated when shown.
@@ -223,7 +219,8 @@ def _profile_context(request, **extra) -> dict:
     """R-BIL-16: a user on a paid account type sees their referral link and who signed up through it."""
     user = request.user
     referral_link, referred = None, []
-    if licences.effective_account_type(user) in PAID_ACCOUNT_TYPES:
+    host = ports.host()
+    if host.is_paid(account_type=host.account_type(user=user)):
         code = referral_code_for(user)
         referral_link = f"{settings.PRAXIS_SITE_URL}{reverse('accounts:signup')}?{urlencode({'ref': code})}"
         referred = list(referrals_of(user)[:REFERRALS_SHOWN])
@@ -301,7 +298,7 @@ def password_change_view(request):
 @login_required
 def tokens_view(request):
     """List the user's API tokens and create one; a new token's secret is shown on this response only."""
-    workspaces = user_workspaces(request.user)
+    workspaces = ports.host().workspaces_of(user=request.user)
     secret = created = None
     if request.method == "POST":
         form = TokenCreateForm(request.POST, workspaces=workspaces)
@@ -316,7 +313,7 @@ def tokens_view(request):
                 form = TokenCreateForm(workspaces=workspaces)
     else:
         form = TokenCreateForm(workspaces=workspaces)
-    tokens = ApiToken.objects.filter(user=request.user).select_related("workspace").order_by("-created_at", "-pk")
+    tokens = api_services.token_list(user=request.user)
     return render(request, "accounts/tokens.html", {
         "form": form, "tokens": tokens, "created": created, "secret": secret, "tab": "tokens",
     })

@@ -27,8 +27,9 @@ from praxis.core.transactions import service_transaction
 from . import licences, notices, ports
 from .access import Access
 from .models import Invitation, Membership, Workspace
-from .roles import MEMBERS_MANAGE, PAID_ACCOUNT_TYPES, AccountType, Role
+from .roles import MEMBERS_MANAGE, AccountType, Role
 from .services import user_by_email
+from .signup import user_sign_up
 
 
 def _expiry(at: dt.datetime) -> dt.datetime:
@@ -81,7 +82,7 @@ def invitations_create(*, access: Access, emails: list[str] | str, role: str, ac
     if role == Role.ADMIN and access.membership.role not in (Role.OWNER, Role.ADMIN):
         raise ServiceError("invalid_role", _("Only an admin can invite admins."), field="role")
     if pay_for_user is None:
-        pay_for_user = account_type in PAID_ACCOUNT_TYPES
+        pay_for_user = ports.billing().is_paid(account_type=account_type)
     if pay_timing not in Membership.PayTiming.values:
         raise ServiceError("invalid_pay_timing", _("Choose when to start paying."), field="pay_timing")
     for address in addresses:
@@ -315,14 +316,12 @@ def invitation_accept(*, token: str, user) -> Membership:
 def invitation_accept_new_user(*, token: str, password: str, first_name: str = "", last_name: str = "",
                                language: str | None = None):
     """A new person signs up from the link with the invited address and sets a password (R-INV-3)."""
-    from praxis.accounts import services as accounts
-
     link = invitation_inspect(token)
     if link.state != LinkState.VALID:
         raise Conflict(f"invitation_{link.state}", link.message)
     if user_by_email(link.invitation.email) is not None:
         raise Conflict("account_exists", _("An account with this address exists: log in to accept."))
-    user = accounts.user_create(email=link.invitation.email, password=password, first_name=first_name,
-                                last_name=last_name, language=language or link.invitation.workspace.language)
+    user = user_sign_up(email=link.invitation.email, password=password, first_name=first_name,
+                        last_name=last_name, language=language or link.invitation.workspace.language)
     member = invitation_accept(token=token, user=user)
     return user, member

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from praxis.accounts.models import Gender
+from praxis.accounts.services import confirm_password
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
@@ -135,8 +136,6 @@ def check_reauthentication(*, user, password: str | None, reauthenticated_at: dt
     A wrong password is a refused attempt and is audited (`refusal`, R-AUD-1).
     """
     if password:
-        from praxis.accounts.services import confirm_password
-
         confirm_password(user=user, password=password, field="password", refusal=refusal)
         return
     if reauthenticated_at and clock.now() - reauthenticated_at <= REAUTH_WINDOW:

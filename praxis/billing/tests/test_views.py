@@ -19,21 +19,22 @@ from django.urls import reverse
 from django.utils import translation
 from django_scopes import scope, scopes_disabled
 
-from praxis.accounts.services import user_create
+from praxis.accounts.referrals import referral_code_for, referrals_of
 from praxis.billing import services as billing_services
 from praxis.billing.models import BalanceEntry, ChangeRequest, Invoice, SeatChange
-from praxis.billing.referrals import referral_code_for, referrals_of
-from praxis.billing.seats import balance_cents, seats_on
 from praxis.billing.templatetags.billing_tags import amount, money
 from praxis.core.errors import ServiceError
-from praxis.workspaces import invitations, licences
+from praxis.testing import PASSWORD
+from praxis.testing.billing import balance_cents, seats_on
+from praxis.testing.team import join as shared_join
+from praxis.workspaces import licences
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.models import Licence, Membership
 from praxis.workspaces.services import workspace_create
+from praxis.workspaces.signup import user_sign_up
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct horse battery staple"
 NOON = dt.time(11, 0, tzinfo=dt.UTC)  # 12:00 in Amsterdam in winter
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -56,14 +57,10 @@ def logged_in(user) -> Client:
     return client
 
 
-def join(owner, workspace, email, *, account_type="pro", pay_for_user=True, role="clinician", first_name=""):
-    """Invite and accept through the real services; returns the membership."""
-    with scope(workspace=workspace):
-        [(_inv, token)] = invitations.invitations_create(
-            access=resolve_access(owner, workspace.slug), emails=[email], role=role,
-            account_type=account_type, pay_for_user=pay_for_user)
-    user = user_create(email=email, password=PASSWORD, first_name=first_name or email.split("@")[0].title())
-    return invitations.invitation_accept(token=token, user=user)
+def join(owner, workspace, email, **kwargs):
+    """The shared `praxis.testing.team.join`, naming the person after their address (as these pages show)."""
+    kwargs.setdefault("first_name", email.split("@")[0].title())
+    return shared_join(owner, workspace, email, **kwargs)
 
 
 def billing_state(workspace) -> dict:
@@ -71,10 +68,10 @@ def billing_state(workspace) -> dict:
     with scopes_disabled():
         users = list(Membership.objects.filter(workspace=workspace).values_list("user_id", flat=True))
         return {
-            "seats": list(SeatChange.objects.filter(workspace=workspace).order_by("pk").values()),
-            "balance": list(BalanceEntry.objects.filter(workspace=workspace).order_by("pk").values()),
-            "invoices": list(Invoice.objects.filter(workspace=workspace).order_by("pk").values()),
-            "requests": list(ChangeRequest.objects.filter(workspace=workspace).order_by("pk").values()),
+            "seats": list(SeatChange.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk").values()),
+            "balance": list(BalanceEntry.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk").values()),
+            "invoices": list(Invoice.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk").values()),
+            "requests": list(ChangeRequest.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk").values()),
             "licences": list(Licence.objects.filter(user_id__in=users).order_by("pk").values()),
             "members": list(Membership.objects.filter(workspace=workspace).order_by("pk").values()),
         }
@@ -84,7 +81,7 @@ def billing_state(workspace) -> dict:
 def team(db, time_machine):
     """A `team` workspace created 2026-11-01 (anchor), monthly, in the Netherlands (21 % VAT)."""
     time_machine.move_to(at("2026-11-01"), tick=False)
-    owner = user_create(email="owner@linde.test", password=PASSWORD, first_name="Eva", last_name="Linde")
+    owner = user_sign_up(email="owner@linde.test", password=PASSWORD, first_name="Eva", last_name="Linde")
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
     assert workspace.billing_anchor == dt.date(2026, 11, 1)
     return owner, workspace
@@ -185,7 +182,7 @@ def test_preview_on_the_tab_is_what_the_billing_run_issues(team, time_machine):
     assert "1 December 2026" in page  # next billing date
 
     call_command("billing_run", at="2026-12-01", force=True)
-    invoice = Invoice.objects.get(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
     assert money(invoice.total_cents, invoice.currency) == preview_total
     page = text(logged_in(owner).get(url(workspace, "overview")))
     assert invoice.number in page and "Cycle invoice" in page and "Open" in page
@@ -199,7 +196,7 @@ def test_invoice_list_is_paginated(team, time_machine, monkeypatch):
     time_machine.move_to(at("2026-11-16"), tick=False)
     join(owner, workspace, "pieter@linde.test")
     call_command("billing_run", at="2026-12-01", force=True)  # the proration invoice, then the December invoice
-    first, second = Invoice.objects.filter(workspace=workspace).order_by("pk")
+    first, second = Invoice.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk")
     monkeypatch.setattr(views, "INVOICES_PER_PAGE", 1)
     client = logged_in(owner)
     page = text(client.get(url(workspace, "overview")))
@@ -228,7 +225,7 @@ def test_preview_with_a_credit_is_what_the_billing_run_issues(team, time_machine
     assert preview_total == "€ 23.03"
 
     call_command("billing_run", at="2027-01-01", force=True)
-    january = Invoice.objects.get(workspace=workspace, kind="cycle", period_start=dt.date(2027, 1, 1))
+    january = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="cycle", period_start=dt.date(2027, 1, 1))
     assert money(january.total_cents) == preview_total
 
 
@@ -243,16 +240,16 @@ def test_change_request_needs_the_agreement_then_is_listed_as_new(team):
     assert response.status_code == 200
     assert response.context["change_form"].errors == {
         "agreed_to_costs": ["Confirm that you agree to the extra costs."]}
-    assert not ChangeRequest.objects.filter(workspace=workspace).exists()
+    assert not ChangeRequest.objects.with_scopes_disabled().filter(workspace=workspace).exists()
 
     response = client.post(url(workspace, "change_request_create"), {"subject": " ", "agreed_to_costs": "on"})
     assert response.context["change_form"].errors == {"subject": ["Enter a subject."]}
-    assert not ChangeRequest.objects.filter(workspace=workspace).exists()
+    assert not ChangeRequest.objects.with_scopes_disabled().filter(workspace=workspace).exists()
 
     response = client.post(url(workspace, "change_request_create"),
                            {"subject": "Annual billing", "details": "From January", "agreed_to_costs": "on"})
     assert response.status_code == 302
-    [request] = ChangeRequest.objects.filter(workspace=workspace)
+    [request] = ChangeRequest.objects.with_scopes_disabled().filter(workspace=workspace)
     assert (request.subject, request.details, request.agreed_to_costs, request.requested_by) == (
         "Annual billing", "From January", True, owner)
     page = text(client.get(response.url))
@@ -437,7 +434,7 @@ def test_seat_cost_shows_the_exact_prorated_amount(team, time_machine):
     join(owner, workspace, "een@linde.test")
     join(owner, workspace, "twee@linde.test")
     call_command("billing_run", at="2026-11-17", force=True)
-    invoice = Invoice.objects.get(workspace=workspace, kind="proration")
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="proration")
     assert (invoice.subtotal_cents, invoice.vat_cents) == (5900, 1239)
 
 
@@ -471,7 +468,7 @@ def test_invoice_pdf_is_a_download_and_only_for_its_workspace(team, time_machine
     time_machine.move_to(at("2026-11-16"), tick=False)
     join(owner, workspace, "pieter@linde.test")
     call_command("billing_run", at="2026-11-17", force=True)
-    invoice = Invoice.objects.get(workspace=workspace)
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace)
     time_machine.move_to(at("2026-11-17"), tick=False)
 
     response = logged_in(owner).get(url(workspace, "invoice_pdf", invoice_id=invoice.pk))
@@ -559,7 +556,7 @@ def test_operator_marks_an_invoice_paid_and_issues_a_credit_note(team, time_mach
     time_machine.move_to(at("2026-11-16"), tick=False)
     join(owner, workspace, "pieter@linde.test")
     call_command("billing_run", at="2026-11-17", force=True)
-    invoice = Invoice.objects.get(workspace=workspace)
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace)
     client = logged_in(operator)
     changelist = reverse("admin:billing_invoice_changelist")
 
@@ -571,7 +568,7 @@ def test_operator_marks_an_invoice_paid_and_issues_a_credit_note(team, time_mach
 
     client.post(changelist, {"action": "issue_credit_note", "_selected_action": [invoice.pk]})
     invoice.refresh_from_db()
-    note = Invoice.objects.get(credited_invoice=invoice)
+    note = Invoice.objects.with_scopes_disabled().get(credited_invoice=invoice)
     assert (invoice.status, note.kind, note.total_cents) == ("void", "credit_note", -invoice.total_cents)
 
 
@@ -619,7 +616,7 @@ def test_preview_with_credit_and_a_pending_proration_is_what_is_charged(team, ti
 
     call_command("billing_run", at="2026-11-17", force=True)
     call_command("billing_run", at="2026-12-01", force=True)
-    december = Invoice.objects.get(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
+    december = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
     assert money(december.total_cents) == "€ 71.39"
     assert preview_total == "€ 71.39"
 

@@ -12,9 +12,9 @@ from django_scopes import scope, scopes_disabled
 
 from praxis.accounts.services import profile_update
 from praxis.billing import services as billing
-from praxis.billing.seats import balance_cents
 from praxis.notifications import kinds
 from praxis.notifications.models import Notification
+from praxis.testing.billing import balance_cents
 from praxis.workspaces import licences
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.invitations import invitation_accept, invitations_create
