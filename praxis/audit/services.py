@@ -125,3 +125,14 @@ def verify_chain() -> list[str]:
         expected_prev = event.hash
         expected_seq = event.seq + 1
     return problems
+
+
+def record_not_found(*, request, actor=None, workspace=None, role: str = "", asked: dict | None = None) -> None:
+    """A 404 answered to a signed-in caller — an unknown object, or one of another workspace — is a refused
+    access attempt (issue 6 point 23, R-AUD-1): logged with the path and the ids asked for, never with the
+    object (which may belong to someone else). The caller gets the same 404 as for a truly missing one."""
+    match = getattr(request, "resolver_match", None)
+    kwargs = {**(match.kwargs if match else {}), **(asked or {})}
+    record(code="access.not_found", action="read", actor=actor, workspace=workspace, role=role,
+           outcome=Outcome.REFUSED, data={"path": request.path[:300], "method": request.method,
+                                          "asked": {k: str(v)[:100] for k, v in kwargs.items()}})

@@ -24,7 +24,7 @@ from praxis.core.mail import send_templated_email, site_url
 from praxis.core.tokens import hash_token, new_token
 from praxis.core.transactions import service_transaction
 
-from . import licences
+from . import licences, policies
 from .access import Access
 from .models import Invitation, Membership, Workspace
 from .roles import MEMBERS_MANAGE, PAID_ACCOUNT_TYPES, AccountType, Role
@@ -78,10 +78,13 @@ def invitations_create(*, access: Access, emails: list[str] | str, role: str, ac
         raise ServiceError("invalid_role", _("Choose a valid role."), field="role")
     if account_type not in AccountType.values:
         raise ServiceError("invalid_account_type", _("Choose a valid account type."), field="account_type")
-    if role == Role.ADMIN and access.membership.role not in (Role.OWNER, Role.ADMIN):
-        raise ServiceError("invalid_role", _("Only an admin can invite admins."), field="role")
+    policies.require_assign_role(access=access, role=role, code="invitation.created", emails=len(addresses))
     if pay_for_user is None:
-        pay_for_user = account_type in PAID_ACCOUNT_TYPES
+        # Paid seats are a billing decision (issue 6 point 2): without `billing.manage` the invitee pays.
+        pay_for_user = account_type in PAID_ACCOUNT_TYPES and policies.may_commit_money(access=access)
+    if pay_for_user and account_type in PAID_ACCOUNT_TYPES:
+        policies.require_commit_money(access=access, code="invitation.created", account_type=account_type,
+                                      emails=len(addresses))
     if pay_timing not in Membership.PayTiming.values:
         raise ServiceError("invalid_pay_timing", _("Choose when to start paying."), field="pay_timing")
     for address in addresses:

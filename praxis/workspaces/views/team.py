@@ -13,7 +13,7 @@ from praxis.core.errors import ServiceError
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.core.web import form_error, is_htmx, refuse
 
-from .. import selectors, services
+from .. import policies, selectors, services
 from ..forms import (
     BulkMembersForm,
     BulkRestoreForm,
@@ -26,7 +26,7 @@ from ..invitations import (
 )
 from ..roles import MEMBERS_MANAGE, MEMBERS_VIEW, TICKETS_VIEW_ALL, Role
 from ..web import workspace_view
-from ._common import _may_make_admins, _recently_reauthenticated, _ws_url
+from ._common import _recently_reauthenticated, _ws_url
 
 # --- members ----------------------------------------------------------------------------------------
 
@@ -50,6 +50,8 @@ def _members_context(request, status: str) -> dict:
         "counts": selectors.member_counts(workspace=workspace),
         "can_manage": request.access.can(MEMBERS_MANAGE),
         "restore_form": BulkRestoreForm(),
+        # Paying for a restored seat is a billing decision (issue 6 point 2).
+        "may_commit_money": policies.may_commit_money(access=request.access),
         "htmx": is_htmx(request),
     }
 
@@ -103,6 +105,8 @@ def members_cancel(request):
 @require_POST
 @workspace_view(MEMBERS_MANAGE)
 def members_restore(request):
+    # A posted `pay_for_user` without `billing.manage` is refused by the service (403, audited), not
+    # silently dropped (issue 6 point 2).
     form = BulkRestoreForm(request.POST)
     ids = form.cleaned_data["ids"] if form.is_valid() else []
     if not ids:
@@ -132,13 +136,14 @@ def member_edit(request, member_id: int):
     member = selectors.member_get(workspace=access.workspace, member_id=member_id)
     if member is None:
         raise Http404
+    # The decision comes from the policy (issue 6 point 7); the template only shows it. A refused POST is
+    # the service's audited 403.
+    editable = member.role != Role.OWNER and policies.may_manage_member(access=access, target_role=member.role)
     form = MemberRoleForm(
-        request.POST or None,
+        request.POST or None, roles=policies.assignable_roles(access=access),
         initial={"role": member.role, "staff_plus": TICKETS_VIEW_ALL in (member.grants or [])},
     )
-    if not _may_make_admins(access):
-        form.fields["role"].choices = [c for c in form.fields["role"].choices if c[0] != Role.ADMIN]
-    if request.method == "POST" and member.role != Role.OWNER and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         password = form.cleaned_data["password"]
         try:
             services.member_change_role(
@@ -156,6 +161,8 @@ def member_edit(request, member_id: int):
         "workspace": access.workspace,
         "member": member,
         "form": form,
+        "is_owner": member.role == Role.OWNER,
+        "editable": editable,
         "recently_reauthenticated": _recently_reauthenticated(request),
     })
 
@@ -185,7 +192,7 @@ def _render_contacts(request, *, add_form=None, access_form=None, access_for: in
         "rows": rows,
         "role_columns": [label for _role, label in ROLE_COLUMNS],
         "can_manage": access.can(MEMBERS_MANAGE),
-        "add_form": add_form or ContactPersonForm(),
+        "add_form": add_form or ContactPersonForm(roles=policies.assignable_roles(access=access)),
         "add_open": add_form is not None,
     }, status=status)
 
@@ -198,7 +205,7 @@ def contacts(request):
 @require_POST
 @workspace_view(MEMBERS_MANAGE)
 def contact_add(request):
-    form = ContactPersonForm(request.POST)
+    form = ContactPersonForm(request.POST)  # all roles: a refused one is the service's audited 403
     if form.is_valid():
         data = form.cleaned_data
         try:
