@@ -33,15 +33,25 @@ def account_type_in_force(licence: Licence | None, at: dt.datetime) -> str:
     return licence.account_type
 
 
-def in_trial(user, at: dt.datetime | None = None) -> bool:
-    at = at or clock.now()
-    licence = current_licence(user)
+def current_licences(*, users: list) -> dict[int, Licence]:
+    """The current licence of each of `users` by user id, in one query (for batches)."""
+    if not users:
+        return {}
+    qs = Licence.objects.filter(user__in=users).exclude(status=Licence.Status.ENDED)
+    return {licence.user_id: licence for licence in qs}
+
+
+def licence_in_trial(licence: Licence | None, at: dt.datetime) -> bool:
     return bool(
         licence
         and licence.status == Licence.Status.TRIALING
         and licence.trial_ends_at
         and licence.trial_ends_at > at
     )
+
+
+def in_trial(user, at: dt.datetime | None = None) -> bool:
+    return licence_in_trial(current_licence(user), at or clock.now())
 
 
 def pays_for_self(user) -> bool:
