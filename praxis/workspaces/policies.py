@@ -50,6 +50,11 @@ def may_manage_member(*, access: Access, target_role: str) -> bool:
     return access.can(MEMBERS_MANAGE) and can_manage(actor_role=access.membership.role, target_role=target_role)
 
 
+def may_cancel_member(*, access: Access, target_role: str) -> bool:
+    """Whether this member may select someone of `target_role` to cancel or restore; never the owner (R-WS-5)."""
+    return target_role != Role.OWNER and may_manage_member(access=access, target_role=target_role)
+
+
 def may_assign_role(*, access: Access, role: str) -> bool:
     return role in assignable_roles(access=access)
 

@@ -247,3 +247,16 @@ def test_point_7_member_edit_shows_the_policy_decision(client, workspace_with_te
     page = response.content.decode()
     assert response.context["editable"] is True
     assert 'value="assistant"' in page and 'value="admin"' not in page
+
+
+def test_point_7_members_list_offers_only_the_members_one_may_cancel(client, workspace_with_team):
+    """The selection checkboxes follow the policy (before: every non-owner row, admins too for an assistant)."""
+    team = workspace_with_team
+    expected = {"owner": {"admin", "assistant", "clinician", "staff"},
+                "admin": {"admin", "assistant", "clinician", "staff"},
+                "assistant": {"assistant", "clinician", "staff"}}
+    for viewer, selectable in expected.items():
+        client.force_login(team.users[viewer])
+        page = client.get(_html(client, team, "workspaces:members")).content.decode()
+        shown = {role for role in ROLES if f'name="ids" value="{team.members[role].pk}"' in page}
+        assert shown == selectable, viewer

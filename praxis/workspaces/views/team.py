@@ -40,13 +40,18 @@ MEMBERS_PER_PAGE = 100
 
 
 def _members_context(request, status: str) -> dict:
-    workspace = request.access.workspace
+    access = request.access
+    workspace = access.workspace
+    page = Paginator(selectors.members_list(workspace=workspace, status=status),
+                     MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    members = list(page.object_list)
     return {
         "workspace": workspace,
         "status": status,
-        "page": (page := Paginator(selectors.members_list(workspace=workspace, status=status),
-                                   MEMBERS_PER_PAGE).get_page(request.GET.get("page"))),
-        "members": page.object_list,
+        "page": page,
+        "members": members,
+        # Whom this member may select for cancel / restore: the policy decides, the template only shows it.
+        "selectable": {m.pk for m in members if policies.may_cancel_member(access=access, target_role=m.role)},
         "counts": selectors.member_counts(workspace=workspace),
         "can_manage": request.access.can(MEMBERS_MANAGE),
         "restore_form": BulkRestoreForm(),
