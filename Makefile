@@ -34,6 +34,7 @@ run: venv
 		$(VPY) manage.py compilemessages --ignore=$(VENV); \
 	fi
 	$(VPY) manage.py migrate --noinput
+	$(VPY) manage.py collectstatic --noinput -v 0
 	$(VPY) manage.py demo
 	$(VPY) manage.py runserver 127.0.0.1:8000
 

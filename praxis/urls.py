@@ -14,3 +14,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("operator/", admin.site.urls),
 ]
+
+# The site's own error pages; JSON under /api/ (issue 6 point 14).
+handler400 = "praxis.core.error_views.bad_request"
+handler403 = "praxis.core.error_views.permission_denied"
+handler404 = "praxis.core.error_views.page_not_found"
+handler500 = "praxis.core.error_views.server_error"

@@ -102,7 +102,7 @@ def signup(request, payload: SignupIn):
     """Always the same answer for known and unknown addresses (R-ACC-5)."""
     referrer = User.objects.filter(pk=payload.referral).first() if payload.referral else None
     services.signup_request(email=payload.email, first_name=payload.first_name, last_name=payload.last_name,
-                            language=payload.language, referred_by=referrer)
+                            language=payload.language, referred_by=referrer, account_type=payload.account_type)
     return _same_answer()
 
 

@@ -37,6 +37,12 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    # Issue 6 point 6 (R-ROLE-2): a practice manager signs up for the free, non-clinical Support account.
+    account_type = forms.ChoiceField(
+        label=_("Account"), widget=forms.RadioSelect, initial="pro", required=False,
+        choices=[("pro", _("I work with clients: start with a 14-day Pro trial")),
+                 ("support", _("I manage a practice or its reception (non-clinical): a free Support account"))],
+    )
     ref = forms.CharField(required=False, widget=forms.HiddenInput)
 
 

@@ -47,8 +47,31 @@ class SessionLifetimeMiddleware:
         return self.get_response(request)
 
 
+LINK_LANGUAGE = "praxis_link_language"
+
+
+def _offered(language: str | None) -> str | None:
+    return language if language in {code for code, _name in settings.LANGUAGES} else None
+
+
+def activate_language(request, language: str | None = None, *, user=None, remember: bool = False) -> str:
+    """Switch this request to `language` — or the user's own, or the browser's — so what comes next is in
+    it, flash messages included (issue 6 point 16: a message created after logging in or out is shown on
+    the next page, in that page's language). `remember` keeps it for the rest of an anonymous visit that
+    started from an e-mail link (the login after an invitation)."""
+    language = (_offered(language) or _offered(getattr(user, "language", None))
+                or translation.get_language_from_request(request))
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    if remember and hasattr(request, "session"):
+        request.session[LINK_LANGUAGE] = language
+    return language
+
+
 class UserLanguageMiddleware:
-    """The logged-in user's chosen language wins over the browser's (R-ACC-4)."""
+    """The logged-in user's chosen language wins over the browser's (R-ACC-4). Before logging in, a page
+    opened from an e-mail keeps the e-mail's language (`?lang=`, or the invitation's, issue 6 point 16)
+    for the rest of the visit; otherwise the browser's (Accept-Language, by LocaleMiddleware)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -58,4 +81,8 @@ class UserLanguageMiddleware:
         if user is not None and user.is_authenticated and user.language:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
+        elif link_language := _offered(request.GET.get("lang")):
+            activate_language(request, link_language, remember=True)
+        elif link_language := _offered(request.session.get(LINK_LANGUAGE) if hasattr(request, "session") else None):
+            activate_language(request, link_language)
         return self.get_response(request)

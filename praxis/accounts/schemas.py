@@ -39,6 +39,7 @@ class SignupIn(Schema):
     last_name: str = ""
     language: str | None = None
     referral: int | None = None
+    account_type: str = "pro"  # or "support": free and non-clinical (issue 6 point 6, R-ROLE-2)
 
 
 class EmailIn(Schema):

@@ -51,15 +51,28 @@ def _check_language(language: str | None) -> str:
     return language or settings.LANGUAGE_CODE
 
 
+def _check_sign_up_type(account_type: str | None) -> str:
+    from praxis.workspaces.licences import SIGN_UP_ACCOUNT_TYPES  # accounts ↔ workspaces: see user_create
+
+    account_type = account_type or "pro"
+    if account_type not in SIGN_UP_ACCOUNT_TYPES:
+        raise ServiceError("invalid_account_type", _("Choose a Pro trial or a Support account."),
+                           field="account_type")
+    return account_type
+
+
 @service_transaction
 def user_create(*, email: str, password: str | None, first_name: str = "", last_name: str = "",
-                language: str | None = None, referred_by: User | None = None) -> User:
-    """Create a user with a personal workspace and a 14-day `pro` trial (R-BIL-9)."""
+                language: str | None = None, referred_by: User | None = None,
+                account_type: str = "pro") -> User:
+    """Create a user with a personal workspace and a 14-day `pro` trial (R-BIL-9) — or, for a practice
+    manager, a free non-clinical `support` account (R-ROLE-2, issue 6 point 6)."""
     from praxis.workspaces import licences
     from praxis.workspaces.services import workspace_create
 
     email = _check_email(email)
     language = _check_language(language)
+    account_type = _check_sign_up_type(account_type)
     check_max_length(first_name.strip(), 150, field="first_name")
     check_max_length(last_name.strip(), 150, field="last_name")
     if password is not None:
@@ -75,7 +88,7 @@ def user_create(*, email: str, password: str | None, first_name: str = "", last_
         raise ServiceError("email_taken", _("This e-mail address cannot be used."), field="email") from None
     audit.record(code="user.created", action="create", actor=user, obj=user,
                  data={"referred_by": referred_by.pk if referred_by else None})
-    licences.licence_start_trial(user=user)
+    licences.licence_start(user=user, account_type=account_type)
     workspace_create(actor=user, name=user.display_name, tier="team", personal=True)
     return user
 
@@ -89,24 +102,26 @@ def _issue_password_token(user: User) -> str:
 
 
 def signup_request(*, email: str, first_name: str = "", last_name: str = "", language: str | None = None,
-                   referred_by: User | None = None) -> None:
+                   referred_by: User | None = None, account_type: str = "pro") -> None:
     """Sign-up by e-mail: a new address gets a link to set its first password; a known address gets a
     note with a reset link. The caller answers the same in both cases (no account enumeration, R-ACC-5):
     the input is checked now, the rest happens in a background task, so not even the response time
     tells a known address from a new one."""
     email = _check_email(email)
     language = _check_language(language)
+    account_type = _check_sign_up_type(account_type)
     check_max_length((first_name or "").strip(), 150, field="first_name")
     check_max_length((last_name or "").strip(), 150, field="last_name")
     from .tasks import signup_task
 
-    args = (email, first_name or "", last_name or "", language, referred_by.pk if referred_by else None)
+    args = (email, first_name or "", last_name or "", language, referred_by.pk if referred_by else None,
+            account_type)
     transaction.on_commit(lambda: signup_task.enqueue(*args))
 
 
 @service_transaction
 def signup_process(*, email: str, first_name: str, last_name: str, language: str,
-                   referred_by_id: int | None) -> None:
+                   referred_by_id: int | None, account_type: str = "pro") -> None:
     """The work behind `signup_request`, run as a task."""
     referred_by = User.objects.filter(pk=referred_by_id).first() if referred_by_id else None
     existing = User.objects.filter(email__iexact=email).first()
@@ -116,9 +131,10 @@ def signup_process(*, email: str, first_name: str, last_name: str, language: str
         audit.record(code="user.signup_existing", action="execute", actor=None, obj=existing)
         return
     user = user_create(email=email, password=None, first_name=first_name, last_name=last_name,
-                       language=language, referred_by=referred_by)
+                       language=language, referred_by=referred_by, account_type=account_type)
     send_templated_email(to=user.email, template="signup_welcome", language=user.language,
-                         context={"name": user.display_name, "link": _issue_password_token(user)})
+                         context={"name": user.display_name, "link": _issue_password_token(user),
+                                  "support": account_type == "support"})
 
 
 def password_reset_request(*, email: str) -> None:
@@ -201,6 +217,11 @@ def profile_update(*, user: User, changes: dict) -> User:
                 value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             if field in ("first_name", "last_name"):
                 check_max_length(value, 150, field=field)
+                if not value and getattr(user, field):
+                    # Issue 6 point 18: a name once given is required; a form that sends only a new phone
+                    # number (or an emptied field) must not wipe it.
+                    raise ServiceError("name_required", _("Enter your first name.") if field == "first_name"
+                                       else _("Enter your last name."), field=field)
             if getattr(user, field) != value:
                 changed[field] = value
     if changed:

@@ -7,9 +7,10 @@ from . import services
 
 
 @task()
-def signup_task(email: str, first_name: str, last_name: str, language: str, referred_by_id: int | None) -> None:
+def signup_task(email: str, first_name: str, last_name: str, language: str, referred_by_id: int | None,
+                account_type: str = "pro") -> None:
     services.signup_process(email=email, first_name=first_name, last_name=last_name, language=language,
-                            referred_by_id=referred_by_id)
+                            referred_by_id=referred_by_id, account_type=account_type)
 
 
 @task()

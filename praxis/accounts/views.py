@@ -44,7 +44,7 @@ from .forms import (
     TokenCreateForm,
     referrer_from_code,
 )
-from .middleware import mark_authenticated, mark_reauthenticated
+from .middleware import activate_language, mark_authenticated, mark_reauthenticated
 
 # Marked for translation here, translated when shown.
 LOGIN_FAILED = gettext_noop("E-mail address or password is incorrect.")
@@ -73,6 +73,7 @@ def login_view(request):
             if user is not None:
                 login(request, user)  # issues a new session key (R-ACC-5)
                 mark_authenticated(request)
+                activate_language(request, user=user)
                 return redirect(_safe_next(request, form.cleaned_data.get("next")) or "home")
             # Unknown address, wrong password and inactive account look the same (R-ACC-5).
             form.add_error(None, _(LOGIN_FAILED))
@@ -102,6 +103,7 @@ def logout_view(request):
     if request.user.is_authenticated:
         services.sessions_end_all(user=request.user)
         logout(request)
+        activate_language(request)  # the next page is the browser's language: so is its message
         messages.info(request, _("You have been logged out."))
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
@@ -122,6 +124,7 @@ def signup_view(request):
                 services.signup_request(
                     email=data["email"], first_name=data["first_name"], last_name=data["last_name"],
                     language=data["language"], referred_by=referrer_from_code(data["ref"]),
+                    account_type=data["account_type"],
                 )
             except ServiceError as exc:
                 form_error(form, exc)
@@ -129,7 +132,8 @@ def signup_view(request):
                 return redirect("accounts:signup_sent")
     else:
         form = SignupForm(initial={"language": translation.get_language() or settings.LANGUAGE_CODE,
-                                   "ref": request.GET.get("ref", "")[:20]})
+                                   "ref": request.GET.get("ref", "")[:20],
+                                   "account_type": "support" if request.GET.get("account") == "support" else "pro"})
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -165,8 +169,10 @@ def password_reset_sent(request):
 @sensitive_post_parameters("password", "password_repeat")
 def password_set_view(request, token: str):
     """R-ACC-2: set a (first or new) password from an e-mailed single-use link, then log in."""
-    if services.password_token_user(token) is None:
+    if (link_user := services.password_token_user(token)) is None:
         return keep_link_token_private(render(request, "accounts/password_link_invalid.html"))
+    if not request.user.is_authenticated:  # the page of an e-mail follows that e-mail's language
+        activate_language(request, request.GET.get("lang"), user=link_user)
     if request.method == "POST":
         form = PasswordSetForm(request.POST)
         if form.is_valid():
@@ -179,6 +185,7 @@ def password_set_view(request, token: str):
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 mark_authenticated(request)
+                activate_language(request, user=user)
                 messages.success(request, _("Your password has been set. Welcome!"))
                 return keep_link_token_private(redirect("home"))
     else:

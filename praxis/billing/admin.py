@@ -5,6 +5,8 @@
   "mark as paid" (R-BIL-13 `manual` provider) and "issue credit note" (a correction, never an edit).
 - Change requests (R-BIL-15): the operator sets their status and a note, which the workspace sees.
 - The seat and balance ledgers are append-only: read-only.
+- The invoice issuer (one row): the operator's legal name, address, VAT id, bank account and payment term,
+  copied onto each invoice at issue (billing/terms.py); editing it changes only invoices issued later.
 """
 
 from django.contrib import admin, messages
@@ -16,8 +18,8 @@ from praxis.audit.admin_mixins import AuditedAdminMixin
 from praxis.core.errors import ServiceError
 from praxis.core.money import Money
 
-from . import payments, services
-from .models import BalanceEntry, ChangeRequest, Invoice, InvoiceLine, Plan, SeatChange
+from . import payments, services, terms
+from .models import BalanceEntry, ChangeRequest, Invoice, InvoiceLine, Issuer, Plan, SeatChange
 
 
 def _euros(cents: int, currency: str = "EUR") -> str:
@@ -93,10 +95,10 @@ class InvoiceLineInline(admin.TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
-    list_display = ("number", "workspace", "kind", "status", "issue_date", "period_start", "period_end", "total",
-                    "provider")
+    list_display = ("number", "workspace", "kind", "status", "issue_date", "due_date", "period_start", "period_end",
+                    "total", "provider", "payment_reference")
     list_filter = ("status", "kind", "provider")
-    search_fields = ("number", "workspace__name", "billed_name", "provider_reference")
+    search_fields = ("number", "workspace__name", "billed_name", "provider_reference", "payment_reference")
     list_select_related = ("workspace",)
     date_hierarchy = "issue_date"
     inlines = [InvoiceLineInline]
@@ -137,6 +139,34 @@ class InvoiceAdmin(ReadOnlyAdmin):
             else:
                 self.message_user(request, _("%(invoice)s is void; credit note %(note)s issued.")
                                   % {"invoice": invoice.number, "note": note.number}, messages.SUCCESS)
+
+
+@admin.register(Issuer)
+class IssuerAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The one issuer row: created from the settings' defaults on first edit, never deleted."""
+
+    list_display = ("legal_name", "vat_id", "iban", "payment_term_days")
+    fieldsets = (
+        (_("Issuer printed on invoices"), {"fields": ("legal_name", "address", "vat_id")}),
+        (_("Payment instructions"), {"fields": ("account_holder", "iban", "bic", "payment_term_days"),
+                                     "description": _("Applies to invoices issued from now on; issued invoices "
+                                                      "keep the details printed on them.")}),
+    )
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not Issuer.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_changeform_initial_data(self, request):
+        defaults = terms.issuer()
+        return {"legal_name": defaults.legal_name, "address": defaults.address, "vat_id": defaults.vat_id,
+                "payment_term_days": defaults.payment_term_days}
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1  # the singleton (a check constraint refuses any other row)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ChangeRequest)

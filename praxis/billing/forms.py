@@ -39,6 +39,14 @@ class MemberAccountTypeForm(forms.Form):
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
+class OwnAccountTypeForm(forms.Form):
+    """The acting admin's own row (issue 6 point 6): every account type, including the free non-clinical
+    `support` of a practice manager."""
+
+    account_type = forms.ChoiceField(label=_("Your account type"), choices=AccountType.choices)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
 class MemberUnsubscribeForm(forms.Form):
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 

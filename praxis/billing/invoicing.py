@@ -22,9 +22,11 @@ from praxis.workspaces.roles import account_type_label
 
 from . import catalogue
 from .models import BalanceEntry, Invoice, InvoiceLine, SeatChange
+from .notify import email_after_commit
 from .numbering import OPERATOR_SERIES, next_number
 from .proration import prorate
 from .seats import balance_cents, cycle_of, seats_on, workspace_today
+from .terms import payment_terms
 from .vat import vat_amount, vat_rate
 
 
@@ -135,7 +137,8 @@ def issue(workspace, draft: Draft, *, actor=None, credited_invoice: Invoice | No
             period_start=draft.period_start, period_end=draft.period_end, currency=draft.currency,
             subtotal_cents=to_cents(draft.subtotal), credit_applied_cents=to_cents(draft.credit_applied),
             vat_rate=draft.vat_rate, vat_cents=to_cents(draft.vat), total_cents=to_cents(draft.total),
-            credited_invoice=credited_invoice, provider=workspace_provider(workspace), **details)
+            credited_invoice=credited_invoice, provider=workspace_provider(workspace), **details,
+            **payment_terms(kind=draft.kind, number=number, issue_date=issue_day))
         InvoiceLine.objects.bulk_create(
             InvoiceLine(invoice=invoice, position=i, description=line.description,
                         account_type=line.account_type, quantity=line.quantity,
@@ -152,6 +155,7 @@ def issue(workspace, draft: Draft, *, actor=None, credited_invoice: Invoice | No
                 raise IntegrityError("seat changes already invoiced")
         audit.record(code="invoice.issued", action="create", actor=actor, workspace=workspace, obj=invoice,
                      data={"number": number, "kind": draft.kind, "total_cents": invoice.total_cents})
+        email_after_commit(invoice)  # to the billing contact, PDF attached, once this has committed
     return invoice
 
 

@@ -6,12 +6,16 @@ the sum of its `BalanceEntry` rows. Issued invoices never change (R-BIL-11): cor
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from praxis.core import clock
 from praxis.workspaces.roles import AccountType
+
+from .bank import normalise_iban, valid_bic, valid_iban
 
 
 class Plan(models.Model):
@@ -104,8 +108,10 @@ class InvoiceSequence(models.Model):
 class Invoice(models.Model):
     """An invoice of the operator to a workspace (R-BIL-3, R-BIL-5, R-BIL-11).
 
-    Invariants: immutable once issued except its payment status; one cycle invoice per (workspace, cycle
-    start) — a database constraint, so concurrent billing runs cannot issue two; number unique.
+    Invariants: immutable once issued except its payment status and the records of its e-mails
+    (`emailed_at`, `reminded_at`); everything it prints — billed party, issuer, bank account, reference,
+    due date — is a copy made at issue; one cycle invoice per (workspace, cycle start) — a database
+    constraint, so concurrent billing runs cannot issue two; number unique.
     """
 
     class Kind(models.TextChoices):
@@ -144,6 +150,19 @@ class Invoice(models.Model):
     provider = models.CharField(max_length=32, default="manual")
     provider_reference = models.CharField(max_length=100, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # How to pay it, copied at issue from the `Issuer` like the billed party (billing/terms.py): the issuer
+    # as printed, its bank account, the reference to quote and the due date. A credit note has no due date.
+    issuer_name = models.CharField(max_length=200, blank=True)
+    issuer_address = models.TextField(blank=True)
+    issuer_vat_id = models.CharField(max_length=32, blank=True)
+    issuer_account_holder = models.CharField(max_length=200, blank=True)
+    issuer_iban = models.CharField(max_length=34, blank=True)
+    issuer_bic = models.CharField(max_length=11, blank=True)
+    payment_reference = models.CharField(max_length=35, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    # Side effects done once (billing/notify.py): the e-mail with the PDF, and the one overdue reminder.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at", "-pk"]
@@ -157,6 +176,44 @@ class Invoice(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class Issuer(models.Model):
+    """The operator as the issuer of subscription invoices, and the payment term it gives (one row).
+
+    Edited by the operator in the console (/operator/ → Billing → Invoice issuer). Until it is saved, the
+    `PRAXIS_OPERATOR_NAME`/`_ADDRESS`/`_VAT_ID` settings fill it (`terms.issuer()`). Invoices copy what
+    they print at issue, so editing this row never changes an issued invoice (R-BIL-11).
+    """
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    address = models.TextField(_("address"), blank=True)
+    vat_id = models.CharField(_("VAT id"), max_length=32, blank=True)
+    account_holder = models.CharField(_("bank account holder"), max_length=200, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    payment_term_days = models.PositiveSmallIntegerField(
+        _("payment term (days)"), default=14, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Days between the issue date and the due date of new invoices."))
+
+    class Meta:
+        verbose_name = _("invoice issuer")
+        verbose_name_plural = _("invoice issuer")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="issuer_singleton")]
+
+    def __str__(self):
+        return self.legal_name
+
+    def clean(self):
+        errors = {}
+        self.iban = normalise_iban(self.iban)
+        self.bic = self.bic.replace(" ", "").upper()
+        if self.iban and not valid_iban(self.iban):
+            errors["iban"] = _("This is not a valid IBAN (its check digits do not match).")
+        if self.bic and not valid_bic(self.bic):
+            errors["bic"] = _("A BIC has 8 or 11 letters and digits, e.g. INGBNL2A.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class InvoiceLine(models.Model):

@@ -1,6 +1,7 @@
 """The PDF of an invoice or credit note (R-BIL-11: each invoice has a PDF).
 
-Rendered from the issued, immutable `Invoice` only — its copied billed party, lines and totals — so the
+Rendered from the issued, immutable `Invoice` only — its copied issuer, billed party, lines, totals and
+payment terms (the issuer's bank account, the reference and the due date, see terms.py) — so the
 PDF of an invoice is the same today and in five years. Labels are in the invoice's language, amounts use
 its decimal separator. The output is deterministic (reportlab's `invariant`: no creation time, a fixed
 document id), so two renders are byte-identical and a PDF can be cached or compared.
@@ -14,7 +15,6 @@ from decimal import Decimal
 from io import BytesIO
 from xml.sax.saxutils import escape
 
-from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -26,6 +26,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from praxis.core.money import from_cents
 
+from .bank import format_iban
 from .models import Invoice
 
 # Decimal and thousands separators, and where the currency sign goes, per interface language.
@@ -94,11 +95,11 @@ def _status_label(invoice: Invoice) -> str:
 
 
 def _parties(invoice: Invoice, s: _Styles) -> Table:
-    operator = [Paragraph(escape(settings.PRAXIS_OPERATOR_NAME), s.strong)]
-    if settings.PRAXIS_OPERATOR_ADDRESS:
-        operator.append(Paragraph(_text(settings.PRAXIS_OPERATOR_ADDRESS), s.body))
-    if settings.PRAXIS_OPERATOR_VAT_ID:
-        operator.append(Paragraph(f"{escape(_('VAT id'))}: {escape(settings.PRAXIS_OPERATOR_VAT_ID)}", s.body))
+    operator = [Paragraph(escape(invoice.issuer_name), s.strong)]  # the issuer as copied at issue
+    if invoice.issuer_address:
+        operator.append(Paragraph(_text(invoice.issuer_address), s.body))
+    if invoice.issuer_vat_id:
+        operator.append(Paragraph(f"{escape(_('VAT id'))}: {escape(invoice.issuer_vat_id)}", s.body))
 
     billed = [Paragraph(escape(_("Billed to")), s.label), Paragraph(escape(invoice.billed_name), s.strong)]
     if invoice.billed_address:
@@ -118,6 +119,7 @@ def _facts(invoice: Invoice, s: _Styles) -> Table:
     rows = [
         (number_label, invoice.number),
         (_("Issue date"), _date(invoice.issue_date)),
+        *([(_("Due date"), _date(invoice.due_date))] if invoice.due_date else []),
         (_("Period"), f"{_date(invoice.period_start)} – {_date(invoice.period_end - dt.timedelta(days=1))}"),
         (_("Status"), _status_label(invoice)),
     ]
@@ -167,6 +169,24 @@ def _totals(invoice: Invoice, s: _Styles) -> Table:
     return table
 
 
+def _payment(invoice: Invoice, s: _Styles) -> list:
+    """How to pay: the amount, the due date, the issuer's bank account and the reference to quote."""
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE or invoice.total_cents <= 0 or not invoice.due_date:
+        return []
+    total = format_amount(invoice.total_cents, invoice.currency, invoice.language)
+    rows = [(_("Account holder"), invoice.issuer_account_holder), (_("IBAN"), format_iban(invoice.issuer_iban)),
+            (_("BIC"), invoice.issuer_bic), (_("Payment reference"), invoice.payment_reference),
+            (_("Due date"), _date(invoice.due_date))]
+    table = Table([[Paragraph(escape(label), s.label), Paragraph(escape(value), s.body)]
+                   for label, value in rows if value], colWidths=[40 * mm, WIDTH - 40 * mm], hAlign="LEFT")
+    table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    ask = _("Please transfer %(total)s by %(date)s, quoting the payment reference %(reference)s.") % {
+        "total": total, "date": _date(invoice.due_date), "reference": invoice.payment_reference}
+    return [Spacer(1, 8 * mm), Paragraph(escape(_("Payment")), s.strong), Spacer(1, 2 * mm),
+            Paragraph(escape(ask), s.body), Spacer(1, 2 * mm), table]
+
+
 def _decorate(invoice: Invoice, footer: str):
     """Page furniture: a stamp on paid (and void) invoices and a footer with the number and page."""
     stamp = {Invoice.Status.PAID: (_("Paid"), _PAID), Invoice.Status.VOID: (_("Void"), _VOID)}.get(invoice.status)
@@ -202,7 +222,7 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
         buffer = BytesIO()
         doc = SimpleDocTemplate(
             buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=22 * mm,
-            title=f"{title} {invoice.number}", author=settings.PRAXIS_OPERATOR_NAME,
+            title=f"{title} {invoice.number}", author=invoice.issuer_name,
             subject=f"{title} {invoice.number} — {invoice.billed_name}", creator="Praxis",
             invariant=1,  # no creation date, a fixed document id: deterministic bytes
         )
@@ -211,7 +231,8 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
         if invoice.kind == Invoice.Kind.CREDIT_NOTE and invoice.credited_invoice_id:
             story += [Spacer(1, 6 * mm), Paragraph(escape(_("This credit note corrects invoice %(number)s.") % {
                 "number": invoice.credited_invoice.number}), s.body)]
-        footer = f"{settings.PRAXIS_OPERATOR_NAME} · {title} {invoice.number}"
+        story += _payment(invoice, s)
+        footer = f"{invoice.issuer_name} · {title} {invoice.number}"
         decorate = _decorate(invoice, footer)
         doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()

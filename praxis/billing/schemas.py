@@ -106,6 +106,8 @@ class InvoiceOut(Schema):
     paid_at: dt.datetime | None
     credited_invoice_id: int | None
     credited_invoice_number: str | None
+    due_date: dt.date | None = Field(description="Payable up to and including this day; none on a credit note.")
+    payment_reference: str = Field(description="The ISO 11649 reference to quote with a bank transfer.")
 
     @staticmethod
     def resolve_subtotal(obj):
@@ -138,6 +140,12 @@ class InvoiceDetailOut(InvoiceOut):
     billed_vat_id: str
     billed_country: str
     language: str
+    issuer_name: str
+    issuer_address: str
+    issuer_vat_id: str
+    issuer_account_holder: str
+    issuer_iban: str
+    issuer_bic: str
     lines: list[InvoiceLineOut]
 
     @staticmethod

@@ -88,7 +88,9 @@ class MemberBilling:
     account_type: str
     payer: str
     trial_until: dt.datetime | None = None  # a trial still running
+    standing: licences.Standing | None = None
     type_form: object = None  # set by the view for the actions the admin may take
+    own_form: object = None  # the admin's own row: every account type (issue 6 point 6)
     subscribe_form: object = None
 
     @property
@@ -108,7 +110,7 @@ def payer_kind(licence: Licence | None, workspace, account_type: str, plans) -> 
         return Payer.WORKSPACE
     if licence.payer_workspace_id is not None:
         return Payer.OTHER
-    if licence.status == Licence.Status.TRIALING and account_type != AccountType.FREE:
+    if licence.trial_running(clock.now()) and account_type != AccountType.FREE:
         return Payer.TRIAL
     if licence.status == Licence.Status.ACTIVE and catalogue.is_paid(account_type, catalogue=plans):
         return Payer.SELF
@@ -116,9 +118,7 @@ def payer_kind(licence: Licence | None, workspace, account_type: str, plans) -> 
 
 
 def running_trial_end(licence: Licence | None, now: dt.datetime) -> dt.datetime | None:
-    if licence and licence.status == Licence.Status.TRIALING and licence.trial_ends_at and licence.trial_ends_at > now:
-        return licence.trial_ends_at
-    return None
+    return licence.trial_ends_at if licence is not None and licence.trial_running(now) else None
 
 
 def member_billing(*, workspace) -> list[MemberBilling]:
@@ -126,16 +126,15 @@ def member_billing(*, workspace) -> list[MemberBilling]:
     number of members (members with users, their current licences, the catalogue)."""
     members = list(workspace_selectors.members_list(workspace=workspace, status=LifecycleStatus.ACTIVE)
                    .filter(user__isnull=False))
-    current = {licence.user_id: licence for licence in
-               Licence.objects.filter(user_id__in=[m.user_id for m in members])
-               .exclude(status=Licence.Status.ENDED)}
+    current = licences.current_licences(user_ids=[m.user_id for m in members])
     plans = catalogue.plans()
     now = clock.now()
     rows = []
     for member in members:
         licence = current.get(member.user_id)
-        account_type = licences.account_type_in_force(licence, now)
-        rows.append(MemberBilling(member=member, licence=licence, account_type=account_type,
-                                  payer=payer_kind(licence, workspace, account_type, plans),
-                                  trial_until=running_trial_end(licence, now)))
+        # The same standing the members list shows (issue 6 point 5): one answer for "which account type".
+        shown = licences.standing(licence, now)
+        rows.append(MemberBilling(member=member, licence=licence, account_type=shown.account_type,
+                                  payer=payer_kind(licence, workspace, shown.account_type, plans),
+                                  trial_until=shown.trial_until, standing=shown))
     return rows

@@ -111,6 +111,32 @@ def member_unsubscribe(*, access: Access, membership_id: int) -> Licence | None:
 
 
 @service_transaction
+def own_account_type_unpaid(*, access: Access, account_type: str) -> Licence:
+    """The acting member gives themself an account type nobody pays for — `free`, or the non-clinical
+    `support` of a practice manager (issue 6 point 6, R-ROLE-2) — from their own row of the billing tab.
+
+    Their own choice is their consent (R-BIL-8), so a seat this workspace paid ends today (its unused rest
+    credited, R-BIL-6) and a subscription of their own ends likewise. Paid types go through
+    `member_subscribe` / `member_change_account_type`, which show the cost first."""
+    access.require(BILLING_MANAGE, code="member.own_account_type_changed")
+    _check_type(account_type)
+    if catalogue.is_paid(account_type):
+        raise ServiceError("paid_type", _("A paid account type is paid for by the workspace: use “Pay for this "
+                                          "member”."), field="account_type")
+    member = _member(access, access.membership.pk)
+    current = licences.current_licence(member.user)
+    if current is not None and current.payer_workspace_id not in (None, access.workspace.pk):
+        raise Conflict("paid_elsewhere", _("Another workspace pays for your account; ask its administrator."))
+    if licences.account_type_in_force(current, clock.now()) == account_type and (
+            current is None or current.payer_workspace_id is None):
+        raise ServiceError("unchanged", _("You already have this account type."), field="account_type")
+    licence = licences.licence_assign(user=member.user, account_type=account_type, payer_workspace=None,
+                                      actor=access.user)
+    Membership.objects.filter(pk=member.pk).update(account_type=account_type, pay_for_user=False)
+    return licence
+
+
+@service_transaction
 def subscription_start(*, user, account_type: str) -> Licence:
     """A solo user pays for their own account type, billed through their personal workspace."""
     _check_type(account_type)
@@ -120,6 +146,20 @@ def subscription_start(*, user, account_type: str) -> Licence:
     if current is not None and current.payer_workspace_id is not None and current.ends_at is None:
         raise Conflict("paid_by_workspace", _("A workspace pays for your account; ask its administrator."))
     return licences.licence_assign(user=user, account_type=account_type, payer_workspace=None, actor=user)
+
+
+@service_transaction
+def subscription_support(*, user) -> Licence:
+    """A user turns their own account into the free, non-clinical Support account of a practice manager
+    (issue 6 point 6, seed 001: "converti en compte Support gratuit avant de commencer la création de
+    l'équipe"). A subscription of their own ends (its unused rest credited); while a workspace pays for
+    them, its administrator decides."""
+    current = licences.current_licence(user)
+    if current is not None and current.payer_workspace_id is not None and current.ends_at is None:
+        raise Conflict("paid_by_workspace", _("A workspace pays for your account; ask its administrator."))
+    if current is not None and current.account_type == AccountType.SUPPORT:
+        raise ServiceError("unchanged", _("You already have a Support account."), field="account_type")
+    return licences.licence_assign(user=user, account_type=AccountType.SUPPORT, payer_workspace=None, actor=user)
 
 
 @service_transaction

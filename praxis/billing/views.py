@@ -48,6 +48,7 @@ from .forms import (
     MemberAccountTypeForm,
     MemberSubscribeForm,
     MemberUnsubscribeForm,
+    OwnAccountTypeForm,
     OwnSubscriptionForm,
     SeatCostForm,
 )
@@ -69,7 +70,11 @@ def _member_rows(access) -> list[selectors.MemberBilling]:
     rows = selectors.member_billing(workspace=access.workspace)
     for row in rows:
         member = row.member
-        if row.payer == Payer.WORKSPACE and not row.ends_at:
+        # One's own row offers every account type (issue 6 point 6); in a personal workspace one's own
+        # subscription page does that (a solo user pays for themself there, R-BIL-8).
+        if member.pk == access.membership.pk and not access.workspace.is_personal:
+            row.own_form = OwnAccountTypeForm(initial={"account_type": row.account_type}, auto_id="id_own_%s")
+        elif row.payer == Payer.WORKSPACE and not row.ends_at:
             row.type_form = MemberAccountTypeForm(initial={"account_type": row.account_type},
                                                   auto_id=f"id_type_{member.pk}_%s")
         elif row.payer in (Payer.WORKSPACE, Payer.TRIAL, Payer.NOBODY):
@@ -118,6 +123,17 @@ def overview(request):
     """The billing tab (R-BIL-14): cycle, credit, seats, the next invoice, invoices and change requests;
     with `billing.manage` also who the workspace pays for."""
     return _render_overview(request)
+
+
+@require_GET
+@workspace_view(BILLING_VIEW)
+def invoice_detail(request, invoice_id: int):
+    """One issued invoice: issuer, billed party, lines, totals and how to pay it (the same copied fields
+    its PDF prints); another workspace's invoice is as missing as a wrong id."""
+    invoice = selectors.invoice_get(workspace=request.access.workspace, invoice_id=invoice_id)
+    if invoice is None:
+        raise Http404
+    return render(request, "billing/invoice.html", {"workspace": request.access.workspace, "invoice": invoice})
 
 
 @never_cache
@@ -300,6 +316,39 @@ def member_unsubscribe(request, member_id: int):
     return redirect(_url(request, "overview") + "#members")
 
 
+@require_POST
+@workspace_view(BILLING_MANAGE)
+def own_account_type(request):
+    """One's own row of the billing tab (issue 6 point 6): any account type. A paid one goes through the
+    two-step "pay for" / "change account type" of every member (the cost first); `free` and the
+    non-clinical `support` are confirmed, then nobody pays for them."""
+    access = request.access
+    if access.workspace.is_personal:
+        raise Http404  # the own-subscription page is where a solo user chooses (`own_subscription`)
+    member = _member_or_404(request, access.membership.pk)
+    form = OwnAccountTypeForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, form)
+    account_type = form.cleaned_data["account_type"]
+    licence, current_type = _current(member)
+    if catalogue.is_paid(account_type):
+        paid_here = licence is not None and licence.payer_workspace_id == access.workspace.pk and not licence.ends_at
+        view = member_account_type if paid_here else member_subscribe
+        return view(request, ws=access.workspace.slug, member_id=member.pk)
+    if not form.cleaned_data["confirm"]:
+        today = seats.workspace_today(access.workspace)
+        paid_here = licence is not None and licence.payer_workspace_id == access.workspace.pk
+        return _confirm(request, {
+            "action": "own_unpaid", "member": member, "account_type": account_type,
+            "account_type_label": account_type_label(account_type), "old_type_label": account_type_label(current_type),
+            "credit": (_credit_for_ending_seat(access.workspace, member.user, current_type, today) if paid_here
+                       else Credit(Decimal("0.00"), None)),
+            "post_url": _url(request, "own_account_type"),
+        })
+    return _apply(request, lambda: services.own_account_type_unpaid(access=access, account_type=account_type),
+                  _("Your account type is now %(type)s; nobody pays for it.") % {"type": account_type_label(account_type)})
+
+
 # --- the invite dialog's cost preview (R-BIL-14) ----------------------------------------------------
 
 
@@ -350,6 +399,11 @@ def own_subscription(request):
     if request.method == "POST":
         form = OwnSubscriptionForm(request.POST)
         try:
+            if request.POST.get("action") == "support":
+                services.subscription_support(user=user)
+                messages.success(request, _("Your account is now a free Support account: you can run a team, "
+                                            "its members and billing, without clinical data."))
+                return redirect("billing:own_subscription")
             if request.POST.get("action") == "cancel":
                 services.subscription_cancel(user=user)
                 messages.success(request, _("Your subscription has ended; your account type is now Free."))
@@ -368,6 +422,7 @@ def own_subscription(request):
     return render(request, "billing/own_subscription.html", {
         "tab": "subscription", "form": form, "licence": licence, "pays_self": pays_self,
         "account_type": account_type_label(licences.effective_account_type(user)), "personal": personal,
+        "standing": licences.standing(licence, clock.now()),  # the trial as every page says it (issue 6 pt 8)
         "paid_by_workspace": licence.payer_workspace if licence and licence.payer_workspace_id else None,
         "prices": prices,
     })

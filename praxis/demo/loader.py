@@ -11,6 +11,8 @@ from django_scopes import scope, scopes_disabled
 
 from praxis.accounts.models import User
 from praxis.accounts.services import user_create
+from praxis.billing import terms
+from praxis.billing.models import Issuer
 from praxis.billing.run import billing_run
 from praxis.core import clock
 from praxis.workspaces import invitations, services
@@ -51,6 +53,7 @@ def load_demo() -> bool:
     if Workspace.objects.filter(slug=DEMO_SLUG).exists():
         return False
     owner_spec, *staff = PEOPLE
+    demo_issuer()
     owner = user_create(email=owner_spec.email, password=DEMO_PASSWORD, first_name=owner_spec.first_name,
                         last_name=owner_spec.last_name, language=owner_spec.language)
     workspace = services.workspace_create(actor=owner, name="Praktijk De Linde", tier="practice")
@@ -93,6 +96,24 @@ def load_demo() -> bool:
     # Issue what is due: the proration invoice of today's joins (the run invoices days that have ended).
     billing_run(at=clock.today() + dt.timedelta(days=1))
     return True
+
+
+DEMO_ISSUER = {
+    "legal_name": "Praxis Software B.V.",
+    "address": "Keizersgracht 174\n1016 DW Amsterdam\nNederland",
+    "vat_id": "NL864321987B01",
+    "account_holder": "Praxis Software B.V.",
+    "iban": "NL91ABNA0417164300",  # a well-formed example IBAN (its check digits are right), not a real account
+    "bic": "ABNANL2A",
+    "payment_term_days": 14,
+}
+
+
+def demo_issuer() -> None:
+    """The operator as invoice issuer, as an operator would set it in /operator/ → Billing → Invoice issuer;
+    left alone when the operator already saved one. Set before the demo's invoices are issued, which copy it."""
+    if not Issuer.objects.exists():
+        terms.issuer_set(actor=None, values=DEMO_ISSUER)
 
 
 def demo_user_exists() -> bool:

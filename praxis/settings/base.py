@@ -18,7 +18,8 @@ def env(name: str, default: str = "") -> str:
 
 
 SECRET_KEY = env("PRAXIS_SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
-DEBUG = env("PRAXIS_DEBUG", "1") == "1"
+# Off unless asked for (issue 6 point 14): `make run` shows the real error pages; PRAXIS_DEBUG=1 for tracebacks.
+DEBUG = env("PRAXIS_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [h for h in env("PRAXIS_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 # R-ACC-6: links in e-mails are built from this address, never from the request's Host header.
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "template_partials",
+    "ninja",  # serves Swagger UI's assets from its static files instead of a CDN (issue 6 point 17)
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files with DEBUG off (issue 6 point 14)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -138,12 +141,19 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fr", _("French")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "praxis" / "locale"]
+FORMAT_MODULE_PATH = ["praxis.core.formats"]  # European dates in every language (issue 6 point 16)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# A refused CSRF check shows the site's own page, in the user's language (issue 6 point 14).
+CSRF_FAILURE_VIEW = "praxis.core.error_views.csrf_failure"
 MEDIA_ROOT = BASE_DIR / "media"
 
 EMAIL_BACKEND = env("PRAXIS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

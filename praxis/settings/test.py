@@ -11,6 +11,9 @@ PASSWORD_HASHERS = [
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PRAXIS_SITE_URL = "https://praxis.example"
 ALLOWED_HOSTS = ["*"]
+# No collectstatic before tests: WhiteNoise finds the files where they are (as with DEBUG on).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so parallel-transaction tests see real SQLite locking (WAL + IMMEDIATE).
     import os

@@ -12,7 +12,7 @@ from praxis.accounts.middleware import mark_authenticated, reauthenticated_at
 from praxis.api.scoping import paginate, workspace_endpoint
 from praxis.core.errors import NotFound
 
-from . import invitations, selectors, services
+from . import invitations, licences, selectors, services
 from .access import user_workspaces
 from .models import Membership
 from .roles import MEMBERS_MANAGE, MEMBERS_VIEW
@@ -83,8 +83,13 @@ def ownership_transfer(request, ws: str, payload: OwnershipTransferIn):
 @workspaces_router.get("/{ws}/members", response=MemberPage)
 @workspace_endpoint(MEMBERS_VIEW)
 def member_list(request, ws: str, status: str = "active", page: int = 1, page_size: int = 50):
-    return paginate(selectors.members_list(workspace=request.access.workspace, status=status),
-                    page=page, page_size=page_size)
+    result = paginate(selectors.members_list(workspace=request.access.workspace, status=status),
+                      page=page, page_size=page_size)
+    # The account type and payer the members page and the billing tab show (issue 6 point 5).
+    standings = licences.member_standings(members=result["items"])
+    for member in result["items"]:
+        member.standing = standings[member.pk]
+    return result
 
 
 @workspaces_router.post("/{ws}/members/cancel", response=list[MemberOut])

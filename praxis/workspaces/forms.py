@@ -208,10 +208,23 @@ class ContactPersonForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
     role = RoleField(initial=Role.STAFF)
+    email = forms.EmailField(label=_("E-mail for portal access"), required=False,
+                             help_text=_("Optional: we send an invitation to this address at once."))
 
     def __init__(self, *args, roles: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].offer(roles)
+
+
+class ContactEditForm(forms.Form):
+    """A login-less contact person's details (issue 6 point 18); the service checks the rules."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
+    email = forms.EmailField(label=_("E-mail for portal access"), required=False,
+                             help_text=_("A new address ends the pending invitation and sends one to it; "
+                                         "an empty field ends it."))
 
 
 class ContactAccessForm(forms.Form):

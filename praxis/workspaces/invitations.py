@@ -104,7 +104,7 @@ def invitations_create(*, access: Access, emails: list[str] | str, role: str, ac
     users = _users_by_email(addresses)
     members = _members_by_email(access.workspace, addresses)
     after_trial = pay_timing == Membership.PayTiming.AFTER_TRIAL and pay_for_user
-    current = licences.current_licences(users=list(users.values())) if after_trial else {}
+    current = licences.current_licences(user_ids=[u.pk for u in users.values()]) if after_trial else {}
     pending = set(
         Invitation.objects.filter(workspace=access.workspace, status=Invitation.Status.PENDING)
         .annotate(email_lower=Lower("email")).filter(email_lower__in=addresses).values_list("email_lower", flat=True)
@@ -120,7 +120,8 @@ def invitations_create(*, access: Access, emails: list[str] | str, role: str, ac
                            "cancelled list instead.") % {"email": address}, field="emails")
         if after_trial:
             user = users.get(address)
-            if user is None or not licences.licence_in_trial(current.get(user.pk), now):
+            licence = current.get(user.pk) if user is not None else None
+            if licence is None or not licence.trial_running(now):
                 raise ServiceError("not_in_trial", _("“Pay after trial” is only possible for people in a trial; "
                                    "%(email)s is not.") % {"email": address}, field="pay_timing")
         if address in pending:

@@ -4,13 +4,15 @@ Only the licence facts live here; what they cost is the billing app's business.
 """
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.transactions import service_transaction
 
-from .models import Licence, Workspace
-from .roles import PAID_ACCOUNT_TYPES, AccountType
+from .models import Licence, Membership, Workspace
+from .roles import PAID_ACCOUNT_TYPES, AccountType, account_type_label
 
 TRIAL_DAYS = 14  # R-BIL-9
 
@@ -26,32 +28,79 @@ def effective_account_type(user, at: dt.datetime | None = None) -> str:
 
 def account_type_in_force(licence: Licence | None, at: dt.datetime) -> str:
     """The account type a (current) licence grants at `at`; for lists that read many licences at once."""
-    if licence is None or (licence.ends_at is not None and licence.ends_at <= at):
+    if licence is None or not licence.in_force(at):
         return AccountType.FREE
-    if licence.status == Licence.Status.TRIALING and licence.trial_ends_at and licence.trial_ends_at <= at:
+    if licence.status == Licence.Status.TRIALING and not licence.trial_running(at):
         return AccountType.FREE if licence.payer_workspace_id is None else licence.account_type
     return licence.account_type
 
 
-def current_licences(*, users: list) -> dict[int, Licence]:
-    """The current licence of each of `users` by user id, in one query (for batches)."""
-    if not users:
-        return {}
-    qs = Licence.objects.filter(user__in=users).exclude(status=Licence.Status.ENDED)
-    return {licence.user_id: licence for licence in qs}
-
-
-def licence_in_trial(licence: Licence | None, at: dt.datetime) -> bool:
-    return bool(
-        licence
-        and licence.status == Licence.Status.TRIALING
-        and licence.trial_ends_at
-        and licence.trial_ends_at > at
-    )
-
-
 def in_trial(user, at: dt.datetime | None = None) -> bool:
-    return licence_in_trial(current_licence(user), at or clock.now())
+    licence = current_licence(user)
+    return bool(licence and licence.trial_running(at or clock.now()))
+
+
+def own_trial_ended(licence: Licence | None, at: dt.datetime) -> dt.datetime | None:
+    """When the user's own trial (nobody paying) ran out without a subscription, now counting as `free`
+    (R-BIL-9): the dashboard says so instead of a trial date in the past (issue 6 point 5)."""
+    if (licence is not None and licence.status == Licence.Status.TRIALING and licence.payer_workspace_id is None
+            and licence.trial_ends_at is not None and not licence.trial_running(at)):
+        return licence.trial_ends_at
+    return None
+
+
+def current_licences(*, user_ids: Iterable[int]) -> dict[int, Licence]:
+    """The current licence of each of many users, in one query (for lists)."""
+    return {licence.user_id: licence for licence in
+            Licence.objects.filter(user_id__in=list(user_ids)).exclude(status=Licence.Status.ENDED)}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a person is shown with, everywhere (issue 6 point 5): the account type in force, the end of a
+    trial still running, and which workspace pays for it. The members list, the billing tab and the
+    dashboard all read this, so they cannot disagree."""
+
+    account_type: str
+    trial_until: dt.datetime | None
+    payer_workspace_id: int | None
+    has_login: bool = True
+
+    @property
+    def label(self) -> str:
+        return account_type_label(self.account_type)
+
+
+NO_LOGIN = Standing(account_type="", trial_until=None, payer_workspace_id=None, has_login=False)
+
+
+def standing(licence: Licence | None, at: dt.datetime) -> Standing:
+    """The standing a user's current licence gives at `at` (see `Standing`)."""
+    if licence is None or not licence.in_force(at):
+        return Standing(account_type=AccountType.FREE, trial_until=None, payer_workspace_id=None)
+    account_type = account_type_in_force(licence, at)
+    paid = licence.payer_workspace_id if account_type != AccountType.FREE else None
+    return Standing(account_type=account_type,
+                    trial_until=licence.trial_ends_at if licence.trial_running(at) else None,
+                    payer_workspace_id=paid)
+
+
+def member_standings(*, members: Iterable[Membership], at: dt.datetime | None = None) -> dict[int, Standing]:
+    """`standing()` of each membership (by membership id), in one query. A cancelled member holds no seat
+    of the workspace (R-MEM-3), so no workspace pays for them *there*; a contact person has no login."""
+    at = at or clock.now()
+    members = list(members)
+    current = current_licences(user_ids=[m.user_id for m in members if m.user_id])
+    result = {}
+    for member in members:
+        if member.user_id is None:
+            result[member.pk] = NO_LOGIN
+            continue
+        shown = standing(current.get(member.user_id), at)
+        if not member.is_active and shown.payer_workspace_id == member.workspace_id:
+            shown = replace(shown, payer_workspace_id=None)
+        result[member.pk] = shown
+    return result
 
 
 def pays_for_self(user) -> bool:
@@ -79,6 +128,26 @@ def licence_start_trial(*, user) -> Licence:
     return licence
 
 
+# What a person can sign up for (issue 6 point 6): a clinician's 14-day Pro trial (R-BIL-9), or the free,
+# non-clinical Support account of a practice manager or receptionist (R-ROLE-2), who can still run a
+# team from it (R-WS-1).
+SIGN_UP_ACCOUNT_TYPES = (AccountType.PRO, AccountType.SUPPORT)
+
+
+@service_transaction
+def licence_start(*, user, account_type: str = AccountType.PRO) -> Licence:
+    """The first licence of a new user: the Pro trial, or a Support account (free, nobody pays)."""
+    if account_type == AccountType.PRO:
+        return licence_start_trial(user=user)
+    if account_type != AccountType.SUPPORT:
+        raise ValueError(f"not a sign-up account type: {account_type}")
+    licence = Licence.objects.create(user=user, account_type=AccountType.SUPPORT, status=Licence.Status.ACTIVE,
+                                     starts_at=clock.now())
+    audit.record(code="licence.support_started", action="create", actor=user, obj=licence,
+                 data={"account_type": licence.account_type})
+    return licence
+
+
 @service_transaction
 def licence_assign(
     *, user, account_type: str, payer_workspace: Workspace | None, actor, keep_trial: bool = False
@@ -91,7 +160,7 @@ def licence_assign(
     old = Licence.objects.select_for_update().filter(user=user).exclude(status=Licence.Status.ENDED).first()
     trial_end = None
     if old is not None:
-        if keep_trial and old.status == Licence.Status.TRIALING and old.trial_ends_at and old.trial_ends_at > now:
+        if keep_trial and old.trial_running(now):
             trial_end = old.trial_ends_at
         old.status = Licence.Status.ENDED
         old.ends_at = now
@@ -157,7 +226,7 @@ def licence_end_paid_by(*, user, workspace: Workspace, actor) -> Licence | None:
     if licence is None or licence.payer_workspace_id != workspace.pk:
         return None
     now = clock.now()
-    if licence.status == Licence.Status.TRIALING and licence.trial_ends_at and licence.trial_ends_at > now:
+    if licence.trial_running(now):
         from praxis.billing import seats
 
         licence.ends_at = licence.trial_ends_at

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from praxis.core import clock
@@ -21,7 +22,11 @@ from .roles import AccountType, Role
 
 class Tier(models.TextChoices):
     TEAM = "team", _("Team (central billing)")
-    PRACTICE = "practice", _("Practice (billing and collaboration)")
+    # Issue 6 point 16: a context of its own, so German can say "Gemeinschaftspraxis" — not "Praxis", which
+    # is the product's name.
+    PRACTICE = "practice", pgettext_lazy(
+        "workspace tier: a group practice that shares billing and work; never the product name Praxis",
+        "Practice (billing and collaboration)")
 
 
 class BillingInterval(models.TextChoices):
@@ -67,6 +72,10 @@ class Workspace(models.Model):
 
     def __str__(self):
         return self.name
+
+    def trial_running(self, at: dt.datetime) -> bool:
+        """A `practice` workspace's own trial (R-BIL-9) is still on at `at`."""
+        return self.trial_ends_at is not None and self.trial_ends_at > at
 
 
 class Membership(Cancellable):
@@ -199,3 +208,13 @@ class Licence(models.Model):
 
     def __str__(self):
         return f"{self.user_id}:{self.account_type}:{self.status}"
+
+    def trial_running(self, at: dt.datetime) -> bool:
+        """The one definition of "in a trial" (issue 6 point 8): a trialing licence whose trial has not
+        ended by `at`. A trial that ran out is over whether or not anything was paid for afterwards."""
+        return (self.status == self.Status.TRIALING and self.trial_ends_at is not None
+                and self.trial_ends_at > at)
+
+    def in_force(self, at: dt.datetime) -> bool:
+        """Not ended (an ended licence, or one whose `ends_at` has passed, grants nothing)."""
+        return self.status != self.Status.ENDED and (self.ends_at is None or self.ends_at > at)

@@ -65,10 +65,28 @@ class MemberOut(Schema):
     joined_at: dt.datetime
     cancelled_at: dt.datetime | None
     has_login: bool
+    trial_until: dt.datetime | None = None
 
     @staticmethod
     def resolve_name(obj):
         return obj.display_name
+
+    # Issue 6 point 5: when the list attached a `licences.Standing`, the account type in force and whether
+    # this workspace pays now (a cancelled member: no) — the same answer as the members page.
+    @staticmethod
+    def resolve_account_type(obj):
+        standing = getattr(obj, "standing", None)
+        return standing.account_type or obj.account_type if standing is not None else obj.account_type
+
+    @staticmethod
+    def resolve_pay_for_user(obj):
+        standing = getattr(obj, "standing", None)
+        return standing.payer_workspace_id == obj.workspace_id if standing is not None else obj.pay_for_user
+
+    @staticmethod
+    def resolve_trial_until(obj):
+        standing = getattr(obj, "standing", None)
+        return standing.trial_until if standing is not None else None
 
     @staticmethod
     def resolve_email(obj):

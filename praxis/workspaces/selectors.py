@@ -6,10 +6,13 @@ joins what its rows display (`select_related`), so a page costs the same number 
 for 300 (query-count budgets in `tests/test_views.py`).
 """
 
+import datetime as dt
+
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django_scopes import scopes_disabled
 
+from praxis.core import clock
 from praxis.core.lifecycle import LifecycleStatus
 
 from .models import Invitation, Membership, Workspace
@@ -75,8 +78,15 @@ def invitations_pending(*, workspace: Workspace) -> QuerySet[Invitation]:
     return invitations_list(workspace=workspace)
 
 
-def invitations_pending_count(*, workspace: Workspace) -> int:
-    return Invitation.objects.filter(workspace=workspace, status=Invitation.Status.PENDING).count()
+def invitations_live(*, workspace: Workspace, at: dt.datetime | None = None) -> QuerySet[Invitation]:
+    """Pending invitations whose link still works at `at`: the one definition behind every count shown
+    (issue 6 point 5). An expired one stays listed (it can be resent) but is not counted as pending."""
+    return Invitation.objects.filter(workspace=workspace, status=Invitation.Status.PENDING,
+                                     expires_at__gt=at or clock.now())
+
+
+def invitations_pending_count(*, workspace: Workspace, at: dt.datetime | None = None) -> int:
+    return invitations_live(workspace=workspace, at=at).count()
 
 
 def contact_persons(*, workspace: Workspace) -> list[tuple[Membership, Invitation | None]]:

@@ -20,5 +20,6 @@ urlpatterns = [
          name="invitation_revoke"),
     path("w/<slug:ws>/contacts/", views.contacts, name="contacts"),
     path("w/<slug:ws>/contacts/new/", views.contact_add, name="contact_add"),
+    path("w/<slug:ws>/contacts/<int:member_id>/", views.contact_edit, name="contact_edit"),
     path("w/<slug:ws>/contacts/<int:member_id>/access/", views.contact_access, name="contact_access"),
 ]

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils.formats import number_format
 
+from praxis.billing.bank import format_iban
 from praxis.core.money import from_cents, round_cents
 
 register = template.Library()
@@ -74,3 +75,9 @@ def paid_plans() -> list:
 def plan_price(plan, interval: str = "monthly") -> str:
     """A catalogue plan's price for a billing interval, formatted (`€ 59.00`)."""
     return format_money(from_cents(plan.price_cents(interval)), "EUR") if plan is not None else ""
+
+
+@register.filter
+def iban(value: str) -> str:
+    """`NL91ABNA0417164300` → `NL91 ABNA 0417 1643 00` (printed as people read it)."""
+    return format_iban(value or "")

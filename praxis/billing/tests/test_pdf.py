@@ -94,7 +94,7 @@ def test_a_pdf_with_the_number_the_lines_and_the_totals(invoice):
     for amount in ("€59.00", "€118.00", "€29.00", "€147.00", "€30.87", "€177.87"):
         assert amount in text
     assert "VAT (21%)" in text
-    assert "Nov. 1, 2026" in text and "Nov. 30, 2026" in text  # issue date and the period (end inclusive)
+    assert "1 November 2026" in text and "30 November 2026" in text  # issue date (European, issue 6 point 16) and the period (end inclusive)
     assert "Open" in text and "PAID" not in text
 
 

@@ -182,7 +182,7 @@ def test_preview_on_the_tab_is_what_the_billing_run_issues(team, time_machine):
     preview_total = re.search(r'id="next-invoice-total"><strong>([^<]+)</strong>', page).group(1)
     assert preview_total == "€ 71.39"
     assert "Pro seats, 2026-12-01 – 2026-12-31" in page
-    assert "Dec. 1, 2026" in page  # next billing date
+    assert "1 December 2026" in page  # next billing date
 
     call_command("billing_run", at="2026-12-01")
     invoice = Invoice.objects.get(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
@@ -287,7 +287,7 @@ def test_member_subscribe_shows_the_cost_then_pays(team, time_machine):
     assert confirm.status_code == 200
     body = text(confirm)
     assert "Pay for Vera as Essentials?" in body
-    assert "€ 14.50 + VAT € 3.05 (prorated to Nov. 30, 2026)" in body
+    assert "€ 14.50 + VAT € 3.05 (prorated to 30 November 2026)" in body
     assert "Per month" in body and "€ 29.00 + VAT € 6.09" in body
     assert billing_state(workspace) == before  # only shown, nothing done
 
@@ -343,7 +343,7 @@ def test_member_account_type_change_and_stop_paying(team, time_machine):
     confirm = text(client.post(url(workspace, "member_account_type", member_id=member.pk),
                                {"account_type": "essentials"}))
     assert "Change Paula to Essentials?" in confirm
-    assert "€ 14.50 + VAT € 3.05 (prorated to Nov. 30, 2026)" in confirm
+    assert "€ 14.50 + VAT € 3.05 (prorated to 30 November 2026)" in confirm
     assert "The unused rest of the current seat, € 29.50, is credited" in confirm
     assert "Credit on the workspace balance is deducted when the invoice is issued." in confirm
 
@@ -417,7 +417,7 @@ def test_seat_cost_shows_the_exact_prorated_amount(team, time_machine):
     client = logged_in(owner)
     panel = text(client.get(url(workspace, "seat_cost"), {"account_type": "pro", "count": 2}, **HTMX))
     assert "Cost of 2 Pro seats" in panel
-    assert "€ 59.00 + VAT € 12.39 (prorated to Nov. 30, 2026)" in panel
+    assert "€ 59.00 + VAT € 12.39 (prorated to 30 November 2026)" in panel
     assert "Per month" in panel and "€ 118.00 + VAT € 24.78" in panel
 
     # The dialog sends its own fields: three addresses, the box "pay for this user" ticked.

@@ -12,6 +12,7 @@ from .inviting import invitation_resend_view, invitation_revoke_view, invitation
 from .team import (  # noqa: F401
     contact_access,
     contact_add,
+    contact_edit,
     contacts,
     member_edit,
     members,

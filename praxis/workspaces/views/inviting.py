@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from praxis.accounts.middleware import mark_authenticated
+from praxis.accounts.middleware import activate_language, mark_authenticated
 from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.web import form_error, is_htmx, keep_link_token_private, refuse
@@ -114,11 +115,18 @@ def invite(request, token: str):
     link = invitation_inspect(token)
     if link.state != LinkState.VALID:
         # R-INV-4: the link's message only, nothing about the workspace.
-        return keep_link_token_private(render(request, "workspaces/invite.html", {"dead_message": link.message}, status=410))
+        return keep_link_token_private(render(request, "workspaces/invite.html",
+                                              {"dead_message": link.message, "dead_state": link.state}, status=410))
     invitation = link.invitation
+    user = request.user
+    existing = None if user.is_authenticated else services.user_by_email(invitation.email)
+    if not user.is_authenticated:
+        # Issue 6 point 16: the page, and the login or sign-up after it, speak the invitation e-mail's
+        # language (the invitee's own, else the workspace's) unless the person picked one (`?lang=`).
+        activate_language(request, request.GET.get("lang") or (
+            existing.language if existing else invitation.workspace.language), remember=True)
     context = {"invitation": invitation, "workspace_name": invitation.workspace.name,
                "role_label": invitation.get_role_display(), "token": token}
-    user = request.user
     if user.is_authenticated:
         if message := wrong_user_message(invitation, user):
             context["state"] = "wrong_user"
@@ -133,23 +141,28 @@ def invite(request, token: str):
                 else:
                     messages.success(request, _("Welcome to %(name)s.") % {"name": member.workspace.name})
                     return keep_link_token_private(redirect("workspaces:dashboard", ws=member.workspace.slug))
-    elif services.user_by_email(invitation.email) is not None:
+    elif existing is not None:
         context["state"] = "login"
         context["login_url"] = f"{reverse('accounts:login')}?{urlencode({'next': request.path})}"
     else:
         context["state"] = "signup"
-        form = InvitationSignupForm(request.POST or None)
+        # Issue 6 point 16: names the inviter already entered (a contact person's) come filled in, editable.
+        contact = invitation.contact
+        form = InvitationSignupForm(request.POST or None, initial={
+            "first_name": contact.first_name, "last_name": contact.last_name} if contact else None)
         if request.method == "POST" and form.is_valid():
             try:
                 new_user, member = invitation_accept_new_user(
                     token=token, password=form.cleaned_data["password"],
                     first_name=form.cleaned_data["first_name"], last_name=form.cleaned_data["last_name"],
+                    language=translation.get_language(),  # the language they read the page in
                 )
             except ServiceError as exc:
                 form_error(form, exc)
             else:
                 login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
                 mark_authenticated(request)
+                activate_language(request, user=new_user)
                 messages.success(request, _("Welcome to %(name)s.") % {"name": member.workspace.name})
                 return keep_link_token_private(redirect("workspaces:dashboard", ws=member.workspace.slug))
         context["form"] = form

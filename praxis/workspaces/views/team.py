@@ -9,15 +9,18 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from praxis.accounts.middleware import mark_reauthenticated, reauthenticated_at
+from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.core.web import form_error, is_htmx, refuse
 
-from .. import policies, selectors, services
+from .. import licences, policies, selectors, services
+from ..contacts import contact_person_create, contact_person_update, pending_access
 from ..forms import (
     BulkMembersForm,
     BulkRestoreForm,
     ContactAccessForm,
+    ContactEditForm,
     ContactPersonForm,
     MemberRoleForm,
 )
@@ -45,6 +48,10 @@ def _members_context(request, status: str) -> dict:
     page = Paginator(selectors.members_list(workspace=workspace, status=status),
                      MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     members = list(page.object_list)
+    # Account type and payer as the billing tab shows them (issue 6 point 5): one query for the page.
+    standings = licences.member_standings(members=members)
+    for member in members:
+        member.standing = standings[member.pk]
     return {
         "workspace": workspace,
         "status": status,
@@ -199,6 +206,7 @@ def _render_contacts(request, *, add_form=None, access_form=None, access_for: in
         "can_manage": access.can(MEMBERS_MANAGE),
         "add_form": add_form or ContactPersonForm(roles=policies.assignable_roles(access=access)),
         "add_open": add_form is not None,
+        "now": clock.now(),  # an expired portal invitation says so (issue 6 point 5)
     }, status=status)
 
 
@@ -214,16 +222,49 @@ def contact_add(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            member = services.contact_person_add(
+            member, invitation = contact_person_create(
                 access=request.access, first_name=data["first_name"], last_name=data["last_name"],
-                gender=data["gender"], role=data["role"],
+                gender=data["gender"], role=data["role"], email=data["email"],
             )
         except ServiceError as exc:
             form_error(form, exc)
         else:
             messages.success(request, _("%(name)s was added as a contact person.") % {"name": member.display_name})
+            if invitation is not None:
+                messages.success(request, _("An invitation for portal access was sent to %(email)s.")
+                                 % {"email": invitation.email})
             return redirect(_ws_url(request, "contacts"))
     return _render_contacts(request, add_form=form)
+
+
+@workspace_view(MEMBERS_MANAGE)
+def contact_edit(request, member_id: int):
+    """Edit a login-less contact person's name, gender and portal e-mail (issue 6 point 18, R-INV-6)."""
+    access = request.access
+    member = selectors.member_get(workspace=access.workspace, member_id=member_id)
+    if member is None or not member.is_active:
+        raise Http404
+    if member.user_id is not None:  # their details are their own (R-ACC-3); the role is on member_edit
+        return redirect(_ws_url(request, "member_edit", member_id=member.pk))
+    pending = pending_access(member)
+    form = ContactEditForm(request.POST or None, initial={
+        "first_name": member.first_name, "last_name": member.last_name, "gender": member.gender,
+        "email": pending.email if pending else "",
+    })
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            contact_person_update(access=access, membership_id=member.pk, first_name=data["first_name"],
+                                  last_name=data["last_name"], gender=data["gender"], email=data["email"])
+        except ServiceError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The details of %(name)s were saved.")
+                             % {"name": f"{data['first_name']} {data['last_name']}".strip()})
+            return redirect(_ws_url(request, "contacts"))
+    return render(request, "workspaces/contact_edit.html", {
+        "workspace": access.workspace, "member": member, "form": form, "pending": pending,
+    })
 
 
 @require_POST

@@ -7,10 +7,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from praxis.accounts.middleware import mark_reauthenticated, reauthenticated_at
+from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.web import form_error
 
-from .. import policies, selectors, services
+from .. import licences, policies, selectors, services
 from ..forms import (
     OrganisationForm,
     OwnershipTransferForm,
@@ -69,11 +70,17 @@ def dashboard(request):
     pending = (
         selectors.invitations_pending_count(workspace=access.workspace) if access.can(MEMBERS_MANAGE) else None
     )
+    now = clock.now()
+    licence = licences.current_licence(request.user)
     return render(request, "workspaces/dashboard.html", {
         "workspace": access.workspace,
         "membership": access.membership,
         "active_count": counts["active"],
         "pending_count": pending,
+        # Issue 6 point 5: a trial date in the past is said as "ended", with what happens now.
+        "workspace_trial_running": access.workspace.trial_running(now),
+        "own": licences.standing(licence, now),
+        "own_trial_ended": licences.own_trial_ended(licence, now),
     })
 
 

@@ -1,0 +1,58 @@
+/* The site's behaviour, in one static file (no inline scripts: a Content-Security-Policy without
+   'unsafe-inline' keeps working, issue 6 point 15). Every part is an enhancement: without JavaScript
+   the menu stays open, forms post normally and confirmations are full pages. */
+(function () {
+  "use strict";
+
+  /* The header menu on small screens. A real <button> (keyboard and screen-reader friendly) folds it
+     away below 40rem; Escape closes it and returns the focus to the button. */
+  var button = document.querySelector(".menu-toggle");
+  var menu = button && document.getElementById(button.getAttribute("aria-controls"));
+  if (menu) {
+    document.documentElement.classList.add("has-menu-toggle");
+    button.hidden = false;
+    var setOpen = function (open) { button.setAttribute("aria-expanded", open ? "true" : "false"); };
+    button.addEventListener("click", function () {
+      setOpen(button.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+        setOpen(false);
+        button.focus();
+      }
+    });
+  }
+
+  /* htmx puts a confirmation <dialog> in #dialog-slot; open it as a modal (focus trapped, Esc closes). */
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var dialog = event.detail.target.querySelector && event.detail.target.querySelector("dialog");
+    if (dialog && !dialog.open) { dialog.showModal(); }
+  });
+
+  /* An htmx request answered with one of the site's error pages (403, 404, a refused CSRF check, 500):
+     htmx would silently swap nothing; show the page's content in place of this page's instead. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    var main = document.getElementById("main");
+    if (main && xhr.status >= 400 && /<main[\s>]/.test(xhr.responseText || "")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+      event.detail.target = main;
+      event.detail.selectOverride = "#main";
+      event.detail.swapOverride = "outerHTML";
+    }
+  });
+
+  /* Invitations (R-BIL-7): paying for the seat is the usual choice for a paid account type; keep the box
+     in step with the account type unless the person changed the box themselves. */
+  document.querySelectorAll("form[data-pay-follows-type]").forEach(function (form) {
+    var type = form.elements.account_type;
+    var pay = form.elements.pay_for_user;
+    if (!type || !pay) { return; }
+    var touched = false;
+    pay.addEventListener("change", function () { touched = true; });
+    type.addEventListener("change", function () {
+      if (!touched) { pay.checked = type.value === "essentials" || type.value === "pro"; }
+    });
+  });
+})();

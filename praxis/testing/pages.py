@@ -1,0 +1,300 @@
+"""The page walker: every HTML page of the app, for each kind of visitor (issue 6 points 14 and 15).
+
+It enumerates the project's URL patterns when asked (like the tenant-isolation walker,
+praxis/api/tests/test_isolation.py), so a page added tomorrow is visited without anyone listing it.
+Each route is probed with Django's test client as each visitor: a 200 HTML answer makes it one of that
+visitor's pages, 405 (a POST-only action), a redirect or a download (PDF, CSV) does not. A route that
+is a page for nobody must be allow-listed in `NOT_PAGES` with its reason; a parameter the walker cannot
+fill must be taught in `PARAM_VALUES` (and the world below must hold such an object).
+
+The browser side (`check_page`) measures horizontal overflow and runs axe-core (vendored in
+praxis/testing/vendor/axe-core) at each width.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
+from django_scopes import scope, scopes_disabled
+
+WIDTHS = (390, 768, 1280)  # a phone, a tablet, a laptop (issue 6 point 15)
+HEIGHT = 900
+AXE_PATH = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+BLOCKING_IMPACTS = ("serious", "critical")
+
+SKIPPED_PREFIXES = {
+    "api/": "the REST API answers JSON (its docs page has its own browser test)",
+    "operator/": "the operator console is Django's admin, staff only",
+    "i18n/": "the language switch is a POST-only endpoint",
+    "static/": "static files",
+    "media/": "uploaded files",
+}
+# Routes that answer 200 HTML to nobody, and why. Everything else must be a page for some visitor.
+NOT_PAGES = {
+    "home": "redirects to the last workspace, the list or the login page",
+    "billing:seat_cost": "an htmx partial of the invitations page's form, checked inside that page",
+}
+
+
+VISITOR_LANGUAGES = {"admin": "de", "assistant": "fr", "clinician": "nl"}  # the others: English
+
+
+@dataclass
+class World:
+    """A practice as the demo has it: every role, a login-less contact, a cancelled member, a pending
+    invitation, an API token, an issued invoice, and live invitation and password links."""
+
+    team: object
+    contact: object
+    cancelled: object
+    invitation: object
+    invitation_token: str
+    api_token: object
+    invoice: object
+    password_token: str
+    visitors: dict = field(default_factory=dict)  # name → user, or None for the anonymous visitor
+
+    @property
+    def slug(self) -> str:
+        return self.team.workspace.slug
+
+
+# Values of URL parameters: by (route name, parameter) first, then by parameter.
+PARAM_VALUES: dict[str, Callable[[World], object]] = {
+    "ws": lambda w: w.slug,
+    "member_id": lambda w: w.team.members["clinician"].pk,
+    "invitation_id": lambda w: w.invitation.pk,
+    "token_id": lambda w: w.api_token.pk,
+    "invoice_id": lambda w: w.invoice.pk,
+}
+ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
+    ("workspaces:invite", "token"): lambda w: w.invitation_token,
+    ("accounts:password_set", "token"): lambda w: w.password_token,
+    ("workspaces:contact_edit", "member_id"): lambda w: w.contact.pk,  # a login-less contact (R-INV-6)
+}
+
+
+def build_world(team, make_user) -> World:
+    """Everything is made through the services, as a real practice comes about."""
+    from praxis.accounts.services import password_reset_request, profile_update
+    from praxis.api.services import token_create
+    from praxis.billing.models import Invoice
+    from praxis.billing.run import billing_run
+    from praxis.workspaces.invitations import invitation_accept, invitations_create
+    from praxis.workspaces.models import Membership
+    from praxis.workspaces.services import contact_person_add, members_cancel
+
+    workspace = team.workspace
+    access = team.access("owner")
+    cancelled_user = make_user(first_name="Cas", last_name="Oud-collega")
+    with scope(workspace=workspace):
+        contact = contact_person_add(access=access, first_name="Cora", last_name="Contactpersoon")
+        [(_inv, cancelled_token)] = invitations_create(access=access, emails=[cancelled_user.email],
+                                                       role="clinician", account_type="free")
+    invitation_accept(token=cancelled_token, user=cancelled_user)
+    with scope(workspace=workspace):
+        [(invitation, invitation_token)] = invitations_create(access=access, emails=["nieuw@example.test"],
+                                                              role="staff", account_type="free")
+        cancelled = Membership.objects.get(workspace=workspace, user=cancelled_user)
+        members_cancel(access=access, membership_ids=[cancelled.pk])
+    api_token, _secret = token_create(user=team.owner, workspace_slug=workspace.slug, name="Walker")
+    billing_run(at=workspace.billing_anchor)
+    with scopes_disabled():
+        invoice = Invoice.objects.filter(workspace=workspace).order_by("pk").first()
+    forgetful = make_user(first_name="Vera", last_name="Vergeetachtig")
+    password_reset_request(email=forgetful.email)
+    [password_token] = [t for m in mail.outbox if forgetful.email in m.to
+                        for t in re.findall(r"/accounts/password/set/([^/\s]+)/", m.body)]
+    # The four languages spread over the roles, so long German or French words are checked too.
+    for role, language in VISITOR_LANGUAGES.items():
+        team.users[role] = profile_update(user=team.users[role], changes={"language": language})
+    visitors = {"anonymous": None, **{role: team.users[role] for role in team.users}, "cancelled": cancelled_user}
+    return World(team=team, contact=contact, cancelled=cancelled_user, invitation=invitation,
+                 invitation_token=invitation_token, api_token=api_token, invoice=invoice,
+                 password_token=password_token, visitors=visitors)
+
+
+# --- enumerating the routes -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # e.g. "w/<slug:ws>/members/<int:member_id>/"
+    name: str  # "namespace:name"
+    params: tuple[str, ...]
+    regex: bool
+
+    def url(self, world: World) -> str:
+        def sub(match):
+            name = match.group("name")
+            return str(ROUTE_PARAM_VALUES.get((self.name, name), PARAM_VALUES.get(name))(world))
+
+        return "/" + re.sub(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>", sub, self.route)
+
+    def unmapped(self) -> list[str]:
+        problems = [f"unknown parameter {p!r}" for p in self.params
+                    if (self.name, p) not in ROUTE_PARAM_VALUES and p not in PARAM_VALUES]
+        if self.regex:
+            problems.append("a re_path pattern: teach the page walker to build its URL")
+        return problems
+
+
+def _walk(patterns, prefix: str = "", params: tuple = (), regex: bool = False, namespace: tuple = ()):
+    for entry in patterns:
+        if isinstance(entry.pattern, RoutePattern):
+            names, is_regex = list(entry.pattern.converters), False
+        else:
+            names = list(entry.pattern.regex.groupindex)
+            is_regex = bool(names)
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = namespace + ((entry.namespace,) if entry.namespace else ())
+            yield from _walk(entry.url_patterns, route, params + tuple(names), regex or is_regex, inner)
+        elif isinstance(entry, URLPattern):
+            yield Route(route=route, name=":".join((*namespace, entry.name or "")), params=params + tuple(names),
+                        regex=regex or is_regex)
+
+
+def html_routes() -> list[Route]:
+    """Every URL pattern that could be an HTML page (first pattern wins, as at resolve time)."""
+    seen: dict[str, Route] = {}
+    for route in _walk(get_resolver().url_patterns):
+        if not any(route.route.startswith(prefix) for prefix in SKIPPED_PREFIXES):
+            seen.setdefault(route.route, route)
+    return list(seen.values())
+
+
+def django_client(user=None) -> Client:
+    client = Client(headers={"Accept-Language": "en"})
+    if user is not None:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def classify(client: Client, url: str) -> str:
+    """"page" (200 HTML), "action" (405: POST only), "redirect", "download", or the status code."""
+    response = client.get(url)
+    if response.status_code == 405:
+        return "action"
+    if response.status_code in (301, 302, 303):
+        return "redirect"
+    if response.status_code == 200:
+        return "page" if response["Content-Type"].startswith("text/html") else "download"
+    return str(response.status_code)
+
+
+def pages_by_visitor(world: World, *, only: tuple[str, ...] = ()) -> tuple[dict[str, list[str]],
+                                                                          dict[str, dict[str, str]]]:
+    """(visitor → URLs of their pages, route name → {visitor: classification}); `only` some visitors."""
+    clients = {name: django_client(user) for name, user in world.visitors.items() if not only or name in only}
+    pages: dict[str, list[str]] = {name: [] for name in clients}
+    seen: dict[str, dict[str, str]] = {}
+    for route in html_routes():
+        if route.unmapped() or route.name in NOT_PAGES:
+            continue
+        url = route.url(world)
+        seen[route.name] = {}
+        for name, client in clients.items():
+            kind = classify(client, url)
+            seen[route.name][name] = kind
+            if kind == "page":
+                pages[name].append(url)
+    return pages, seen
+
+
+def session_cookie(user, base_url: str) -> dict:
+    """A logged-in session for the browser, made once (no login form per page)."""
+    client = django_client(user)
+    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": base_url}
+
+
+# --- the browser side --------------------------------------------------------------------------------------
+
+OVERFLOW_JS = """() => {
+  const width = window.innerWidth;
+  if (document.documentElement.scrollWidth <= width) return null;
+  const culprits = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const r = el.getBoundingClientRect();
+    let clipped = false;
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== "visible") { clipped = true; break; }
+    }
+    if (!clipped && r.right > width + 1 && getComputedStyle(el).position !== "fixed") {
+      culprits.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+        (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "") +
+        " right=" + Math.round(r.right));
+      if (culprits.length >= 5) break;
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: width, culprits};
+}"""
+
+AXE_JS = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+}"""
+
+
+INLINE_SCRIPT_JS = """() => {
+  const found = [];
+  for (const s of document.querySelectorAll("script:not([src])")) {
+    if (!/json/.test(s.type || "")) found.push("<script> " + s.textContent.trim().slice(0, 60));
+  }
+  for (const el of document.querySelectorAll("*")) {
+    for (const a of el.attributes) {
+      if (a.name.startsWith("on") || /^\\s*javascript:/i.test(a.value)) found.push(el.tagName + " " + a.name);
+    }
+  }
+  return found;
+}"""
+
+
+def install_axe(context) -> None:
+    """axe-core in every page the context opens (an init script: no per-page injection by hand)."""
+    context.add_init_script(path=str(AXE_PATH))
+
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots" / "pages"
+
+
+def _screenshot(page, where: str, width: int) -> str:
+    """A full-page picture of a failing width, for CI's artefacts (test-artifacts/ is git-ignored)."""
+    path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', where).strip('_')[:120]}-{width}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except Exception as exc:  # the picture is a help, the failure itself matters more
+        return f"(no screenshot: {exc})"
+    return f"(screenshot: {path.relative_to(settings.BASE_DIR)})"
+
+
+def check_page(page, *, where: str, widths=WIDTHS, screenshots: bool = True) -> list[str]:
+    """The page as loaded: no inline script or handler; at each width no horizontal overflow and no
+    serious or critical axe violation."""
+    problems = [f"{where}: inline script (a Content-Security-Policy forbids it): {found}"
+                for found in page.evaluate(INLINE_SCRIPT_JS)]
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": HEIGHT})
+        found = []
+        overflow = page.evaluate(OVERFLOW_JS)
+        if overflow:
+            found.append(f"{where} @{width}px: horizontal overflow {json.dumps(overflow)}")
+        for violation in page.evaluate(AXE_JS):
+            if violation["impact"] in BLOCKING_IMPACTS:
+                found.append(f"{where} @{width}px: axe {violation['impact']} {violation['id']} "
+                             f"({violation['help']}) at {violation['nodes']}")
+        if found and screenshots:
+            found.append(_screenshot(page, where, width))
+        problems += found
+    return problems
