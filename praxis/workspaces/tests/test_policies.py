@@ -260,3 +260,21 @@ def test_point_7_members_list_offers_only_the_members_one_may_cancel(client, wor
         page = client.get(_html(client, team, "workspaces:members")).content.decode()
         shown = {role for role in ROLES if f'name="ids" value="{team.members[role].pk}"' in page}
         assert shown == selectable, viewer
+
+
+def test_point_7_assistant_cannot_edit_an_admin_contact_person(client, workspace_with_team):
+    """Contact persons follow the same role order: an admin-role contact is not the assistant's to edit."""
+    from django_scopes import scope
+
+    from praxis.workspaces.services import contact_person_add
+
+    team = workspace_with_team
+    with scope(workspace=team.workspace):
+        contact = contact_person_add(access=team.access("owner"), first_name="Ada", last_name="Admin", role="admin")
+    before, refused = workspace_state(team.workspace), _refused(team.assistant)
+    client.force_login(team.assistant)
+    response = client.post(_html(client, team, "workspaces:contact_edit", member_id=contact.pk),
+                           {"first_name": "Changed", "last_name": "Admin", "gender": "", "email": ""})
+    assert response.status_code == 403
+    assert _refused(team.assistant) == refused + 1
+    assert workspace_state(team.workspace) == before
