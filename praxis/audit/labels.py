@@ -64,6 +64,10 @@ EVENT_LABELS = {
     "change_request.updated": _("Subscription change request updated"),
     "billing.viewed": _("Billing viewed"),
     "billing.seat_cost_viewed": _("Seat cost viewed"),
+    # notifications (issue 6 point 4)
+    "notification.created": _("Notification sent"),
+    "notification.read": _("Notification read"),
+    "notification.all_read": _("All notifications read"),
     # the audit log itself
     "audit.exported": _("Audit log exported"),
     "audit.viewed": _("Audit log viewed"),

@@ -21,6 +21,8 @@ from django.db.models import Sum
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.money import to_cents
+from praxis.workspaces import licences
+from praxis.workspaces.ports import SelfPaidEnding
 
 from . import catalogue
 from .cycles import cycle_containing
@@ -86,6 +88,30 @@ def credit_for_ending(workspace, account_type: str, day: dt.date) -> tuple[Decim
     return prorate(catalogue.price(account_type, workspace.billing_interval), start, end, day), end
 
 
+def _ending_credit_cents(workspace, account_type: str, day: dt.date) -> tuple[int, dt.date | None]:
+    """The credit, in cents, that `seat_end` writes to the balance: shared with `self_paid_ending`, so
+    what the invitee is told before accepting is what they get (issue 6 point 4)."""
+    amount, end = credit_for_ending(workspace, account_type, day)
+    return to_cents(amount), end
+
+
+def self_paid_ending(*, user) -> SelfPaidEnding | None:
+    """What ending `user`'s own subscription today credits to their personal balance (R-BIL-7), or `None`
+    when they do not pay for themselves. The accept page shows it (billing_tags) and the acceptance
+    reports it (workspaces.ports), both computed here; `seat_end` credits the same figure."""
+    if not licences.pays_for_self(user):
+        return None
+    licence = licences.current_licence(user)
+    personal = licences.personal_workspace(user)
+    if personal is None:
+        return None
+    day = workspace_today(personal)
+    credit = 0
+    if user_has_seat(personal, user, licence.account_type, day):
+        credit, _end = _ending_credit_cents(personal, licence.account_type, day)
+    return SelfPaidEnding(account_type=licence.account_type, credit_cents=credit, currency=personal.currency)
+
+
 def seat_start(*, workspace, user, account_type: str, day: dt.date, reason: str, actor) -> SeatChange | None:
     """A paid seat starts on `day`. Free account types take no seat."""
     if not catalogue.is_paid(account_type):
@@ -120,8 +146,7 @@ def seat_end(*, workspace, user, account_type: str, day: dt.date, reason: str, a
         return None
     change = SeatChange.objects.create(workspace=workspace, user=user, account_type=account_type, delta=-1,
                                        effective=day, reason=reason)
-    amount, end = credit_for_ending(workspace, account_type, day)
-    credit = to_cents(amount)
+    credit, end = _ending_credit_cents(workspace, account_type, day)
     if credit:
         BalanceEntry.objects.create(
             workspace=workspace, amount_cents=credit, currency=workspace.currency,

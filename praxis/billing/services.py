@@ -14,7 +14,7 @@ from praxis.core.errors import Conflict, NotFound, ServiceError
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.transactions import service_transaction
 from praxis.core.validation import check_max_length
-from praxis.workspaces import licences
+from praxis.workspaces import licences, notices
 from praxis.workspaces.access import Access
 from praxis.workspaces.models import Licence, Membership
 from praxis.workspaces.roles import BILLING_MANAGE, AccountType
@@ -90,6 +90,8 @@ def member_change_account_type(*, access: Access, membership_id: int, account_ty
     licence = licences.licence_assign(user=member.user, account_type=account_type,
                                       payer_workspace=access.workspace, actor=access.user)
     Membership.objects.filter(pk=member.pk).update(account_type=account_type)
+    notices.seat_changed(member=member, workspace=access.workspace, old=current.account_type, new=account_type,
+                         actor=access.user)
     return licence
 
 
@@ -107,6 +109,8 @@ def member_unsubscribe(*, access: Access, membership_id: int) -> Licence | None:
     if licence.account_type == AccountType.FREE:  # paid features ended at once (not a trial running out)
         changes["account_type"] = AccountType.FREE
     Membership.objects.filter(pk=member.pk).update(**changes)
+    notices.seat_stopped(member=member, workspace=access.workspace, licence=licence,
+                         account_type=member.account_type, actor=access.user)
     return licence
 
 

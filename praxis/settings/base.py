@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "praxis.audit",
     "praxis.workspaces",
     "praxis.billing",
+    "praxis.notifications",
     "praxis.api",
     "praxis.demo",
 ]
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "praxis.workspaces.context_processors.workspace_nav",
+                "praxis.notifications.context_processors.notification_bell",
             ],
         },
     }

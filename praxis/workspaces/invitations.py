@@ -26,7 +26,7 @@ from praxis.core.mail import send_templated_email, site_url
 from praxis.core.tokens import hash_token, new_token
 from praxis.core.transactions import service_transaction
 
-from . import licences, policies
+from . import licences, notices, policies, ports
 from .access import Access
 from .models import Invitation, Membership, Workspace
 from .roles import MEMBERS_MANAGE, PAID_ACCOUNT_TYPES, AccountType, Role
@@ -302,8 +302,12 @@ def _apply_licence(invitation: Invitation, user) -> bool:
     if current is not None and current.payer_workspace_id not in (None, invitation.workspace_id):
         return False  # R-WS-3: another workspace already pays for this person's seat.
     keep_trial = invitation.pay_timing == Membership.PayTiming.AFTER_TRIAL and licences.in_trial(user)
+    # Before it ends: what their own subscription credits (only a self-payer has one: saves a query).
+    ending = ports.self_paid_ending(user=user) if current and current.payer_workspace_id is None else None
     licences.licence_assign(user=user, account_type=invitation.account_type,
                             payer_workspace=invitation.workspace, actor=user, keep_trial=keep_trial)
+    notices.subscription_replaced(user=user, workspace=invitation.workspace, ending=ending,
+                                  account_type=invitation.account_type)
     return True
 
 
@@ -346,6 +350,7 @@ def invitation_accept(*, token: str, user, link: InvitationLink | None = None) -
          "role": member.role, "data": {"role": member.role, "account_type": member.account_type,
                                        "pay_for_user": member.pay_for_user, "pay_timing": member.pay_timing}},
     ])
+    notices.invitation_accepted(invitation=invitation, member=member)
     return member
 
 

@@ -24,7 +24,7 @@ from praxis.core.mail import send_templated_email, site_url
 from praxis.core.transactions import service_transaction
 from praxis.core.validation import check_max_length
 
-from . import licences, policies
+from . import licences, notices, policies
 from .access import Access
 from .models import BillingInterval, Membership, Tier, Workspace
 from .roles import GRANTABLE, MEMBERS_MANAGE, WORKSPACE_EDIT, AccountType, Role
@@ -213,13 +213,14 @@ def member_change_role(*, access: Access, membership_id: int, role: str, grants:
     return member
 
 
-def _notify_member(member: Membership, template: str, workspace: Workspace) -> None:
+def _notify_member(member: Membership, template: str, workspace: Workspace, seat=None) -> None:
     if member.user_id is None:
         return
     send_templated_email(
         to=member.user.email,
         template=template,
-        context={"name": member.user.display_name, "workspace": workspace.name, "login_url": site_url("/")},
+        context={"name": member.user.display_name, "workspace": workspace.name, "login_url": site_url("/"),
+                 "seat_message": notices.message(seat)},  # the paid seat that ended with it (issue 6 point 4)
         language=member.user.language,
     )
 
@@ -240,11 +241,14 @@ def members_cancel(*, access: Access, membership_ids: list[int]) -> list[Members
             raise Conflict("owner_cannot_be_cancelled", _("The owner cannot be cancelled."))
     changed = cancel_rows(members, actor=access.user)
     for member in changed:
+        seat = None
         if member.user_id:
-            licences.licence_end_paid_by(user=member.user, workspace=access.workspace, actor=access.user)
+            licence = licences.licence_end_paid_by(user=member.user, workspace=access.workspace, actor=access.user)
+            seat = notices.seat_stopped(member=member, workspace=access.workspace, licence=licence,
+                                        account_type=member.account_type, actor=access.user, cancelled=True)
         audit.record(code="member.cancelled", action="update", actor=access.user, workspace=access.workspace,
                      obj=member, role=access.membership.role, permission=MEMBERS_MANAGE)
-        _notify_member(member, "membership_cancelled", access.workspace)
+        _notify_member(member, "membership_cancelled", access.workspace, seat=seat)
     return changed
 
 

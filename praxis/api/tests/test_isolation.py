@@ -74,9 +74,12 @@ class Ids:
     admin_member: int
     cancelled_member: int
     invitation_token: str
+    notifications: tuple[int, ...] = ()  # the owner's own (person-bound, not workspace-bound: issue 6 point 4)
 
 
 def tenant_ids(tenant) -> Ids:
+    from praxis.notifications.models import Notification
+
     m = tenant.members
     return Ids(
         slug=tenant.slug,
@@ -89,6 +92,7 @@ def tenant_ids(tenant) -> Ids:
         admin_member=m["admin"].pk,
         cancelled_member=m["cancelled"].pk,
         invitation_token=tenant.invitation_token,
+        notifications=tuple(Notification.objects.for_user(tenant.owner).values_list("pk", flat=True)),
     )
 
 
@@ -99,6 +103,8 @@ OBJECT_PARAMS: dict[str, Callable[[Ids], tuple]] = {
     "token_id": lambda ids: ids.tokens,
     "invoice_id": lambda ids: ids.invoices,  # an API token of B's owner (user-bound, not workspace-bound)
     "token": lambda ids: (ids.invitation_token,),  # only in a pattern that has other parameters too
+    # B's owner's notifications (they were told of B's accepted invitations): A's owner gets 404.
+    "notification_id": lambda ids: ids.notifications,
 }
 
 # A body that passes schema validation, by operation name, so the request reaches the handler (where

@@ -12,16 +12,9 @@ from django import template
 from django.utils.formats import number_format
 
 from praxis.billing.bank import format_iban
-from praxis.core.money import from_cents, round_cents
+from praxis.core.money import format_money, from_cents
 
 register = template.Library()
-
-SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF"}
-
-
-def format_money(value: Decimal, currency: str = "EUR") -> str:
-    symbol = SYMBOLS.get((currency or "EUR").upper(), (currency or "").upper())
-    return f"{symbol} {number_format(round_cents(value), decimal_pos=2, force_grouping=True)}"
 
 
 @register.filter
@@ -75,6 +68,18 @@ def paid_plans() -> list:
 def plan_price(plan, interval: str = "monthly") -> str:
     """A catalogue plan's price for a billing interval, formatted (`€ 59.00`)."""
     return format_money(from_cents(plan.price_cents(interval)), "EUR") if plan is not None else ""
+
+
+@register.simple_tag
+def self_paid_ending(user):
+    """What accepting a paid invitation would end for `user`: their own subscription and the credit to
+    their personal balance (R-BIL-7, issue 6 point 4) — `None` unless they pay for themselves. The same
+    function the acceptance uses (`seats.self_paid_ending`), so the page and the real credit agree."""
+    from praxis.billing import seats
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return seats.self_paid_ending(user=user)
 
 
 @register.filter

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 # chain's last entry + one INSERT of all entries, RELEASE.
 BULK_INVITE = {"sqlite": 10, "postgresql": 11}
 BULK_INVITE_AFTER_TRIAL = {"sqlite": 11, "postgresql": 12}  # + the batch's licences
-# Token read once; claim; membership; licence (read, lock, end, start); the seat ledger; 3 audit appends.
-ACCEPT = {"sqlite": 24, "postgresql": 27}
+# Token read once; claim; membership; licence (read, lock, end, start); the seat ledger; the inviter's
+# notification (point 4); 4 audit appends (PostgreSQL: + 4 advisory locks).
+ACCEPT = {"sqlite": 31, "postgresql": 35}
 
 
 def _budget(numbers: dict[str, int]) -> int:
