@@ -25,6 +25,7 @@ EVENT_LABELS = {
     "user.password_confirm_failed": _("Password confirmation failed"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),
+    "api_token.refused": _("API token refused outside its workspace"),
     # workspaces and members
     "workspace.created": _("Workspace created"),
     "workspace.updated": _("Organisation details changed"),

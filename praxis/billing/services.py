@@ -7,13 +7,14 @@ runs in one transaction and writes its audit entries. Seats follow licences (`wo
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.errors import Conflict, NotFound, ServiceError
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.transactions import service_transaction
-from praxis.core.validation import check_max_length
+from praxis.core.validation import check_max_length, check_plain_text
 from praxis.workspaces import licences, notices
 from praxis.workspaces.access import Access
 from praxis.workspaces.models import Licence, Membership
@@ -184,6 +185,8 @@ def change_request_create(*, access: Access, subject: str, details: str = "", ag
     if not subject:
         raise ServiceError("subject_required", _("Enter a subject."), field="subject")
     check_max_length(subject, 200, field="subject")
+    check_plain_text(subject, field="subject")  # issue 6 point 25c; `details` may span lines
+    check_plain_text(details, field="details", multiline=True)
     if not agreed_to_costs:
         raise ServiceError("agreement_required", _("Confirm that you agree to the extra costs."),
                            field="agreed_to_costs")
@@ -201,6 +204,7 @@ def change_request_create(*, access: Access, subject: str, details: str = "", ag
 
 
 @service_transaction
+@scopes_disabled()  # an operator's service: it finds the invoice by id in any workspace (issue 6 point 10)
 def invoice_credit(*, invoice_id: int, actor, reason: str) -> Invoice:
     """The operator corrects an issued invoice with a credit note (R-BIL-11)."""
     invoice = Invoice.objects.filter(pk=invoice_id).first()

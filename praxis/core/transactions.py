@@ -22,6 +22,8 @@ _depth = contextvars.ContextVar("praxis_service_depth", default=0)
 def record_refusal(exc: ServiceError) -> None:
     """Write the audit entry a refusal asked for, once."""
     if exc.audit and not exc.audited:
+        # Imported here: audit sits above core (audit.services imports core.clock), and core must not
+        # import audit's models while the apps load.
         from praxis.audit.services import record
 
         record(**exc.audit)
@@ -46,6 +48,9 @@ def record_rejection(func, kwargs: dict, *, reason: str, status: int, field: str
     app = func.__module__.split(".")[1] if func.__module__.count(".") else func.__module__
     record(code=f"{app}.{func.__name__}"[:64], action="execute", outcome="refused", **_who(kwargs),
            data={"reason": reason, "status": status, **({"field": field} if field else {})})
+def in_service_transaction() -> bool:
+    """Whether a `@service_transaction` is open (its refusals are recorded by the outermost one)."""
+    return _depth.get() > 0
 
 
 def service_transaction(func):

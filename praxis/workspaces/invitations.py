@@ -29,8 +29,9 @@ from praxis.core.transactions import service_transaction
 from . import licences, notices, policies, ports
 from .access import Access
 from .models import Invitation, Membership, Workspace
-from .roles import MEMBERS_MANAGE, PAID_ACCOUNT_TYPES, AccountType, Role
+from .roles import MEMBERS_MANAGE, AccountType, Role
 from .services import user_by_email
+from .signup import user_sign_up
 
 
 def _expiry(at: dt.datetime) -> dt.datetime:
@@ -84,8 +85,8 @@ def invitations_create(*, access: Access, emails: list[str] | str, role: str, ac
     policies.require_assign_role(access=access, role=role, code="invitation.created", emails=len(addresses))
     if pay_for_user is None:
         # Paid seats are a billing decision (issue 6 point 2): without `billing.manage` the invitee pays.
-        pay_for_user = account_type in PAID_ACCOUNT_TYPES and policies.may_commit_money(access=access)
-    if pay_for_user and account_type in PAID_ACCOUNT_TYPES:
+        pay_for_user = ports.billing().is_paid(account_type=account_type) and policies.may_commit_money(access=access)
+    if pay_for_user and ports.billing().is_paid(account_type=account_type):
         policies.require_commit_money(access=access, code="invitation.created", account_type=account_type,
                                       emails=len(addresses))
     if pay_timing not in Membership.PayTiming.values:
@@ -358,14 +359,12 @@ def invitation_accept(*, token: str, user, link: InvitationLink | None = None) -
 def invitation_accept_new_user(*, token: str, password: str, first_name: str = "", last_name: str = "",
                                language: str | None = None):
     """A new person signs up from the link with the invited address and sets a password (R-INV-3)."""
-    from praxis.accounts import services as accounts
-
     link = invitation_inspect(token)
     if link.state != LinkState.VALID:
         raise Conflict(f"invitation_{link.state}", link.message)
     if user_by_email(link.invitation.email) is not None:
         raise Conflict("account_exists", _("An account with this address exists: log in to accept."))
-    user = accounts.user_create(email=link.invitation.email, password=password, first_name=first_name,
-                                last_name=last_name, language=language or link.invitation.workspace.language)
+    user = user_sign_up(email=link.invitation.email, password=password, first_name=first_name,
+                        last_name=last_name, language=language or link.invitation.workspace.language)
     member = invitation_accept(token=token, user=user, link=link)
     return user, member

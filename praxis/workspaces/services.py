@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from praxis.accounts.models import Gender
+from praxis.accounts.services import confirm_password
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from praxis.core.lifecycle import LifecycleStatus, cancel_rows, restore_rows
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.transactions import service_transaction
-from praxis.core.validation import check_max_length
+from praxis.core.validation import check_max_length, check_plain_text
 
 from . import licences, notices, policies
 from .access import Access
@@ -54,6 +55,7 @@ def workspace_create(*, actor, name: str, tier: str, personal: bool = False,
     if not name:
         raise ServiceError("name_required", _("Enter a name for the workspace."), field="name")
     check_max_length(name, 200, field="name")
+    check_plain_text(name, field="name")  # issue 6 point 25c
     if tier not in Tier.values:
         raise ServiceError("invalid_tier", _("Choose a valid tier."), field="tier")
     if billing_interval not in BillingInterval.values:
@@ -108,6 +110,8 @@ def workspace_update(*, access: Access, changes: dict) -> Workspace:
             setattr(workspace, field, changes[field])
     if "name" in changed and not str(changed["name"]).strip():
         raise ServiceError("name_required", _("Enter a name for the workspace."), field="name")
+    if "name" in changed:
+        check_plain_text(str(changed["name"]), field="name")  # issue 6 point 25c
     if "time_zone" in changed and changed["time_zone"] not in available_timezones():
         raise ServiceError("invalid_time_zone", _("Choose a valid time zone."), field="time_zone")
     if "country" in changed and not re.fullmatch(r"[A-Z]{2}", str(changed["country"])):
@@ -132,8 +136,6 @@ def check_reauthentication(*, user, password: str | None, reauthenticated_at: dt
     A wrong password is a refused attempt and is audited (`refusal`, R-AUD-1).
     """
     if password:
-        from praxis.accounts.services import confirm_password
-
         confirm_password(user=user, password=password, field="password", refusal=refusal)
         return
     if reauthenticated_at and clock.now() - reauthenticated_at <= REAUTH_WINDOW:
@@ -293,6 +295,8 @@ def contact_person_add(*, access: Access, first_name: str, last_name: str, gende
         raise ServiceError("name_required", _("Enter a first or last name."), field="first_name")
     check_max_length(first_name, 150, field="first_name")
     check_max_length(last_name, 150, field="last_name")
+    check_plain_text(first_name, field="first_name")  # issue 6 point 25c
+    check_plain_text(last_name, field="last_name")
     if (gender or "") not in Gender.values:
         raise ServiceError("invalid_gender", _("Choose a valid option."), field="gender")
     if role not in Role.values or role == Role.OWNER:

@@ -55,31 +55,10 @@ def percent(rate) -> str:
     return number_format(value, decimal_pos=decimals)
 
 
-@register.simple_tag
-def paid_plans() -> list:
-    """The paid account types of the catalogue, for pages outside billing (the invite form) that show
-    prices without depending on the billing app in Python."""
-    from praxis.billing import catalogue
-
-    return [plan for plan in catalogue.plans().values() if plan.is_paid]
-
-
 @register.filter
 def plan_price(plan, interval: str = "monthly") -> str:
     """A catalogue plan's price for a billing interval, formatted (`€ 59.00`)."""
     return format_money(from_cents(plan.price_cents(interval)), "EUR") if plan is not None else ""
-
-
-@register.simple_tag
-def self_paid_ending(user):
-    """What accepting a paid invitation would end for `user`: their own subscription and the credit to
-    their personal balance (R-BIL-7, issue 6 point 4) — `None` unless they pay for themselves. The same
-    function the acceptance uses (`seats.self_paid_ending`), so the page and the real credit agree."""
-    from praxis.billing import seats
-
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return seats.self_paid_ending(user=user)
 
 
 @register.filter

@@ -88,7 +88,7 @@ def test_self_payer_is_warned_with_the_credit_before_accepting_and_told_after(pa
     time_machine.move_to(dt.datetime(2026, 11, 1, 11, 0, tzinfo=dt.UTC), tick=False)
     sol = make_user("sol@example.test", first_name="Sol", last_name="Solo")
     subscription_start(user=sol, account_type="essentials")
-    call_command("billing_run", at="2026-11-02")
+    call_command("billing_run", at="2026-11-02", force=True)  # the next day's run, simulated (issue 6 point 5)
     time_machine.move_to(dt.datetime(2026, 11, 16, 11, 0, tzinfo=dt.UTC), tick=True)
     owner = make_user(first_name="Otto", last_name="Owner")
     workspace = workspace_create(actor=owner, name="Praktijk Zuid", tier="practice")

@@ -12,9 +12,9 @@ from django_scopes import scope, scopes_disabled
 
 from praxis.accounts.services import profile_update
 from praxis.billing import services as billing
-from praxis.billing.seats import balance_cents
 from praxis.notifications import kinds
 from praxis.notifications.models import Notification
+from praxis.testing.billing import balance_cents
 from praxis.workspaces import licences
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.invitations import invitation_accept, invitations_create
@@ -39,7 +39,7 @@ def self_payer(make_user, time_machine):
     time_machine.move_to(dt.datetime(2026, 11, 1, 11, 0, tzinfo=dt.UTC), tick=False)
     sol = make_user(first_name="Sol", last_name="Solo")
     billing.subscription_start(user=sol, account_type="essentials")
-    call_command("billing_run", at="2026-11-02")
+    call_command("billing_run", at="2026-11-02", force=True)  # the next day's run, simulated (issue 6 point 5)
     time_machine.move_to(dt.datetime(2026, 11, 16, 11, 0, tzinfo=dt.UTC), tick=False)
     owner = make_user(first_name="Otto", last_name="Owner")
     workspace = workspace_create(actor=owner, name="Praktijk Zuid", tier="practice")
