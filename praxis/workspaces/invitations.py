@@ -83,10 +83,11 @@ def invitations_create(*, access: Access, emails: list[str] | str, role: str, ac
     if account_type not in AccountType.values:
         raise ServiceError("invalid_account_type", _("Choose a valid account type."), field="account_type")
     policies.require_assign_role(access=access, role=role, code="invitation.created", emails=len(addresses))
+    paid = ports.billing().is_paid(account_type=account_type)
     if pay_for_user is None:
         # Paid seats are a billing decision (issue 6 point 2): without `billing.manage` the invitee pays.
-        pay_for_user = ports.billing().is_paid(account_type=account_type) and policies.may_commit_money(access=access)
-    if pay_for_user and ports.billing().is_paid(account_type=account_type):
+        pay_for_user = paid and policies.may_commit_money(access=access)
+    if pay_for_user and paid:
         policies.require_commit_money(access=access, code="invitation.created", account_type=account_type,
                                       emails=len(addresses))
     if pay_timing not in Membership.PayTiming.values:

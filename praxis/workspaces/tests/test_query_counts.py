@@ -15,13 +15,13 @@ from praxis.workspaces.models import Invitation, Membership
 
 pytestmark = pytest.mark.django_db
 
-# SAVEPOINT, users, memberships, pending invitations, SAVEPOINT + INSERT + RELEASE (the batch), the audit
-# chain's last entry + one INSERT of all entries, RELEASE.
-BULK_INVITE = {"sqlite": 10, "postgresql": 11}
-BULK_INVITE_AFTER_TRIAL = {"sqlite": 11, "postgresql": 12}  # + the batch's licences
+# SAVEPOINT, the catalogue (is the account type paid? point 8), users, memberships, pending invitations,
+# SAVEPOINT + INSERT + RELEASE (the batch), the audit chain's last entry + one INSERT of all entries, RELEASE.
+BULK_INVITE = {"sqlite": 11, "postgresql": 12}
+BULK_INVITE_AFTER_TRIAL = {"sqlite": 12, "postgresql": 13}  # + the batch's licences
 # Token read once; claim; membership; licence (read, lock, end, start); the seat ledger; the inviter's
-# notification (point 4); 4 audit appends (PostgreSQL: + 4 advisory locks).
-ACCEPT = {"sqlite": 31, "postgresql": 35}
+# notification (point 4); the catalogue (paid? point 8); 4 audit appends (PostgreSQL: + 4 advisory locks).
+ACCEPT = {"sqlite": 32, "postgresql": 36}
 
 
 def _budget(numbers: dict[str, int]) -> int:
