@@ -31,7 +31,7 @@ from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.core.web import form_error, is_htmx, refuse
-from praxis.workspaces import licences
+from praxis.workspaces import licences, policies
 from praxis.workspaces import selectors as workspace_selectors
 from praxis.workspaces.invitations import parse_emails
 from praxis.workspaces.models import Licence, Membership
@@ -356,7 +356,9 @@ def own_account_type(request):
 @workspace_view(MEMBERS_MANAGE)
 def seat_cost(request):
     """What the people being invited will cost now (prorated) and per cycle, as an htmx partial; the
-    invitations page without JavaScript shows the per-cycle prices instead."""
+    invitations page without JavaScript shows the per-cycle prices instead. Only for those who may commit
+    the workspace's money: the same policy as the invite form and the API (issue 6 point 2)."""
+    policies.require_commit_money(access=request.access, code="billing.seat_cost_viewed")
     workspace = request.access.workspace
     form = SeatCostForm(request.GET)
     context = {"workspace": workspace, "form": form, "valid": form.is_valid()}

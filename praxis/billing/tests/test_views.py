@@ -440,7 +440,7 @@ def test_seat_cost_shows_the_exact_prorated_amount(team, time_machine):
 
 def test_seat_cost_in_a_practice_trial_is_nothing_now(workspace_with_team):
     team = workspace_with_team
-    panel = text(logged_in(team.assistant).get(url(team.workspace, "seat_cost"), {"account_type": "pro"}))
+    panel = text(logged_in(team.admin).get(url(team.workspace, "seat_cost"), {"account_type": "pro"}))
     assert "Nothing now: the workspace is in its trial until" in panel
     assert "€ 59.00 + VAT € 12.39" in panel
 
