@@ -16,7 +16,6 @@ import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 
 from praxis.testing import artifacts
@@ -73,53 +72,38 @@ def _run_probes(tmp_path: Path, **environ: str) -> tuple[dict[str, list[str]], d
     return {name: sorted(kinds) for name, kinds in outcomes.items()}, recorded
 
 
-@pytest.fixture(scope="module")
-def ci_sqlite_probes(tmp_path_factory):
-    """As .ci/run's PostgreSQL run would be if DATABASE_URL were lost: CI=true, PRAXIS_EXPECT_POSTGRES=1,
-    SQLite, and no Chromium."""
-    return _run_probes(tmp_path_factory.mktemp("ci"), CI="true", PRAXIS_EXPECT_POSTGRES="1", DATABASE_URL="",
-                       PRAXIS_TEST_CHROMIUM="/nonexistent/chromium")
-
-
-@pytest.fixture(scope="module")
-def local_postgres_probes(tmp_path_factory):
-    """A developer's run on PostgreSQL (never connected to: the probes only read the settings), no CI."""
-    return _run_probes(tmp_path_factory.mktemp("local"), DATABASE_URL="postgres://postgres@127.0.0.1:9/praxis_probe",
-                       PRAXIS_TEST_CHROMIUM="/nonexistent/chromium")
-
-
-def _names(recorded: dict[str, dict], pattern: str) -> None:
+def _assert_own_database_per_worker(recorded: dict[str, dict], pattern: str) -> None:
     assert sorted(recorded) == ["gw0", "gw1"]
     names = {worker: Path(seen["test_name"]).name for worker, seen in recorded.items()}
     assert names == {worker: pattern.format(pid=seen["pid"], worker=worker) for worker, seen in recorded.items()}
     assert len(set(names.values())) == 2
 
 
-def test_each_xdist_worker_gets_its_own_sqlite_file(ci_sqlite_probes):
-    """praxis/settings/test.py names the file after the worker's pid; pytest-django adds `_gwN`."""
-    _outcomes, recorded = ci_sqlite_probes
-    _names(recorded, "praxis-test-{pid}.sqlite3_{worker}")
+# One child run per test (each costs three interpreters): a module-scoped fixture would not help, xdist
+# tears it down whenever the worker's next test comes from another module.
 
-
-def test_each_xdist_worker_gets_its_own_postgresql_database(local_postgres_probes):
-    _outcomes, recorded = local_postgres_probes
-    _names(recorded, "test_praxis_probe_{worker}")
-
-
-def test_with_ci_a_missing_postgresql_or_chromium_fails_in_every_worker_never_skips(ci_sqlite_probes):
-    """`CI=true` (as .ci/run sets it) reaches the xdist workers: on SQLite with PRAXIS_EXPECT_POSTGRES=1
-    the PostgreSQL-only test errors, and a browser test without Chromium errors, in both workers."""
-    outcomes, _recorded = ci_sqlite_probes
+def test_with_ci_a_missing_postgresql_or_chromium_fails_in_every_worker_never_skips(tmp_path):
+    """As .ci/run's PostgreSQL run would be if DATABASE_URL were lost (CI=true, PRAXIS_EXPECT_POSTGRES=1,
+    SQLite, no Chromium): the variables reach both xdist workers, where the PostgreSQL-only test and the
+    browser test error instead of skipping. Each worker has its own SQLite file: praxis/settings/test.py
+    names it after the worker's pid and pytest-django adds `_gwN`."""
+    outcomes, recorded = _run_probes(tmp_path, CI="true", PRAXIS_EXPECT_POSTGRES="1", DATABASE_URL="",
+                                     PRAXIS_TEST_CHROMIUM="/nonexistent/chromium")
     assert outcomes == {"test_database_names": ["passed", "passed"],
                         "test_needs_postgres": ["error", "error"],
                         "test_needs_chromium": ["error", "error"]}
+    _assert_own_database_per_worker(recorded, "praxis-test-{pid}.sqlite3_{worker}")
 
 
-def test_without_ci_a_missing_chromium_only_skips(local_postgres_probes):
-    """The counterpart on a developer's machine (no CI): no Chromium skips; on PostgreSQL its tests run."""
-    outcomes, _recorded = local_postgres_probes
-    assert outcomes["test_needs_chromium"] == ["skipped", "skipped"]
-    assert outcomes["test_needs_postgres"] == ["passed", "passed"]
+def test_without_ci_a_missing_chromium_only_skips_and_each_worker_has_its_own_postgresql_database(tmp_path):
+    """The counterpart on a developer's machine (no CI): no Chromium skips. On PostgreSQL (never connected
+    to here: the probes only read the settings) each worker's test database is `test_<name>_gwN`."""
+    outcomes, recorded = _run_probes(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:9/praxis_probe",
+                                     PRAXIS_TEST_CHROMIUM="/nonexistent/chromium")
+    assert outcomes == {"test_database_names": ["passed", "passed"],
+                        "test_needs_postgres": ["passed", "passed"],
+                        "test_needs_chromium": ["skipped", "skipped"]}
+    _assert_own_database_per_worker(recorded, "test_praxis_probe_{worker}")
 
 
 def test_screenshots_are_per_run_and_per_test(monkeypatch, tmp_path):
