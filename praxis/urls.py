@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("praxis.workspaces.urls")),
     path("", include("praxis.audit.urls")),
     path("", include("praxis.billing.urls")),
+    path("", include("praxis.notifications.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("operator/", admin.site.urls),

@@ -4,13 +4,13 @@ from django.contrib.auth import update_session_auth_hash
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from praxis.api.services import token_create, token_revoke
+from praxis.api.auth import anonymous_flow
+from praxis.api.services import token_create, token_list, token_revoke
 from praxis.core.errors import PermissionDenied
-from praxis.workspaces.licences import effective_account_type
 
-from . import services
+from . import ports, services
+from .forms import referrer_from_code
 from .middleware import mark_reauthenticated
-from .models import User
 from .schemas import (
     EmailChangeIn,
     EmailIn,
@@ -26,14 +26,14 @@ from .schemas import (
 )
 
 me_router = Router(tags=["me"])
-auth_router = Router(tags=["auth"], auth=None)
+auth_router = Router(tags=["auth"], auth=anonymous_flow)  # JSON from this site only (issue 6 point 25a)
 
 
 def _me(user) -> dict:
     return {
         "id": user.pk, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
         "phone": user.phone, "gender": user.gender, "language": user.language,
-        "account_type": effective_account_type(user),
+        "account_type": ports.host().account_type(user=user),
     }
 
 
@@ -75,7 +75,7 @@ def _session_only(request) -> None:
 @me_router.get("/tokens", response=list[TokenOut])
 def tokens(request):
     _session_only(request)
-    return list(request.auth.api_tokens.select_related("workspace").order_by("-created_at"))
+    return token_list(user=request.auth)
 
 
 @me_router.post("/tokens", response={201: TokenCreatedOut})
@@ -100,7 +100,8 @@ def _same_answer() -> dict:
 @auth_router.post("/signup", response={202: MessageOut})
 def signup(request, payload: SignupIn):
     """Always the same answer for known and unknown addresses (R-ACC-5)."""
-    referrer = User.objects.filter(pk=payload.referral).first() if payload.referral else None
+    # The personal referral code, as on the page (R-BIL-16, issue 6 point 25b) — never a raw user id.
+    referrer = referrer_from_code(payload.referral_code)
     services.signup_request(email=payload.email, first_name=payload.first_name, last_name=payload.last_name,
                             language=payload.language, referred_by=referrer, account_type=payload.account_type)
     return _same_answer()

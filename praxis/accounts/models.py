@@ -70,7 +70,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals"
     )
     # The code in the user's personal referral link (R-BIL-16): random, made on first use and never
-    # changed (`praxis.billing.referrals.referral_code_for`); empty until then.
+    # changed (`praxis.accounts.referrals.referral_code_for`); empty until then.
     referral_code = models.CharField(max_length=16, unique=True, null=True, blank=True)
 
     objects = UserManager()

@@ -38,7 +38,7 @@ class SignupIn(Schema):
     first_name: str = ""
     last_name: str = ""
     language: str | None = None
-    referral: int | None = None
+    referral_code: str | None = Field(None, max_length=32)  # from the referrer's link (`?ref=`)
     account_type: str = "pro"  # or "support": free and non-clinical (issue 6 point 6, R-ROLE-2)
 
 

@@ -6,6 +6,7 @@ always shows "check your e-mail"; what differs is only the e-mail that goes out.
 
 import datetime as dt
 
+import phonenumbers
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -15,14 +16,16 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from praxis.audit import services as audit
+from praxis.audit.models import AuditEvent
 from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.tokens import hash_token, new_token
-from praxis.core.transactions import service_transaction
-from praxis.core.validation import check_max_length
+from praxis.core.transactions import in_service_transaction, service_transaction
+from praxis.core.validation import check_max_length, check_plain_text
 
-from .models import PasswordResetToken, User
+from . import ports
+from .models import Gender, PasswordResetToken, User
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
@@ -51,11 +54,11 @@ def _check_language(language: str | None) -> str:
     return language or settings.LANGUAGE_CODE
 
 
-def _check_sign_up_type(account_type: str | None) -> str:
-    from praxis.workspaces.licences import SIGN_UP_ACCOUNT_TYPES  # accounts ↔ workspaces: see user_create
-
+def check_sign_up_type(account_type: str | None) -> str:
+    """The account type someone may sign up for (the Pro trial or Support); which ones is the host's
+    answer (`praxis.accounts.ports.Host.sign_up_account_types`, issue 6 points 6 and 9)."""
     account_type = account_type or "pro"
-    if account_type not in SIGN_UP_ACCOUNT_TYPES:
+    if account_type not in ports.host().sign_up_account_types():
         raise ServiceError("invalid_account_type", _("Choose a Pro trial or a Support account."),
                            field="account_type")
     return account_type
@@ -63,18 +66,16 @@ def _check_sign_up_type(account_type: str | None) -> str:
 
 @service_transaction
 def user_create(*, email: str, password: str | None, first_name: str = "", last_name: str = "",
-                language: str | None = None, referred_by: User | None = None,
-                account_type: str = "pro") -> User:
-    """Create a user with a personal workspace and a 14-day `pro` trial (R-BIL-9) — or, for a practice
-    manager, a free non-clinical `support` account (R-ROLE-2, issue 6 point 6)."""
-    from praxis.workspaces import licences
-    from praxis.workspaces.services import workspace_create
-
+                language: str | None = None, referred_by: User | None = None) -> User:
+    """Create the user only. Signing up (user, personal workspace and a Pro trial or Support licence,
+    R-BIL-9) is the workspaces orchestrator `praxis.workspaces.signup.user_sign_up` (issue 6 point 9:
+    accounts never imports it)."""
     email = _check_email(email)
     language = _check_language(language)
-    account_type = _check_sign_up_type(account_type)
     check_max_length(first_name.strip(), 150, field="first_name")
     check_max_length(last_name.strip(), 150, field="last_name")
+    check_plain_text(first_name, field="first_name")  # they name the personal workspace (issue 6 point 25c)
+    check_plain_text(last_name, field="last_name")
     if password is not None:
         _check_password(password, User(email=email, first_name=first_name, last_name=last_name))
     if User.objects.filter(email__iexact=email).exists():
@@ -88,8 +89,6 @@ def user_create(*, email: str, password: str | None, first_name: str = "", last_
         raise ServiceError("email_taken", _("This e-mail address cannot be used."), field="email") from None
     audit.record(code="user.created", action="create", actor=user, obj=user,
                  data={"referred_by": referred_by.pk if referred_by else None})
-    licences.licence_start(user=user, account_type=account_type)
-    workspace_create(actor=user, name=user.display_name, tier="team", personal=True)
     return user
 
 
@@ -109,10 +108,12 @@ def signup_request(*, email: str, first_name: str = "", last_name: str = "", lan
     tells a known address from a new one."""
     email = _check_email(email)
     language = _check_language(language)
-    account_type = _check_sign_up_type(account_type)
+    account_type = check_sign_up_type(account_type)
     check_max_length((first_name or "").strip(), 150, field="first_name")
     check_max_length((last_name or "").strip(), 150, field="last_name")
-    from .tasks import signup_task
+    check_plain_text(first_name, field="first_name")
+    check_plain_text(last_name, field="last_name")
+    from .tasks import signup_task  # here, not at the top: tasks.py imports this module (cycle)
 
     args = (email, first_name or "", last_name or "", language, referred_by.pk if referred_by else None,
             account_type)
@@ -130,8 +131,8 @@ def signup_process(*, email: str, first_name: str, last_name: str, language: str
                              context={"name": existing.display_name, "link": _issue_password_token(existing)})
         audit.record(code="user.signup_existing", action="execute", actor=None, obj=existing)
         return
-    user = user_create(email=email, password=None, first_name=first_name, last_name=last_name,
-                       language=language, referred_by=referred_by, account_type=account_type)
+    user = ports.host().sign_up(email=email, password=None, first_name=first_name, last_name=last_name,
+                                language=language, referred_by=referred_by, account_type=account_type)
     send_templated_email(to=user.email, template="signup_welcome", language=user.language,
                          context={"name": user.display_name, "link": _issue_password_token(user),
                                   "support": account_type == "support"})
@@ -140,7 +141,7 @@ def signup_process(*, email: str, first_name: str, last_name: str, language: str
 def password_reset_request(*, email: str) -> None:
     """E-mail a single-use reset link to a known, active address; do nothing visible otherwise. The lookup
     runs in a background task so the answer takes as long for an unknown address (R-ACC-5)."""
-    from .tasks import password_reset_task
+    from .tasks import password_reset_task  # here, not at the top: tasks.py imports this module (cycle)
 
     email = (email or "").strip().lower()[:254]
     transaction.on_commit(lambda: password_reset_task.enqueue(email))
@@ -194,11 +195,6 @@ PHONE_REGION_BY_LANGUAGE = {"nl": "NL", "fr": "FR", "de": "DE", "en": "NL"}
 @service_transaction
 def profile_update(*, user: User, changes: dict) -> User:
     """Edit personal details (R-ACC-3). E-mail and password have their own functions."""
-    import phonenumbers
-    from django.contrib.auth import get_user_model
-
-    from .models import Gender
-
     changed = {}
     for field in PROFILE_FIELDS:
         if field in changes and changes[field] is not None:
@@ -217,6 +213,7 @@ def profile_update(*, user: User, changes: dict) -> User:
                 value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             if field in ("first_name", "last_name"):
                 check_max_length(value, 150, field=field)
+                check_plain_text(value, field=field)
                 if not value and getattr(user, field):
                     # Issue 6 point 18: a name once given is required; a form that sends only a new phone
                     # number (or an emptied field) must not wipe it.
@@ -225,7 +222,7 @@ def profile_update(*, user: User, changes: dict) -> User:
             if getattr(user, field) != value:
                 changed[field] = value
     if changed:
-        get_user_model().objects.filter(pk=user.pk).update(**changed)
+        User.objects.filter(pk=user.pk).update(**changed)
         for field, value in changed.items():
             setattr(user, field, value)
         audit.record(code="user.updated", action="update", actor=user, obj=user, data={"fields": sorted(changed)})
@@ -241,32 +238,50 @@ def confirm_password(*, user: User, password: str | None, field: str = "current_
                      refusal: dict | None = None) -> None:
     """Someone who holds a session proves they know the password (R-ACC-3, R-ROLE-5).
 
-    Throttled like the login: each wrong password is an audited refusal (written after the refused
-    transaction rolled back), and after five in fifteen minutes even the right one is refused for a while,
-    so a stolen session cannot be used to guess the password.
-    """
-    from praxis.audit.models import AuditEvent
+    Throttled like the login: each wrong password is an audited refusal, and after five in fifteen
+    minutes even the right one is refused for a while, so a stolen session cannot be used to guess it.
 
-    since = clock.now() - PASSWORD_CONFIRM_WINDOW
-    recent = (AuditEvent.objects.filter(user=user, outcome="refused", occurred_at__gte=since)
-              .filter(Q(event_code=PASSWORD_CONFIRM_FAILED) | Q(data__reason="wrong_password")).count())
-    if recent >= PASSWORD_CONFIRM_LIMIT:
-        raise ServiceError("too_many_attempts", _("Too many wrong passwords. Try again in 15 minutes."), field=field)
-    if not user.check_password(password or ""):
-        # The refusal of the action being confirmed (e.g. a role change), or one of its own.
-        entry = dict(refusal) if refusal else {
-            "code": PASSWORD_CONFIRM_FAILED, "action": "execute", "actor": user, "outcome": "refused",
-            "object_type": "accounts.user", "object_id": user.pk}
-        entry["data"] = {**entry.get("data", {}), "reason": "wrong_password"}
+    Counting, checking and recording a miss are one step (issue 6 point 20): the user's row is locked
+    first (PostgreSQL; on SQLite the IMMEDIATE transaction's write lock does the same), so parallel
+    guesses queue and each one counts the misses committed before it. Called outside any service
+    transaction (as `email_change` and `password_change` do) the miss is committed with that step; called
+    inside one (a role change confirmed by password) it is recorded after that transaction rolled back.
+    """
+    standalone = not in_service_transaction()
+    entry = None
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        since = clock.now() - PASSWORD_CONFIRM_WINDOW
+        recent = (AuditEvent.objects.filter(user=user, outcome="refused", occurred_at__gte=since)
+                  .filter(Q(event_code=PASSWORD_CONFIRM_FAILED) | Q(data__reason="wrong_password")).count())
+        if recent >= PASSWORD_CONFIRM_LIMIT:
+            raise ServiceError("too_many_attempts", _("Too many wrong passwords. Try again in 15 minutes."),
+                               field=field)
+        if not user.check_password(password or ""):
+            # The refusal of the action being confirmed (e.g. a role change), or one of its own.
+            entry = dict(refusal) if refusal else {
+                "code": PASSWORD_CONFIRM_FAILED, "action": "execute", "actor": user, "outcome": "refused",
+                "object_type": "accounts.user", "object_id": user.pk}
+            entry["data"] = {**entry.get("data", {}), "reason": "wrong_password"}
+            if standalone:
+                audit.record(**entry)
+    if entry is not None:
         message = (_("Your current password is not correct.") if field == "current_password"
                    else _("The password is not correct."))
-        raise ServiceError("wrong_password", message, field=field, audit=entry)
+        exc = ServiceError("wrong_password", message, field=field, audit=entry)
+        exc.audited = standalone
+        raise exc
+
+
+def email_change(*, user: User, new_email: str, current_password: str) -> User:
+    """Change the login address; needs the current password (R-ACC-3), confirmed in its own step so a
+    wrong guess is counted even though the change is refused (issue 6 point 20)."""
+    confirm_password(user=user, password=current_password)
+    return _email_change_apply(user=user, new_email=new_email)
 
 
 @service_transaction
-def email_change(*, user: User, new_email: str, current_password: str) -> User:
-    """Change the login address; needs the current password (R-ACC-3)."""
-    confirm_password(user=user, password=current_password)
+def _email_change_apply(*, user: User, new_email: str) -> User:
     new_email = _check_email(new_email)
     if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
         raise ServiceError("email_taken", _("This e-mail address cannot be used."), field="email")
@@ -279,10 +294,15 @@ def email_change(*, user: User, new_email: str, current_password: str) -> User:
     return user
 
 
-@service_transaction
 def password_change(*, user: User, current_password: str, new_password: str) -> User:
-    """Change the password; needs the current one and ends the user's other sessions (R-ACC-5)."""
+    """Change the password; needs the current one (confirmed first, like `email_change`) and ends the
+    user's other sessions (R-ACC-5)."""
     confirm_password(user=user, password=current_password)
+    return _password_change_apply(user=user, new_password=new_password)
+
+
+@service_transaction
+def _password_change_apply(*, user: User, new_password: str) -> User:
     _check_password(new_password, user)
     user.set_password(new_password)
     user.session_generation = F("session_generation") + 1

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -24,15 +24,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from praxis.api import services as api_services
-from praxis.api.models import ApiToken
-from praxis.billing.referrals import referral_code_for, referrals_of
 from praxis.core.errors import NotFound, ServiceError
-from praxis.core.web import form_error, keep_link_token_private
-from praxis.workspaces import licences
-from praxis.workspaces.access import user_workspaces
-from praxis.workspaces.roles import PAID_ACCOUNT_TYPES
+from praxis.core.web import form_error, keep_link_token_private, require_form_encoding
 
-from . import services
+from . import ports, services
 from .forms import (
     EmailChangeForm,
     LoginForm,
@@ -45,6 +40,8 @@ from .forms import (
     referrer_from_code,
 )
 from .middleware import activate_language, mark_authenticated, mark_reauthenticated
+from .referrals import referral_code_for, referrals_of
+from .throttling import normalize_login
 
 # Marked for translation here, translated when shown.
 LOGIN_FAILED = gettext_noop("E-mail address or password is incorrect.")
@@ -55,10 +52,24 @@ LOCKED_OUT = gettext_noop("Too many failed attempts. Try again in 15 minutes.")
 
 
 def _safe_next(request, url: str | None) -> str | None:
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
+    """A `next` address this site may send the person to after logging in, or None (issue 6 point 21).
+
+    Only a path on this site counts ("/…", not "//…"), so the value is never taken for a URL pattern
+    name (`redirect("billing")` would fail with NoReverseMatch) nor for another host; anything else —
+    "billing", "-1", "javascript:…", control characters — falls back to the default landing page."""
+    if not isinstance(url, str) or not url.startswith("/") or url.startswith("//") or len(url) > 2000:
+        return None
+    if any(ord(char) < 32 or 0xD800 <= ord(char) <= 0xDFFF for char in url):
+        return None
+    if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return url
     return None
+
+
+def _landing(request, url: str | None):
+    """Redirect to a safe `next` path as given (never reversed as a pattern name), else to the home page."""
+    target = _safe_next(request, url)
+    return HttpResponseRedirect(target) if target else redirect("home")
 
 
 @sensitive_post_parameters("password")
@@ -69,17 +80,19 @@ def login_view(request):
         form = LoginForm(request.POST)
         if form.is_valid():
             # `request` must be passed: django-axes (first backend) counts and refuses attempts with it.
-            user = authenticate(request, email=form.cleaned_data["email"], password=form.cleaned_data["password"])
+            # The address in the User model's spelling, so axes counts `EVA@…` as `eva@…` (issue 6 point 20).
+            email = normalize_login(form.cleaned_data["email"])
+            user = authenticate(request, email=email, password=form.cleaned_data["password"])
             if user is not None:
                 login(request, user)  # issues a new session key (R-ACC-5)
                 mark_authenticated(request)
                 activate_language(request, user=user)
-                return redirect(_safe_next(request, form.cleaned_data.get("next")) or "home")
+                return _landing(request, form.cleaned_data.get("next"))
             # Unknown address, wrong password and inactive account look the same (R-ACC-5).
             form.add_error(None, _(LOGIN_FAILED))
     else:
         if request.user.is_authenticated:
-            return redirect(_safe_next(request, request.GET.get("next")) or "home")
+            return _landing(request, request.GET.get("next"))
         form = LoginForm(initial={"next": _safe_next(request, request.GET.get("next")) or ""})
     return render(request, "accounts/login.html", {"form": form})
 
@@ -113,6 +126,7 @@ def logout_view(request):
 
 
 @never_cache
+@require_form_encoding
 def signup_view(request):
     """Sign-up by e-mail. Known and unknown addresses end on the same "check your e-mail" page (R-ACC-5);
     only the e-mail that goes out differs (a welcome link or a "you already have an account" note)."""
@@ -145,6 +159,7 @@ def signup_sent(request):
 
 
 @never_cache
+@require_form_encoding
 def password_reset_view(request):
     """R-ACC-2: e-mail a single-use link; the answer never says whether the address has an account."""
     if request.method == "POST":
@@ -204,7 +219,8 @@ def _profile_context(request, **extra) -> dict:
     """R-BIL-16: a user on a paid account type sees their referral link and who signed up through it."""
     user = request.user
     referral_link, referred = None, []
-    if licences.effective_account_type(user) in PAID_ACCOUNT_TYPES:
+    host = ports.host()
+    if host.is_paid(account_type=host.account_type(user=user)):
         code = referral_code_for(user)
         referral_link = f"{settings.PRAXIS_SITE_URL}{reverse('accounts:signup')}?{urlencode({'ref': code})}"
         referred = list(referrals_of(user)[:REFERRALS_SHOWN])
@@ -282,7 +298,7 @@ def password_change_view(request):
 @login_required
 def tokens_view(request):
     """List the user's API tokens and create one; a new token's secret is shown on this response only."""
-    workspaces = user_workspaces(request.user)
+    workspaces = ports.host().workspaces_of(user=request.user)
     secret = created = None
     if request.method == "POST":
         form = TokenCreateForm(request.POST, workspaces=workspaces)
@@ -297,7 +313,7 @@ def tokens_view(request):
                 form = TokenCreateForm(workspaces=workspaces)
     else:
         form = TokenCreateForm(workspaces=workspaces)
-    tokens = ApiToken.objects.filter(user=request.user).select_related("workspace").order_by("-created_at", "-pk")
+    tokens = api_services.token_list(user=request.user)
     return render(request, "accounts/tokens.html", {
         "form": form, "tokens": tokens, "created": created, "secret": secret, "tab": "tokens",
     })

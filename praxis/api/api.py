@@ -3,14 +3,17 @@
 Errors always have the shape `{"detail": ..., "code": ...}` with a meaningful HTTP status.
 """
 
-from django.http import Http404
-from ninja import NinjaAPI
+from functools import wraps
+
+from django.http import Http404, HttpResponseBase
+from ninja import NinjaAPI, Schema, Status
+from ninja.constants import NOT_SET
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from praxis.core.errors import ServiceError
 from praxis.core.transactions import record_refusal
 
-from .auth import AUTH
+from .auth import AUTH, anonymous_flow
 
 api = NinjaAPI(
     title="Praxis API",
@@ -59,6 +62,7 @@ from praxis.accounts.api import auth_router, me_router  # noqa: E402
 from praxis.audit.api import router as audit_router  # noqa: E402
 from praxis.billing.api import me_billing_router  # noqa: E402
 from praxis.billing.api import router as billing_router  # noqa: E402
+from praxis.notifications.api import router as notifications_router  # noqa: E402
 from praxis.workspaces.api import invitation_links_router, workspaces_router  # noqa: E402
 
 api.add_router("/auth", auth_router)
@@ -67,4 +71,70 @@ api.add_router("/workspaces", workspaces_router)
 api.add_router("/workspaces", audit_router)
 api.add_router("/workspaces", billing_router)
 api.add_router("/me", me_billing_router)
+api.add_router("/me", notifications_router)
 api.add_router("/invitations", invitation_links_router)
+
+
+# --- the error responses of every operation, in its `response=` mapping (issue 6 point 25d) --------------
+
+class ErrorOut(Schema):
+    """Every error answer: a message (for 422 the list of field errors), a stable code, maybe the field."""
+
+    detail: str | list[dict]
+    code: str
+    field: str | None = None
+
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _error_statuses(operation, path: str, router_auth) -> dict[int, str]:
+    """The 4xx answers an operation can give, derived from what it is (so a new one is documented too)."""
+    auth = operation.auth_param if operation.auth_param is not NOT_SET else router_auth
+    auth = api.auth if auth is NOT_SET else auth
+    statuses = {}
+    writes = bool(WRITE_METHODS & set(operation.methods))
+    if auth is anonymous_flow:
+        if writes:
+            statuses |= {403: "Sent from another site (`cross_origin`).",
+                         415: "The body is not application/json (`unsupported_media_type`)."}
+    elif auth:
+        statuses |= {401: "No valid token or session (`unauthenticated`).",
+                     403: "Not allowed: a missing capability, CSRF, or a token used outside its workspace."}
+    if "{" in path:
+        statuses[404] = "No such object — or one of another workspace: the same answer (`not_found`)."
+    if writes:
+        statuses |= {400: "Refused by a rule; nothing changed (`code` says which, `field` where).",
+                     409: "Conflicts with the current state; nothing changed."}
+    if operation.signature.params or writes:
+        statuses[422] = "The input does not match the schema (`invalid`, `detail` lists the errors)."
+    return statuses
+
+
+def _keep_default_status(operation) -> None:
+    """django-ninja answers with the only status of a one-entry mapping (`response={201: X}` → 201). With
+    the error statuses added that default would fall back to 200, so the handler's result keeps it."""
+    [status] = operation.response_models
+    view = operation.view_func
+
+    @wraps(view)
+    def with_status(*args, **kwargs):
+        result = view(*args, **kwargs)
+        if isinstance(result, Status | HttpResponseBase):
+            return result
+        return Status(status, result)
+
+    operation.view_func = with_status
+
+
+def _document_errors() -> None:
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                if len(operation.response_models) == 1 and next(iter(operation.response_models)) != 200:
+                    _keep_default_status(operation)
+                for status in _error_statuses(operation, prefix + path, router.auth):
+                    operation.response_models.setdefault(status, operation._create_response_model(ErrorOut))
+
+
+_document_errors()

@@ -6,6 +6,7 @@ A token belongs to one user and is scoped to one workspace: it opens only that w
 
 from django.conf import settings
 from django.db import models
+from django_scopes import ScopedManager
 
 from praxis.core import clock
 
@@ -19,6 +20,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=clock.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    # Scoped like every workspace row (issue 6 point 10); the token check and the user's own token list
+    # cross workspaces on purpose and say so with `scopes_disabled()`.
+    objects = ScopedManager(workspace="workspace")
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"

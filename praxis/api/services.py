@@ -1,6 +1,7 @@
 """Creating and revoking personal access tokens."""
 
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from praxis.audit import services as audit
 from praxis.core import clock
@@ -29,9 +30,17 @@ def token_create(*, user, workspace_slug: str, name: str) -> tuple[ApiToken, str
     return token, secret
 
 
+def token_list(*, user) -> list[ApiToken]:
+    """The user's own tokens in every workspace, newest first: a personal list that crosses workspaces by
+    design, so it lifts the scope (issue 6 point 10) and filters by `user` instead."""
+    with scopes_disabled():
+        return list(ApiToken.objects.filter(user=user).select_related("workspace").order_by("-created_at", "-pk"))
+
+
 @service_transaction
 def token_revoke(*, user, token_id: int) -> ApiToken:
-    token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
+    with scopes_disabled():  # the user's own tokens, in any workspace (filtered by `user`)
+        token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
     if token is None:
         raise NotFound("not_found", _("That token does not exist."))
     token.revoked_at = clock.now()
@@ -43,8 +52,10 @@ def token_revoke(*, user, token_id: int) -> ApiToken:
 def token_authenticate(secret: str) -> ApiToken | None:
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
-    token = (ApiToken.objects.select_related("user", "workspace")
-             .filter(token_hash=hash_token(secret), revoked_at__isnull=True, user__is_active=True).first())
-    if token is not None:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
+    # Which workspace a request is for is what the token tells: no scope exists yet (issue 6 point 10).
+    with scopes_disabled():
+        token = (ApiToken.objects.select_related("user", "workspace")
+                 .filter(token_hash=hash_token(secret), revoked_at__isnull=True, user__is_active=True).first())
+        if token is not None:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=clock.now())
     return token

@@ -25,6 +25,7 @@ EVENT_LABELS = {
     "user.password_confirm_failed": _("Password confirmation failed"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),
+    "api_token.refused": _("API token refused outside its workspace"),
     # workspaces and members
     "workspace.created": _("Workspace created"),
     "workspace.updated": _("Organisation details changed"),
@@ -62,6 +63,10 @@ EVENT_LABELS = {
     "change_request.created": _("Subscription change requested"),
     "change_request.updated": _("Subscription change request updated"),
     "billing.viewed": _("Billing viewed"),
+    # notifications (issue 6 point 4)
+    "notification.created": _("Notification sent"),
+    "notification.read": _("Notification read"),
+    "notification.all_read": _("All notifications read"),
     # the audit log itself
     "audit.exported": _("Audit log exported"),
     "audit.viewed": _("Audit log viewed"),

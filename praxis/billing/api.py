@@ -17,7 +17,7 @@ from praxis.core.money import to_cents
 from praxis.workspaces import selectors as workspace_selectors
 from praxis.workspaces.roles import BILLING_MANAGE, BILLING_VIEW, AccountType
 
-from . import invoicing, seats, selectors, services
+from . import plan, seats, selectors, services
 from .models import Invoice
 from .pdf import render_invoice_pdf
 from .schemas import (
@@ -116,7 +116,7 @@ def billing_preview(request, ws: str):
     """The next cycle invoice as the billing run would issue it with today's seats and credit; 204 when the
     workspace has no billing cycle."""
     workspace = request.access.workspace
-    draft = invoicing.preview_next_invoice(workspace, today=seats.workspace_today(workspace))
+    draft = plan.preview_next_invoice(workspace, today=seats.workspace_today(workspace))
     if draft is None:
         return Status(204, None)
     return draft
@@ -125,17 +125,17 @@ def billing_preview(request, ws: str):
 @router.get("/{ws}/billing/seat-cost", response=SeatCostOut)
 @workspace_endpoint(BILLING_VIEW)
 def billing_seat_cost(request, ws: str, query: Query[SeatCostQuery]):
-    """What adding `count` seats of `account_type` today costs now (prorated, before any credit on the
-    balance is deducted) and per cycle."""
+    """What adding `count` seats of `account_type` today costs now and per cycle: the billing plan with the
+    seats minus the plan without them (R-BIL-14), i.e. exactly what the next run adds to the invoices."""
     if query.account_type not in AccountType.values:
         raise ServiceError("invalid_account_type", _("Choose a valid account type."), field="account_type")
     workspace = request.access.workspace
-    cost = invoicing.cost_of_new_seats(workspace, account_type=query.account_type, count=query.count,
-                                       today=seats.workspace_today(workspace))
+    cost = plan.cost_of_new_seats(workspace, account_type=query.account_type, count=query.count,
+                                  today=seats.workspace_today(workspace))
     per_cycle_total = cost.per_cycle + cost.per_cycle_vat
     return {
         "account_type": query.account_type, "count": query.count, "currency": workspace.currency,
-        "interval": cost.interval, "now": cost.now, "vat_rate": rate(vat_rate(workspace.country)),
+        "interval": cost.interval, "now": cost.now, "cycle": cost.cycle, "vat_rate": rate(vat_rate(workspace.country)),
         "per_cycle": amount(cost.per_cycle), "per_cycle_cents": to_cents(cost.per_cycle),
         "per_cycle_vat": amount(cost.per_cycle_vat), "per_cycle_vat_cents": to_cents(cost.per_cycle_vat),
         "per_cycle_total": amount(per_cycle_total), "per_cycle_total_cents": to_cents(per_cycle_total),

@@ -9,17 +9,27 @@ request's fields are not `required` here: the service says what is missing.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from praxis.workspaces.roles import PAID_ACCOUNT_TYPES, AccountType
+from praxis.core.validation import plain_text_validator
+from praxis.workspaces.roles import AccountType
+
+from . import catalogue
 
 MAX_SEATS_PREVIEWED = 500
 
-PAID_CHOICES = [(value, label) for value, label in AccountType.choices if value in PAID_ACCOUNT_TYPES]
+
+def paid_choices() -> list[tuple[str, str]]:
+    """The account types the catalogue charges for (issue 6 point 8: one notion of "paid"); read when a
+    form is made, so a plan the operator makes paid or free in the admin shows at once."""
+    plans = catalogue.plans()
+    return [(value, label) for value, label in AccountType.choices if catalogue.is_paid(value, catalogue=plans)]
+
+
 # "Free" is not a change of account type but the end of paying: the "Stop paying" action.
 CHANGE_CHOICES = [(value, label) for value, label in AccountType.choices if value != AccountType.FREE]
 
 
 class ChangeRequestForm(forms.Form):
-    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200, required=False, validators=[plain_text_validator])
     details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     agreed_to_costs = forms.BooleanField(
         label=_("I agree to the extra costs"), required=False,
@@ -30,7 +40,7 @@ class ChangeRequestForm(forms.Form):
 class MemberSubscribeForm(forms.Form):
     """"Pay for this member": first shown with what it costs, then sent again with `confirm`."""
 
-    account_type = forms.ChoiceField(label=_("Account type"), choices=PAID_CHOICES, initial=AccountType.PRO)
+    account_type = forms.ChoiceField(label=_("Account type"), choices=paid_choices, initial=AccountType.PRO)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
@@ -70,5 +80,5 @@ class OwnSubscriptionForm(forms.Form):
 
     account_type = forms.ChoiceField(
         label=_("Account type"),
-        choices=[(AccountType.ESSENTIALS, AccountType.ESSENTIALS.label), (AccountType.PRO, AccountType.PRO.label)],
+        choices=paid_choices,
     )

@@ -1,13 +1,16 @@
 """Building and issuing invoices (R-BIL-3, R-BIL-5, R-BIL-11, R-BIL-14).
 
-Every invoice is first a `Draft` computed by a pure-ish function; the preview on the billing tab and the
-real invoice are the same draft for the same date, so they never differ (R-BIL-14). `issue()` turns a
-draft into an immutable `Invoice` inside one transaction: the number is drawn, the lines written, the
-credit used is debited from the balance and the seat changes it charges are marked, or nothing is.
+Every invoice is first a `Draft`: the lines of one cycle invoice or one day's proration invoice, built by
+`draft_cycle_invoice` / `draft_proration_invoice`. Which drafts are due is decided in one place only, the
+billing plan (`plan.py`): the billing run issues its drafts and every preview renders them, so what is
+shown and what is invoiced never differ (R-BIL-14). `issue()` turns a draft into an immutable `Invoice`
+inside one transaction: it locks the workspace row, applies credit from the balance read under that lock
+(issue 6 point 19: concurrent runs never spend one credit twice), draws the number, writes the lines,
+debits the credit used and marks the seat changes it charges — or does nothing.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -18,6 +21,7 @@ from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.errors import Conflict
 from praxis.core.money import from_cents, to_cents
+from praxis.workspaces.models import Workspace
 from praxis.workspaces.roles import account_type_label
 
 from . import catalogue
@@ -130,6 +134,14 @@ def issue(workspace, draft: Draft, *, actor=None, credited_invoice: Invoice | No
     now = clock.now()
     issue_day = workspace_today(workspace, now)  # the practice's own day (STYLE 11)
     with transaction.atomic():
+        # Issue 6 point 19: the workspace row lock serialises the issuers of one workspace; the credit used
+        # is what the balance holds under that lock, not what the caller read before another run used it.
+        # NO KEY UPDATE (PostgreSQL): it does not block the key-share lock of rows inserted with a foreign key
+        # to the workspace — e.g. an audit entry written under the audit chain's advisory lock by the payment
+        # of the previous invoice; FOR UPDATE deadlocked with that (advisory → workspace vs. workspace →
+        # advisory). On SQLite the IMMEDIATE transaction already serialises writers.
+        Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).values_list("pk").first()
+        draft = replace(draft, available_credit=from_cents(max(balance_cents(workspace), 0)))
         number = next_number(series=OPERATOR_SERIES, year=issue_day.year)
         details = billing_details(workspace)
         invoice = Invoice.objects.create(
@@ -174,67 +186,6 @@ def workspace_provider(workspace) -> str:
     from django.conf import settings
 
     return settings.PRAXIS_PAYMENT_PROVIDER
-
-
-def next_cycle_to_invoice(workspace, *, today: dt.date) -> dt.date | None:
-    """The start of the next cycle invoice: the first cycle during a trial, today's cycle on its first day
-    until its invoice is issued, else the next cycle."""
-    if workspace.billing_anchor is None:
-        return None
-    if today < workspace.billing_anchor:
-        return workspace.billing_anchor
-    start, end = cycle_of(workspace, today)
-    if start == today and not Invoice.objects.filter(workspace=workspace, kind=Invoice.Kind.CYCLE,
-                                                     period_start=start).exists():
-        return start
-    return end
-
-
-def preview_next_invoice(workspace, *, today: dt.date) -> Draft | None:
-    """What the next cycle invoice will be, with today's seats (R-BIL-14).
-
-    It is built by the same `draft_cycle_invoice` the run uses; the credit it may use is what remains
-    after the pending proration invoices (issued first by the run) have taken theirs.
-    """
-    start = next_cycle_to_invoice(workspace, today=today)
-    if start is None:
-        return None
-    plans = catalogue.plans()
-    available = max(balance_cents(workspace), 0)
-    pending = (SeatChange.objects.filter(workspace=workspace, needs_proration=True, invoice__isnull=True,
-                                         effective__lt=start).order_by("effective", "pk"))
-    by_day: dict[dt.date, list[SeatChange]] = {}
-    for change in pending:
-        by_day.setdefault(change.effective, []).append(change)
-    for day, changes in sorted(by_day.items()):
-        draft = draft_proration_invoice(workspace, day, changes, plans=plans, balance=available)
-        available -= to_cents(draft.credit_applied)
-    return draft_cycle_invoice(workspace, start, seats=seats_on(workspace, start), plans=plans, balance=available)
-
-
-@dataclass
-class SeatCost:
-    """What adding `count` seats of one account type costs: now (prorated, with VAT) and per cycle."""
-
-    now: Draft | None
-    per_cycle: Decimal
-    per_cycle_vat: Decimal
-    interval: str
-
-
-def cost_of_new_seats(workspace, *, account_type: str, count: int, today: dt.date) -> SeatCost:
-    """The same drafts the real charge will use (R-BIL-14): a proration draft for today, unless today is a
-    cycle's first day or before the first cycle, and the cycle price."""
-    unit = catalogue.price(account_type, workspace.billing_interval)
-    per_cycle = unit * count
-    rate = vat_rate(workspace.country)
-    now = None
-    if unit > 0 and workspace.billing_anchor and today >= workspace.billing_anchor \
-            and cycle_of(workspace, today)[0] != today:
-        fake = [SeatChange(account_type=account_type, delta=1, effective=today) for _ in range(count)]
-        now = draft_proration_invoice(workspace, today, fake, balance=0)
-    return SeatCost(now=now, per_cycle=per_cycle, per_cycle_vat=vat_amount(per_cycle, rate),
-                    interval=workspace.billing_interval)
 
 
 def credit_note(*, invoice: Invoice, actor, reason: str) -> Invoice:

@@ -3,6 +3,10 @@
 Money is stored as integer cents plus the workspace's currency (R-BIL-1). Ledgers are append-only: the
 seats a workspace pays for on a date are the sum of its `SeatChange` rows up to that date; its credit is
 the sum of its `BalanceEntry` rows. Issued invoices never change (R-BIL-11): corrections are credit notes.
+
+Every row with a `workspace` uses a django-scopes manager (issue 6 point 10, STYLE 1): a query outside
+`scope(workspace=...)` fails loudly; the billing run and the operator's admin, which legitimately cross
+workspaces, say so with `scopes_disabled()`.
 """
 
 from django.conf import settings
@@ -11,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
 
 from praxis.core import clock
 from praxis.workspaces.roles import AccountType
@@ -68,6 +73,8 @@ class SeatChange(models.Model):
     needs_proration = models.BooleanField(default=False)
     invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
+    objects = ScopedManager(workspace="workspace")
+
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(delta__in=[1, -1]), name="seat_change_unit_delta")]
         indexes = [models.Index(fields=["workspace", "effective"])]
@@ -85,6 +92,8 @@ class BalanceEntry(models.Model):
     reason = models.CharField(max_length=200)
     invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=clock.now)
+
+    objects = ScopedManager(workspace="workspace")
 
     def __str__(self):
         return f"{self.workspace_id} {self.amount_cents:+d} {self.reason}"
@@ -163,6 +172,8 @@ class Invoice(models.Model):
     # Side effects done once (billing/notify.py): the e-mail with the PDF, and the one overdue reminder.
     emailed_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(workspace="workspace")
 
     class Meta:
         ordering = ["-issued_at", "-pk"]
@@ -251,6 +262,8 @@ class ChangeRequest(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     operator_note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=clock.now)
+
+    objects = ScopedManager(workspace="workspace")
 
     class Meta:
         ordering = ["-created_at"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_scopes import scope, scopes_disabled
 from django_tasks import task
 
 from praxis.audit import services as audit
@@ -69,7 +70,14 @@ def collect_payment_task(invoice_id: int) -> str:
 
 
 def collect_payment(*, invoice_id: int) -> str:
-    invoice = Invoice.objects.select_related("workspace").get(pk=invoice_id)
+    # A task knows only the invoice's id: find it in any workspace, then work in its workspace's scope
+    # (issue 6 point 10; tasks re-enter the tenant scope, like pretix's).
+    invoice = Invoice.objects.with_scopes_disabled().select_related("workspace").get(pk=invoice_id)
+    with scope(workspace=invoice.workspace):
+        return _collect(invoice)
+
+
+def _collect(invoice: Invoice) -> str:
     if invoice.status != Invoice.Status.OPEN:
         return invoice.status
     if invoice.total_cents < 0:  # a credit note: the refund is the operator's to make
@@ -87,8 +95,9 @@ def collect_payment(*, invoice_id: int) -> str:
 
 @transaction.atomic
 def invoice_mark_paid(*, invoice: Invoice, reference: str = "", actor=None) -> Invoice:
-    updated = (Invoice.objects.filter(pk=invoice.pk, status__in=[Invoice.Status.OPEN, Invoice.Status.OVERDUE])
-               .update(status=Invoice.Status.PAID, paid_at=clock.now(), provider_reference=reference))
+    with scope(workspace=invoice.workspace):  # the invoice's own workspace, whoever calls (point 10)
+        updated = (Invoice.objects.filter(pk=invoice.pk, status__in=[Invoice.Status.OPEN, Invoice.Status.OVERDUE])
+                   .update(status=Invoice.Status.PAID, paid_at=clock.now(), provider_reference=reference))
     invoice.refresh_from_db()
     if updated:
         audit.record(code="invoice.paid", action="update", actor=actor, workspace=invoice.workspace, obj=invoice,
@@ -99,8 +108,9 @@ def invoice_mark_paid(*, invoice: Invoice, reference: str = "", actor=None) -> I
 @transaction.atomic
 def invoice_mark_overdue(*, invoice: Invoice, message: str = "") -> Invoice:
     """A failed payment: the invoice is overdue and the billing contact (the owner) is told."""
-    updated = (Invoice.objects.filter(pk=invoice.pk, status=Invoice.Status.OPEN)
-               .update(status=Invoice.Status.OVERDUE))
+    with scope(workspace=invoice.workspace):  # the invoice's own workspace, whoever calls (point 10)
+        updated = (Invoice.objects.filter(pk=invoice.pk, status=Invoice.Status.OPEN)
+                   .update(status=Invoice.Status.OVERDUE))
     invoice.refresh_from_db()
     if updated:
         audit.record(code="invoice.payment_failed", action="update", actor=None, workspace=invoice.workspace,
@@ -115,8 +125,6 @@ def invoice_mark_overdue(*, invoice: Invoice, message: str = "") -> Invoice:
 
 
 def _owner(workspace):
-    from django_scopes import scopes_disabled
-
     from praxis.workspaces.models import Membership
 
     with scopes_disabled():

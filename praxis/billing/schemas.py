@@ -13,6 +13,7 @@ from ninja import Schema
 from pydantic import Field
 
 from praxis.core.money import from_cents, round_cents, to_cents
+from praxis.core.validation import PlainText
 from praxis.workspaces.roles import AccountType
 
 Amount = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", examples=["29.50"],
@@ -261,8 +262,13 @@ class SeatCostOut(Schema):
     count: int
     currency: str
     interval: str
-    now: DraftOut | None = Field(description="The prorated charge if the seats start today; null when nothing "
-                                             "is charged at once (a cycle's first day, a trial, a free type).")
+    now: DraftOut | None = Field(description=(
+        "What the seats add to today's proration invoice (the billing plan with them minus without them: "
+        "lines, subtotal, credit applied, VAT, total); null when they add nothing to it (a cycle's first day "
+        "before its invoice is issued, a trial, a free type)."))
+    cycle: DraftOut | None = Field(None, description=(
+        "What the seats add to a cycle invoice not yet issued that the next billing run issues (today's, on "
+        "a cycle's first day; the first one, on the last day of a trial); null otherwise."))
     vat_rate: Rate
     per_cycle: Amount
     per_cycle_cents: int
@@ -275,7 +281,7 @@ class SeatCostOut(Schema):
 # --- change requests ------------------------------------------------------------------------------------
 
 class ChangeRequestIn(Schema):
-    subject: str = ""
+    subject: PlainText = ""
     details: str = Field("", max_length=10_000)
     agreed_to_costs: bool = False
 

@@ -14,6 +14,7 @@ from praxis.workspaces.roles import AccountType, account_type_label
 
 from . import catalogue
 from .models import ChangeRequest, Invoice, SeatChange
+from .plan import next_cycle_to_invoice
 from .seats import balance_cents, workspace_today
 
 
@@ -60,8 +61,6 @@ class BillingSummary:
 
 
 def billing_summary(*, workspace, at=None) -> BillingSummary:
-    from .invoicing import next_cycle_to_invoice
-
     today = workspace_today(workspace, at)
     anchor = workspace.billing_anchor
     next_date = next_cycle_to_invoice(workspace, today=today)

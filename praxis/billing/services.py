@@ -7,14 +7,15 @@ runs in one transaction and writes its audit entries. Seats follow licences (`wo
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.errors import Conflict, NotFound, ServiceError
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.transactions import service_transaction
-from praxis.core.validation import check_max_length
-from praxis.workspaces import licences
+from praxis.core.validation import check_max_length, check_plain_text
+from praxis.workspaces import licences, notices
 from praxis.workspaces.access import Access
 from praxis.workspaces.models import Licence, Membership
 from praxis.workspaces.roles import BILLING_MANAGE, AccountType
@@ -90,6 +91,8 @@ def member_change_account_type(*, access: Access, membership_id: int, account_ty
     licence = licences.licence_assign(user=member.user, account_type=account_type,
                                       payer_workspace=access.workspace, actor=access.user)
     Membership.objects.filter(pk=member.pk).update(account_type=account_type)
+    notices.seat_changed(member=member, workspace=access.workspace, old=current.account_type, new=account_type,
+                         actor=access.user)
     return licence
 
 
@@ -107,6 +110,8 @@ def member_unsubscribe(*, access: Access, membership_id: int) -> Licence | None:
     if licence.account_type == AccountType.FREE:  # paid features ended at once (not a trial running out)
         changes["account_type"] = AccountType.FREE
     Membership.objects.filter(pk=member.pk).update(**changes)
+    notices.seat_stopped(member=member, workspace=access.workspace, licence=licence,
+                         account_type=member.account_type, actor=access.user)
     return licence
 
 
@@ -180,6 +185,8 @@ def change_request_create(*, access: Access, subject: str, details: str = "", ag
     if not subject:
         raise ServiceError("subject_required", _("Enter a subject."), field="subject")
     check_max_length(subject, 200, field="subject")
+    check_plain_text(subject, field="subject")  # issue 6 point 25c; `details` may span lines
+    check_plain_text(details, field="details", multiline=True)
     if not agreed_to_costs:
         raise ServiceError("agreement_required", _("Confirm that you agree to the extra costs."),
                            field="agreed_to_costs")
@@ -197,6 +204,7 @@ def change_request_create(*, access: Access, subject: str, details: str = "", ag
 
 
 @service_transaction
+@scopes_disabled()  # an operator's service: it finds the invoice by id in any workspace (issue 6 point 10)
 def invoice_credit(*, invoice_id: int, actor, reason: str) -> Invoice:
     """The operator corrects an issued invoice with a credit note (R-BIL-11)."""
     invoice = Invoice.objects.filter(pk=invoice_id).first()

@@ -5,9 +5,10 @@ member's capabilities once (404 for a workspace the user is not an active member
 capability — R-BIL-14: only `billing.view` sees invoices, seats and this tab), a form shapes the input, one
 service does the work and its `ServiceError` becomes a form error or a message (`NotFound` → 404).
 
-Every amount shown before a change is computed by the code that will charge it (`invoicing.preview_next_
-invoice`, `invoicing.cost_of_new_seats`, `proration.prorate`) for the same day, so what an admin is shown
-and what is invoiced never differ (R-BIL-14). A paid change is confirmed in two steps, like cancelling a
+Every amount shown before a change renders the billing plan (`plan.py`, issue 6 point 1): the next invoice
+is the plan's draft, and what a change costs is the plan with the ledger rows the seat service would write
+minus the plan without them — the same code the billing run issues from, so what an admin is shown and
+what is invoiced never differ (R-BIL-14). A paid change is confirmed in two steps, like cancelling a
 membership: the first POST shows what it costs (a page, or a dialog for htmx), the second does it.
 """
 
@@ -42,7 +43,7 @@ from praxis.workspaces.roles import (
 )
 from praxis.workspaces.web import workspace_view
 
-from . import catalogue, invoicing, seats, selectors, services
+from . import catalogue, plan, seats, selectors, services
 from .forms import (
     ChangeRequestForm,
     MemberAccountTypeForm,
@@ -107,7 +108,7 @@ def _render_overview(request, *, change_form: ChangeRequestForm | None = None):
         "summary": selectors.billing_summary(workspace=workspace),
         "seat_groups": _seat_groups(workspace, today),
         # R-BIL-14: the same draft the billing run will issue at the next cycle start.
-        "preview": invoicing.preview_next_invoice(workspace, today=today),
+        "preview": plan.preview_next_invoice(workspace, today=today),
         "page": page,
         "invoices": page.object_list,
         "change_requests": selectors.change_requests(workspace=workspace)[:CHANGE_REQUESTS_SHOWN],
@@ -189,10 +190,9 @@ class Credit:
 
 
 def _credit_for_ending_seat(workspace, user, account_type: str, today: dt.date) -> Credit:
-    """What `seats.seat_end` will credit, computed by the same function (R-BIL-6, R-BIL-14)."""
-    if not seats.user_has_seat(workspace, user, account_type, today):
-        return Credit(Decimal("0.00"), None)
-    return Credit(*seats.credit_for_ending(workspace, account_type, today))
+    """What `seats.seat_end` will credit: the same `seats.planned_end` it writes (R-BIL-6, R-BIL-14)."""
+    ending = seats.planned_end(workspace=workspace, user=user, account_type=account_type, day=today)
+    return Credit(ending.credit, ending.until)
 
 
 def _apply(request, action, success: str):
@@ -208,8 +208,7 @@ def _apply(request, action, success: str):
 
 def _confirm(request, context: dict):
     """Step one of a paid change: what it costs, as a dialog for htmx or as a page."""
-    context = {"workspace": request.access.workspace, "htmx": is_htmx(request),
-               "balance_cents": seats.balance_cents(request.access.workspace), **context}
+    context = {"workspace": request.access.workspace, "htmx": is_htmx(request), **context}
     if is_htmx(request):
         return render(request, "billing/member_confirm.html#confirm-dialog", context)
     return render(request, "billing/member_confirm.html", context)
@@ -244,7 +243,7 @@ def member_subscribe(request, member_id: int):
             "account_type_label": account_type_label(account_type), "today": today,
             # R-BIL-8: say at once why it cannot be done, instead of a price for something refused.
             "payer": payer, "blocked": payer in (Payer.SELF, Payer.OTHER),
-            "cost": invoicing.cost_of_new_seats(access.workspace, account_type=account_type, count=1, today=today),
+            "cost": plan.cost_of_new_seats(access.workspace, account_type=account_type, count=1, today=today),
             "post_url": _url(request, "member_subscribe", member_id=member.pk),
         })
     return _apply(
@@ -271,7 +270,8 @@ def member_account_type(request, member_id: int):
             "action": "account_type", "member": member, "account_type": account_type,
             "account_type_label": account_type_label(account_type), "old_type_label": account_type_label(current_type),
             "unchanged": current_type == account_type, "blocked": current_type == account_type, "today": today,
-            "cost": invoicing.cost_of_new_seats(access.workspace, account_type=account_type, count=1, today=today),
+            "cost": plan.cost_of_type_change(access.workspace, user=member.user, old_type=current_type,
+                                             new_type=account_type, today=today),
             "credit": _credit_for_ending_seat(access.workspace, member.user, current_type, today),
             "post_url": _url(request, "member_account_type", member_id=member.pk),
         })
@@ -367,7 +367,6 @@ def seat_cost(request):
         account_type = data["account_type"]
         paying = data["pay_for_user"] or not data["invite"]
         today = seats.workspace_today(workspace)
-        summary = selectors.billing_summary(workspace=workspace)
         paid_type = catalogue.is_paid(account_type)
         context.update({
             "count": count,
@@ -376,9 +375,8 @@ def seat_cost(request):
             "paid_type": paid_type,
             "paying": paying,
             "after_trial": data["pay_timing"] == Membership.PayTiming.AFTER_TRIAL,
-            "summary": summary,
             "today": today,
-            "cost": (invoicing.cost_of_new_seats(workspace, account_type=account_type, count=count, today=today)
+            "cost": (plan.cost_of_new_seats(workspace, account_type=account_type, count=count, today=today)
                      if paying and paid_type else None),
         })
     return render(request, "billing/seat_cost.html", context)

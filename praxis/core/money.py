@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.formats import number_format
+
 CENT = Decimal("0.01")
 
 
@@ -23,6 +25,16 @@ def to_cents(value: Decimal) -> int:
 
 def from_cents(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(CENT)
+
+
+SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF"}
+
+
+def format_money(value: Decimal, currency: str = "EUR") -> str:
+    """`€ 29.50`, localised in the active language, exactly two decimals (R-BIL-1). The one formatting of
+    amounts, for billing pages and for texts outside billing (notifications, e-mails)."""
+    symbol = SYMBOLS.get((currency or "EUR").upper(), (currency or "").upper())
+    return f"{symbol} {number_format(round_cents(value), decimal_pos=2, force_grouping=True)}"
 
 
 @dataclass(frozen=True)

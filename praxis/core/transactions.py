@@ -19,10 +19,17 @@ _depth = contextvars.ContextVar("praxis_service_depth", default=0)
 def record_refusal(exc: ServiceError) -> None:
     """Write the audit entry a refusal asked for, once."""
     if exc.audit and not exc.audited:
+        # Imported here: audit sits above core (audit.services imports core.clock), and core must not
+        # import audit's models while the apps load.
         from praxis.audit.services import record
 
         record(**exc.audit)
         exc.audited = True
+
+
+def in_service_transaction() -> bool:
+    """Whether a `@service_transaction` is open (its refusals are recorded by the outermost one)."""
+    return _depth.get() > 0
 
 
 def service_transaction(func):

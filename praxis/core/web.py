@@ -27,6 +27,41 @@ def refuse(request, exc: ServiceError) -> None:
     messages.error(request, exc.message)
 
 
+FORM_ENCODINGS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def is_cross_origin(request) -> bool:
+    """Whether a browser sent this request from another site: an `Origin` header (browsers send one on
+    every cross-site POST) that is neither this host nor a trusted origin. No header: not a browser
+    posting across sites (scripts, curl), left to the other checks."""
+    from django.conf import settings
+
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    own = {f"{request.scheme}://{request.get_host()}", settings.PRAXIS_SITE_URL,
+           *getattr(settings, "CSRF_TRUSTED_ORIGINS", ())}
+    return origin not in own
+
+
+def require_form_encoding(view):
+    """A POST must carry a form encoding (issue 6 point 25a): a `text/plain` body is what another site can
+    send without the browser asking first. 415 otherwise; the CSRF check stays on top of this."""
+    from functools import wraps
+
+    from django.http import HttpResponse
+    from django.utils.translation import gettext as _
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "POST" and request.content_type not in FORM_ENCODINGS:
+            return HttpResponse(_("Send this form from the page itself."), status=415,
+                                content_type="text/plain; charset=utf-8")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 

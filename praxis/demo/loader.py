@@ -10,7 +10,6 @@ from django.db import transaction
 from django_scopes import scope, scopes_disabled
 
 from praxis.accounts.models import User
-from praxis.accounts.services import user_create
 from praxis.billing import terms
 from praxis.billing.models import Issuer
 from praxis.billing.run import billing_run
@@ -18,6 +17,7 @@ from praxis.core import clock
 from praxis.workspaces import invitations, services
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.models import Invitation, Workspace
+from praxis.workspaces.signup import user_sign_up
 
 DEMO_SLUG = "de-linde"
 DEMO_PASSWORD = "linde-demo-2026"
@@ -54,7 +54,7 @@ def load_demo() -> bool:
         return False
     owner_spec, *staff = PEOPLE
     demo_issuer()
-    owner = user_create(email=owner_spec.email, password=DEMO_PASSWORD, first_name=owner_spec.first_name,
+    owner = user_sign_up(email=owner_spec.email, password=DEMO_PASSWORD, first_name=owner_spec.first_name,
                         last_name=owner_spec.last_name, language=owner_spec.language)
     workspace = services.workspace_create(actor=owner, name="Praktijk De Linde", tier="practice")
     # The practice's trial ended ten days ago, so the demo shows billing at work: its members join
@@ -77,7 +77,7 @@ def load_demo() -> bool:
             invitations.invitation_accept_new_user(
                 token=token, password=DEMO_PASSWORD, first_name=person.first_name, last_name=person.last_name,
                 language=person.language)
-        former = user_create(email="oud-collega@delinde.example", password=DEMO_PASSWORD, first_name="Kees",
+        former = user_sign_up(email="oud-collega@delinde.example", password=DEMO_PASSWORD, first_name="Kees",
                              last_name="de Vries", language="nl")
         [(_inv, token)] = invitations.invitations_create(access=access, emails=[former.email], role="clinician",
                                                          account_type="essentials")

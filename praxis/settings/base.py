@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "praxis.audit",
     "praxis.workspaces",
     "praxis.billing",
+    "praxis.notifications",
     "praxis.api",
     "praxis.demo",
 ]
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "praxis.accounts.middleware.SessionLifetimeMiddleware",
     "praxis.core.middleware.OperatorConsoleMiddleware",
     "praxis.accounts.middleware.UserLanguageMiddleware",
+    "praxis.core.middleware.BadInputMiddleware",
     "praxis.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -80,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "praxis.workspaces.context_processors.workspace_nav",
+                "praxis.notifications.context_processors.notification_bell",
             ],
         },
     }
@@ -134,6 +137,8 @@ AXES_FAILURE_LIMIT = int(env("PRAXIS_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"
+# Counted in the normalised spelling of the address, like the User model stores it (issue 6 point 20).
+AXES_USERNAME_CALLABLE = "praxis.accounts.throttling.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "praxis.accounts.views.locked_out"
 AXES_VERBOSE = False

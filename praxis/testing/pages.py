@@ -77,12 +77,19 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "invitation_id": lambda w: w.invitation.pk,
     "token_id": lambda w: w.api_token.pk,
     "invoice_id": lambda w: w.invoice.pk,
+    "notification_id": lambda w: _owner_notification(w),  # the owner was told of the team's acceptances
 }
 ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
     ("workspaces:invite", "token"): lambda w: w.invitation_token,
     ("accounts:password_set", "token"): lambda w: w.password_token,
     ("workspaces:contact_edit", "member_id"): lambda w: w.contact.pk,  # a login-less contact (R-INV-6)
 }
+
+
+def _owner_notification(world: World) -> int:
+    from praxis.notifications.models import Notification
+
+    return Notification.objects.for_user(world.team.owner).values_list("pk", flat=True).first()
 
 
 def build_world(team, make_user) -> World:
@@ -282,6 +289,8 @@ def _screenshot(page, where: str, width: int) -> str:
 def check_page(page, *, where: str, widths=WIDTHS, screenshots: bool = True) -> list[str]:
     """The page as loaded: no inline script or handler; at each width no horizontal overflow and no
     serious or critical axe violation."""
+    # Let htmx requests started by the page (hx-trigger="load") land first, so axe sees a settled page.
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     problems = [f"{where}: inline script (a Content-Security-Policy forbids it): {found}"
                 for found in page.evaluate(INLINE_SCRIPT_JS)]
     for width in widths:

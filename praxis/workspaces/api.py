@@ -6,6 +6,7 @@ Handlers only translate between JSON and the services; each declares the capabil
 from django.contrib.auth import login
 from django_scopes import scope
 from ninja import Router, Status
+from ninja.errors import HttpError
 from ninja.utils import check_csrf
 
 from praxis.accounts.middleware import mark_authenticated, reauthenticated_at
@@ -188,8 +189,6 @@ def invitation_link_accept(request, token: str, payload: InvitationAcceptIn):
     """Logged in: accept as yourself. Not logged in: sign up with the invited address and a password."""
     if request.user.is_authenticated:
         if check_csrf(request) is not None:
-            from ninja.errors import HttpError
-
             raise HttpError(403, "CSRF check failed")
         member = invitations.invitation_accept(token=token, user=request.user)
         status = 200

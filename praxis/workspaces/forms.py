@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from praxis.accounts.models import Gender
+from praxis.core.validation import plain_text_validator
 
 from .models import BillingInterval, Membership, Tier
 from .roles import TICKETS_VIEW_ALL, AccountType, Role
@@ -80,7 +81,7 @@ class PasswordConfirmField(forms.CharField):
 
 
 class WorkspaceCreateForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200, validators=[plain_text_validator])
     tier = forms.ChoiceField(label=_("Tier"), choices=Tier.choices, initial=Tier.TEAM, widget=forms.RadioSelect)
     billing_interval = forms.ChoiceField(
         label=_("Billing"), choices=BillingInterval.choices, initial=BillingInterval.MONTHLY,
@@ -90,7 +91,7 @@ class WorkspaceCreateForm(forms.Form):
 class OrganisationForm(forms.Form):
     """Organisation details (R-WS-4). Initial values come from the workspace."""
 
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200, validators=[plain_text_validator])
     address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
@@ -173,8 +174,10 @@ class InvitationsForm(forms.Form):
 
 
 class ContactPersonForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False,
+                                 validators=[plain_text_validator])
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False,
+                                validators=[plain_text_validator])
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=GRANTABLE_ROLES, initial=Role.STAFF)
     email = forms.EmailField(label=_("E-mail for portal access"), required=False,

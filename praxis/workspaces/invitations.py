@@ -24,11 +24,12 @@ from praxis.core.mail import send_templated_email, site_url
 from praxis.core.tokens import hash_token, new_token
 from praxis.core.transactions import service_transaction
 
-from . import licences
+from . import licences, notices, ports
 from .access import Access
 from .models import Invitation, Membership, Workspace
-from .roles import MEMBERS_MANAGE, PAID_ACCOUNT_TYPES, AccountType, Role
+from .roles import MEMBERS_MANAGE, AccountType, Role
 from .services import user_by_email
+from .signup import user_sign_up
 
 
 def _expiry(at: dt.datetime) -> dt.datetime:
@@ -81,7 +82,7 @@ def invitations_create(*, access: Access, emails: list[str] | str, role: str, ac
     if role == Role.ADMIN and access.membership.role not in (Role.OWNER, Role.ADMIN):
         raise ServiceError("invalid_role", _("Only an admin can invite admins."), field="role")
     if pay_for_user is None:
-        pay_for_user = account_type in PAID_ACCOUNT_TYPES
+        pay_for_user = ports.billing().is_paid(account_type=account_type)
     if pay_timing not in Membership.PayTiming.values:
         raise ServiceError("invalid_pay_timing", _("Choose when to start paying."), field="pay_timing")
     for address in addresses:
@@ -262,8 +263,12 @@ def _apply_licence(invitation: Invitation, user) -> bool:
     if current is not None and current.payer_workspace_id not in (None, invitation.workspace_id):
         return False  # R-WS-3: another workspace already pays for this person's seat.
     keep_trial = invitation.pay_timing == Membership.PayTiming.AFTER_TRIAL and licences.in_trial(user)
+    # Before it ends: what their own subscription credits (only a self-payer has one: saves a query).
+    ending = ports.self_paid_ending(user=user) if current and current.payer_workspace_id is None else None
     licences.licence_assign(user=user, account_type=invitation.account_type,
                             payer_workspace=invitation.workspace, actor=user, keep_trial=keep_trial)
+    notices.subscription_replaced(user=user, workspace=invitation.workspace, ending=ending,
+                                  account_type=invitation.account_type)
     return True
 
 
@@ -303,6 +308,7 @@ def invitation_accept(*, token: str, user) -> Membership:
     audit.record(code="member.added", action="create", actor=user, workspace=workspace, obj=member,
                  role=member.role, data={"role": member.role, "account_type": member.account_type,
                                          "pay_for_user": member.pay_for_user, "pay_timing": member.pay_timing})
+    notices.invitation_accepted(invitation=invitation, member=member)
     return member
 
 
@@ -310,14 +316,12 @@ def invitation_accept(*, token: str, user) -> Membership:
 def invitation_accept_new_user(*, token: str, password: str, first_name: str = "", last_name: str = "",
                                language: str | None = None):
     """A new person signs up from the link with the invited address and sets a password (R-INV-3)."""
-    from praxis.accounts import services as accounts
-
     link = invitation_inspect(token)
     if link.state != LinkState.VALID:
         raise Conflict(f"invitation_{link.state}", link.message)
     if user_by_email(link.invitation.email) is not None:
         raise Conflict("account_exists", _("An account with this address exists: log in to accept."))
-    user = accounts.user_create(email=link.invitation.email, password=password, first_name=first_name,
-                                last_name=last_name, language=language or link.invitation.workspace.language)
+    user = user_sign_up(email=link.invitation.email, password=password, first_name=first_name,
+                        last_name=last_name, language=language or link.invitation.workspace.language)
     member = invitation_accept(token=token, user=user)
     return user, member

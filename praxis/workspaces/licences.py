@@ -1,18 +1,21 @@
 """Licences: the account type a user holds and who pays for it (SPEC §1, R-WS-3, R-BIL-7, R-BIL-9).
 
-Only the licence facts live here; what they cost is the billing app's business.
+Only the licence facts live here; what they cost is the billing app's business, asked through
+`ports.billing()` (issue 6 point 9: workspaces never imports billing).
 """
 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.transactions import service_transaction
 
+from . import ports
 from .models import Licence, Membership, Workspace
-from .roles import PAID_ACCOUNT_TYPES, AccountType, account_type_label
+from .roles import AccountType, account_type_label
 
 TRIAL_DAYS = 14  # R-BIL-9
 
@@ -109,7 +112,7 @@ def pays_for_self(user) -> bool:
         licence
         and licence.payer_workspace_id is None
         and licence.status == Licence.Status.ACTIVE
-        and licence.account_type in PAID_ACCOUNT_TYPES
+        and ports.billing().is_paid(account_type=licence.account_type)
     )
 
 
@@ -183,6 +186,11 @@ def licence_assign(
     return licence
 
 
+def workspace_today(workspace: Workspace, at: dt.datetime | None = None) -> dt.date:
+    """Which day it is where the practice is (STYLE 11)."""
+    return (at or clock.now()).astimezone(ZoneInfo(workspace.time_zone or "UTC")).date()
+
+
 def personal_workspace(user) -> Workspace | None:
     return Workspace.objects.filter(is_personal=True, created_by=user).first()
 
@@ -198,22 +206,21 @@ def payer_of(licence: Licence) -> Workspace | None:
 def _move_seat(old: Licence | None, new: Licence, *, actor) -> None:
     """Keep the seat ledger in step with licences (R-BIL-6, R-BIL-7): the old payer's seat ends today,
     the new payer's seat starts today, or at the trial's end for *pay after trial*."""
-    from praxis.billing import seats
-
+    billing = ports.billing()
     if old is not None and old.status != Licence.Status.TRIALING:
         payer = payer_of(old)
         if payer is not None:
-            seats.seat_end(workspace=payer, user=new.user, account_type=old.account_type,
-                           day=seats.workspace_today(payer), reason="left", actor=actor)
+            billing.seat_end(workspace=payer, user=new.user, account_type=old.account_type,
+                             day=workspace_today(payer), reason="left", actor=actor)
     if new.payer_workspace_id is None and new.status == Licence.Status.TRIALING:
         return  # the user's own trial costs nothing
     payer = payer_of(new)
     if payer is None:
         return
     start = new.trial_ends_at or clock.now()
-    seats.seat_start(workspace=payer, user=new.user, account_type=new.account_type,
-                     day=seats.workspace_today(payer, start),
-                     reason="trial_ended" if new.trial_ends_at else "joined", actor=actor)
+    billing.seat_start(workspace=payer, user=new.user, account_type=new.account_type,
+                       day=workspace_today(payer, start),
+                       reason="trial_ended" if new.trial_ends_at else "joined", actor=actor)
 
 
 def licence_end_paid_by(*, user, workspace: Workspace, actor) -> Licence | None:
@@ -227,13 +234,11 @@ def licence_end_paid_by(*, user, workspace: Workspace, actor) -> Licence | None:
         return None
     now = clock.now()
     if licence.trial_running(now):
-        from praxis.billing import seats
-
         licence.ends_at = licence.trial_ends_at
         licence.save(update_fields=["ends_at"])
         # The seat was scheduled for the trial's end: cancelled today, it never starts and costs nothing.
-        seats.seat_end(workspace=workspace, user=user, account_type=licence.account_type,
-                       day=seats.workspace_today(workspace), reason="cancelled", actor=actor)
+        ports.billing().seat_end(workspace=workspace, user=user, account_type=licence.account_type,
+                                 day=workspace_today(workspace), reason="cancelled", actor=actor)
         audit.record(code="licence.ends_with_trial", action="update", actor=actor, workspace=workspace,
                      obj=licence, data={"user": user.pk, "ends_at": licence.ends_at})
         return licence

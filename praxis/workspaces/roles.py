@@ -25,7 +25,8 @@ class AccountType(models.TextChoices):
     SUPPORT = "support", _("Support")
 
 
-PAID_ACCOUNT_TYPES = frozenset({AccountType.ESSENTIALS, AccountType.PRO})
+# Which account types cost money is the catalogue's answer (`praxis.billing.catalogue`, `Plan.is_paid`),
+# asked through `praxis.workspaces.ports.billing().is_paid()` (issue 6 point 8); there is no list here.
 
 
 def account_type_label(code: str) -> str:

@@ -3,6 +3,8 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from praxis.core.validation import PlainText
+
 
 class WorkspaceOut(Schema):
     slug: str
@@ -28,13 +30,13 @@ class WorkspaceDetailOut(WorkspaceOut):
 
 
 class WorkspaceCreateIn(Schema):
-    name: str = Field(max_length=200)
+    name: PlainText = Field(max_length=200)
     tier: str = "team"
     billing_interval: str = "monthly"
 
 
 class WorkspaceUpdateIn(Schema):
-    name: str | None = Field(None, max_length=200)
+    name: PlainText | None = Field(None, max_length=200)
     address: str | None = None
     phone: str | None = Field(None, max_length=32)
     email: str | None = None
@@ -119,8 +121,8 @@ class RestoreIn(IdsIn):
 
 
 class ContactIn(Schema):
-    first_name: str = Field("", max_length=150)
-    last_name: str = Field("", max_length=150)
+    first_name: PlainText = Field("", max_length=150)
+    last_name: PlainText = Field("", max_length=150)
     gender: str = Field("", max_length=16)
     role: str = "staff"
 

@@ -16,15 +16,16 @@ from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from praxis.accounts.models import Gender
+from praxis.accounts.services import confirm_password
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from praxis.core.lifecycle import LifecycleStatus, cancel_rows, restore_rows
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.transactions import service_transaction
-from praxis.core.validation import check_max_length
+from praxis.core.validation import check_max_length, check_plain_text
 
-from . import licences
+from . import licences, notices
 from .access import Access
 from .models import BillingInterval, Membership, Tier, Workspace
 from .roles import GRANTABLE, MEMBERS_MANAGE, WORKSPACE_EDIT, AccountType, Role
@@ -54,6 +55,7 @@ def workspace_create(*, actor, name: str, tier: str, personal: bool = False,
     if not name:
         raise ServiceError("name_required", _("Enter a name for the workspace."), field="name")
     check_max_length(name, 200, field="name")
+    check_plain_text(name, field="name")  # issue 6 point 25c
     if tier not in Tier.values:
         raise ServiceError("invalid_tier", _("Choose a valid tier."), field="tier")
     if billing_interval not in BillingInterval.values:
@@ -108,6 +110,8 @@ def workspace_update(*, access: Access, changes: dict) -> Workspace:
             setattr(workspace, field, changes[field])
     if "name" in changed and not str(changed["name"]).strip():
         raise ServiceError("name_required", _("Enter a name for the workspace."), field="name")
+    if "name" in changed:
+        check_plain_text(str(changed["name"]), field="name")  # issue 6 point 25c
     if "time_zone" in changed and changed["time_zone"] not in available_timezones():
         raise ServiceError("invalid_time_zone", _("Choose a valid time zone."), field="time_zone")
     if "country" in changed and not re.fullmatch(r"[A-Z]{2}", str(changed["country"])):
@@ -132,8 +136,6 @@ def check_reauthentication(*, user, password: str | None, reauthenticated_at: dt
     A wrong password is a refused attempt and is audited (`refusal`, R-AUD-1).
     """
     if password:
-        from praxis.accounts.services import confirm_password
-
         confirm_password(user=user, password=password, field="password", refusal=refusal)
         return
     if reauthenticated_at and clock.now() - reauthenticated_at <= REAUTH_WINDOW:
@@ -211,13 +213,14 @@ def member_change_role(*, access: Access, membership_id: int, role: str, grants:
     return member
 
 
-def _notify_member(member: Membership, template: str, workspace: Workspace) -> None:
+def _notify_member(member: Membership, template: str, workspace: Workspace, seat=None) -> None:
     if member.user_id is None:
         return
     send_templated_email(
         to=member.user.email,
         template=template,
-        context={"name": member.user.display_name, "workspace": workspace.name, "login_url": site_url("/")},
+        context={"name": member.user.display_name, "workspace": workspace.name, "login_url": site_url("/"),
+                 "seat_message": notices.message(seat)},  # the paid seat that ended with it (issue 6 point 4)
         language=member.user.language,
     )
 
@@ -238,11 +241,14 @@ def members_cancel(*, access: Access, membership_ids: list[int]) -> list[Members
             raise Conflict("owner_cannot_be_cancelled", _("The owner cannot be cancelled."))
     changed = cancel_rows(members, actor=access.user)
     for member in changed:
+        seat = None
         if member.user_id:
-            licences.licence_end_paid_by(user=member.user, workspace=access.workspace, actor=access.user)
+            licence = licences.licence_end_paid_by(user=member.user, workspace=access.workspace, actor=access.user)
+            seat = notices.seat_stopped(member=member, workspace=access.workspace, licence=licence,
+                                        account_type=member.account_type, actor=access.user, cancelled=True)
         audit.record(code="member.cancelled", action="update", actor=access.user, workspace=access.workspace,
                      obj=member, role=access.membership.role, permission=MEMBERS_MANAGE)
-        _notify_member(member, "membership_cancelled", access.workspace)
+        _notify_member(member, "membership_cancelled", access.workspace, seat=seat)
     return changed
 
 
@@ -285,6 +291,8 @@ def contact_person_add(*, access: Access, first_name: str, last_name: str, gende
         raise ServiceError("name_required", _("Enter a first or last name."), field="first_name")
     check_max_length(first_name, 150, field="first_name")
     check_max_length(last_name, 150, field="last_name")
+    check_plain_text(first_name, field="first_name")  # issue 6 point 25c
+    check_plain_text(last_name, field="last_name")
     if (gender or "") not in Gender.values:
         raise ServiceError("invalid_gender", _("Choose a valid option."), field="gender")
     if role not in Role.values or role == Role.OWNER:

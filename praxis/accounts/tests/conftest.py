@@ -6,7 +6,8 @@ import pytest
 from axes.utils import reset as axes_reset
 from django.test import Client
 
-PASSWORD = "correct horse battery staple"
+from praxis.testing import PASSWORD
+
 CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=|"X-CSRFToken": )"[^"]*"')
 
 
@@ -20,7 +21,7 @@ def _axes_clean(db):
 
 @pytest.fixture
 def user(make_user):
-    """`make_user` (praxis/conftest.py) goes through `user_create`, with the password below."""
+    """`make_user` (praxis/conftest.py) goes through `user_sign_up`, with the password below."""
     return make_user("ada@example.org", first_name="Ada", last_name="Lovelace")
 
 

@@ -11,9 +11,9 @@ from django.test import Client
 from django_scopes import scopes_disabled
 
 from praxis.accounts.models import User
+from praxis.accounts.referrals import referral_code_for
 from praxis.api.models import ApiToken
 from praxis.api.services import token_authenticate
-from praxis.billing.referrals import referral_code_for
 from praxis.workspaces.access import user_workspaces
 
 from .conftest import PASSWORD, log_in, without_csrf
@@ -457,7 +457,7 @@ def test_api_token_is_shown_once_and_can_be_revoked(client, user):
     secret = response.context["secret"]
     assert secret.startswith("prx_") and secret in response.content.decode()
     assert "no-store" in response["Cache-Control"]
-    token = ApiToken.objects.get(user=user)
+    token = ApiToken.objects.with_scopes_disabled().get(user=user)
     assert token.workspace == workspace and token.name == "Export"
     assert secret not in token.token_hash
     assert token_authenticate(secret) == token
@@ -483,7 +483,7 @@ def test_api_tokens_of_other_users_and_workspaces_are_out_of_reach(client, user,
     other_client = Client()
     log_in(other_client, other.email)
     other_client.post("/accounts/profile/tokens/", {"name": "Mine", "workspace": other_workspace.slug})
-    others_token = ApiToken.objects.get(user=other)
+    others_token = ApiToken.objects.with_scopes_disabled().get(user=other)
 
     log_in(client, user.email)
     assert client.post(f"/accounts/profile/tokens/{others_token.pk}/revoke/").status_code == 404
@@ -493,7 +493,7 @@ def test_api_tokens_of_other_users_and_workspaces_are_out_of_reach(client, user,
     response = client.post("/accounts/profile/tokens/", {"name": "Sneaky", "workspace": other_workspace.slug})
     assert response.status_code == 200
     assert response.context["form"].errors["workspace"]
-    assert not ApiToken.objects.filter(user=user).exists()
+    assert not ApiToken.objects.with_scopes_disabled().filter(user=user).exists()
 
 
 def test_current_password_checks_are_throttled_like_the_login(client, make_user, time_machine):
@@ -502,7 +502,7 @@ def test_current_password_checks_are_throttled_like_the_login(client, make_user,
     from django.urls import reverse
 
     from praxis.audit.models import AuditEvent
-    from praxis.conftest import PASSWORD
+    from praxis.testing import PASSWORD
 
     time_machine.move_to(dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC), tick=False)
     user = make_user("guessed@example.test")

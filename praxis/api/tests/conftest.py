@@ -1,6 +1,6 @@
 """Fixtures for the API tests.
 
-The project-wide fixtures (`password`, `make_user`, `workspace_with_team`) live in `praxis/conftest.py`;
+The project-wide fixtures (`password`, `make_user`, `workspace_with_team`) live in `praxis/testing/team.py`;
 this module adds what only the API tests need, under `api_`-prefixed names so nothing clashes:
 
 - `api_tenants`: two practices, A and B, built the way real ones come about (services only), each with
@@ -54,8 +54,9 @@ class Tenant:
 def build_tenant(*, make_user, label: str, name: str, domain: str) -> Tenant:
     """A practice with one member of each kind, built through the services (never rows written by hand)."""
     from praxis.api.services import token_create
+    from praxis.testing.team import join
     from praxis.workspaces.access import resolve_access
-    from praxis.workspaces.invitations import invitation_accept, invitations_create
+    from praxis.workspaces.invitations import invitations_create
     from praxis.workspaces.models import Membership
     from praxis.workspaces.services import contact_person_add, members_cancel, workspace_create
 
@@ -66,9 +67,7 @@ def build_tenant(*, make_user, label: str, name: str, domain: str) -> Tenant:
     users = {"owner": owner}
     for role, who in (("admin", "admin"), ("clinician", "clinician"), ("clinician", "cancelled")):
         user = make_user(f"{who}@{domain}", first_name=f"{label}{who}", last_name="Lid")
-        with scope(workspace=workspace):
-            [(_inv, token)] = invitations_create(access=access, emails=[user.email], role=role, account_type="pro")
-        invitation_accept(token=token, user=user)
+        join(owner, workspace, user, "pro", role=role)
         users[who] = user
 
     contact_name = f"{label}contact Zonderlogin"
@@ -110,7 +109,7 @@ def api_tenants(db, make_user) -> Tenants:
     # Each practice's first cycle invoice (at the end of its trial, R-BIL-9) for the billing routes.
     billing_run(at=max(a.workspace.billing_anchor, b.workspace.billing_anchor))
     for tenant in (a, b):
-        tenant.extra["invoice"] = Invoice.objects.get(workspace=tenant.workspace, kind="cycle")
+        tenant.extra["invoice"] = Invoice.objects.with_scopes_disabled().get(workspace=tenant.workspace, kind="cycle")
     return Tenants(a=a, b=b)
 
 
@@ -144,13 +143,13 @@ def workspace_state(workspace) -> dict:
             "workspace": {k: str(v) for k, v in model_to_dict(ws).items()},
             "memberships": memberships,
             "invitations": list(Invitation.objects.filter(workspace=ws).order_by("pk").values()),
-            "tokens": list(ApiToken.objects.filter(workspace=ws).order_by("pk").values()),
+            "tokens": list(ApiToken.objects.with_scopes_disabled().filter(workspace=ws).order_by("pk").values()),
             "licences": list(Licence.objects.filter(user_id__in=user_ids).order_by("pk").values()),
             "paid_licences": list(Licence.objects.filter(payer_workspace=ws).order_by("pk").values()),
-            "invoices": list(Invoice.objects.filter(workspace=ws).order_by("pk").values()),
-            "seat_changes": list(SeatChange.objects.filter(workspace=ws).order_by("pk").values()),
-            "balance": list(BalanceEntry.objects.filter(workspace=ws).order_by("pk").values()),
-            "change_requests": list(ChangeRequest.objects.filter(workspace=ws).order_by("pk").values()),
+            "invoices": list(Invoice.objects.with_scopes_disabled().filter(workspace=ws).order_by("pk").values()),
+            "seat_changes": list(SeatChange.objects.with_scopes_disabled().filter(workspace=ws).order_by("pk").values()),
+            "balance": list(BalanceEntry.objects.with_scopes_disabled().filter(workspace=ws).order_by("pk").values()),
+            "change_requests": list(ChangeRequest.objects.with_scopes_disabled().filter(workspace=ws).order_by("pk").values()),
         }
 
 

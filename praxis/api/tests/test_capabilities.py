@@ -1,6 +1,6 @@
 """Every role × every protected API operation (SPEC §3, STYLE item 13).
 
-The expected answer comes from the SPEC §3 matrix written out below — not from `roles.py` — so a wrong
+The expected answer comes from the SPEC §3 matrix (`praxis.testing.spec`) — not from `roles.py` — so a wrong
 bundle in code and a wrong declaration on an endpoint both fail. For every operation: allowed roles get
 2xx; refused roles get 403 `{"code": "forbidden"}`, nothing changes and a `refused` audit entry is
 written; anonymous callers get 401 and outsiders 404 (R-ROLE-4). An operation that declares a
@@ -15,35 +15,16 @@ import pytest
 from django_scopes import scope
 
 from praxis.audit.models import AuditEvent
-from praxis.conftest import PASSWORD
+from praxis.testing import PASSWORD
+from praxis.testing.spec import HOLDERS, ROLES
 from praxis.workspaces import roles
 
 from .test_isolation import all_routes
 
-ROLES = ("owner", "admin", "assistant", "clinician", "staff")
 EVERYONE = frozenset(ROLES)
-MANAGERS = frozenset({"owner", "admin"})
 
-# SPEC §3, transcribed (✓ per role; `grant` cells are not granted by the role itself).
-SPEC_MATRIX: dict[str, frozenset[str]] = {
-    "members.view": EVERYONE,
-    "members.manage": MANAGERS | {"assistant"},
-    "billing.view": MANAGERS,
-    "billing.manage": MANAGERS,
-    "workspace.edit": MANAGERS,
-    "templates.use": EVERYONE,
-    "templates.manage": MANAGERS,
-    "clients.view": EVERYONE,
-    "clients.manage": MANAGERS | {"assistant", "clinician"},
-    "clients.sensitive": MANAGERS | {"clinician"},
-    "notes.write": MANAGERS | {"clinician"},
-    "appointments.manage": MANAGERS | {"assistant", "clinician"},
-    "client_invoices.manage": MANAGERS | {"assistant"},
-    "tickets.create": EVERYONE,
-    "tickets.view_own": EVERYONE,
-    "tickets.view_all": MANAGERS,
-    "audit.view": MANAGERS,
-}
+# SPEC §3 as data (`praxis.testing.spec`): capability → the roles holding it (`grant` cells excluded).
+SPEC_MATRIX: dict[str, frozenset[str]] = HOLDERS
 
 
 @dataclass
@@ -171,7 +152,7 @@ def team(workspace_with_team):
 
     billing_run(at=team.workspace.billing_anchor)
     team.targets = Targets(contact=contact, gone=gone, invitation=invitation,
-                           invoice=Invoice.objects.get(workspace=team.workspace, kind="cycle"),
+                           invoice=Invoice.objects.with_scopes_disabled().get(workspace=team.workspace, kind="cycle"),
                            owner_member=team.members["owner"], paid_member=team.members["clinician"])
     return team
 

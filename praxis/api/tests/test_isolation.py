@@ -28,7 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django_scopes import scope, scopes_disabled
 
-from praxis.conftest import PASSWORD
+from praxis.testing import PASSWORD
 
 # --- the allow-list: everything the walker deliberately does not exercise, and why -------------------------
 
@@ -74,9 +74,12 @@ class Ids:
     admin_member: int
     cancelled_member: int
     invitation_token: str
+    notifications: tuple[int, ...] = ()  # the owner's own (person-bound, not workspace-bound: issue 6 point 4)
 
 
 def tenant_ids(tenant) -> Ids:
+    from praxis.notifications.models import Notification
+
     m = tenant.members
     return Ids(
         slug=tenant.slug,
@@ -89,6 +92,7 @@ def tenant_ids(tenant) -> Ids:
         admin_member=m["admin"].pk,
         cancelled_member=m["cancelled"].pk,
         invitation_token=tenant.invitation_token,
+        notifications=tuple(Notification.objects.for_user(tenant.owner).values_list("pk", flat=True)),
     )
 
 
@@ -99,6 +103,8 @@ OBJECT_PARAMS: dict[str, Callable[[Ids], tuple]] = {
     "token_id": lambda ids: ids.tokens,
     "invoice_id": lambda ids: ids.invoices,  # an API token of B's owner (user-bound, not workspace-bound)
     "token": lambda ids: (ids.invitation_token,),  # only in a pattern that has other parameters too
+    # B's owner's notifications (they were told of B's accepted invitations): A's owner gets 404.
+    "notification_id": lambda ids: ids.notifications,
 }
 
 # A body that passes schema validation, by operation name, so the request reaches the handler (where
@@ -404,8 +410,8 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
         members_cancel(access=access, membership_ids=[gone.pk])
         [(invitation, token)] = invitations_create(access=access, emails=["personal-invitee@alfa-noord.example"],
                                                    role="staff", account_type="free")
-    invoice = invoicing.issue(personal, invoicing.draft_cycle_invoice(personal, personal.billing_anchor,
-                                                                      seats={"pro": 1}))
+        invoice = invoicing.issue(personal, invoicing.draft_cycle_invoice(personal, personal.billing_anchor,
+                                                                          seats={"pro": 1}))
     ids = Ids(slug=personal.slug, members=(own.pk, contact.pk, gone.pk), invitations=(invitation.pk,),
               tokens=(), invoices=(invoice.pk,), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,
               invitation_token=token)
@@ -442,4 +448,4 @@ def test_scoped_token_cannot_mint_a_token_for_another_workspace(api_tenants, api
                            content_type="application/json")
 
     assert response.status_code in (403, 404), response.content
-    assert not ApiToken.objects.filter(workspace=personal).exists()
+    assert not ApiToken.objects.with_scopes_disabled().filter(workspace=personal).exists()

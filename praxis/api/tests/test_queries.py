@@ -50,7 +50,7 @@ def owner_setup(make_user):
 
 def test_members_list(owner_setup, make_user, api_client, django_assert_num_queries):
     """Members with logins (select_related user) and contact persons mixed."""
-    from praxis.workspaces.invitations import invitation_accept, invitations_create
+    from praxis.testing.team import join
     from praxis.workspaces.services import contact_person_add
 
     owner, workspace, access = owner_setup
@@ -61,11 +61,7 @@ def test_members_list(owner_setup, make_user, api_client, django_assert_num_quer
                 with scope(workspace=workspace):
                     contact_person_add(access=access(), first_name=f"Contact{i}", last_name="Persoon")
                 continue
-            user = make_user(first_name=f"Lid{i}")
-            with scope(workspace=workspace):
-                [(_inv, token)] = invitations_create(access=access(), emails=[user.email], role="clinician",
-                                                     account_type="free")
-            invitation_accept(token=token, user=user)
+            join(owner, workspace, make_user(first_name=f"Lid{i}"), "free", role="clinician")
 
     add_members(SMALL - 1)  # + the owner
     client = api_client(owner)

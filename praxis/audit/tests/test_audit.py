@@ -146,6 +146,26 @@ def case_member_added(team, make_user, password):
     return "member.added", "create", person, team.workspace, member
 
 
+def case_notification_created(team, make_user, password):
+    """Issue 6 point 4: the inviter (the admin) is told; the invitee's acceptance is the actor."""
+    from praxis.notifications.models import Notification
+
+    person = make_user("audit@example.test")
+    _invitation, token = _invite(team)
+    invitation_accept(token=token, user=person)
+    notification = Notification.objects.for_user(team.admin).get(kind="invitation.accepted")
+    return "notification.created", "create", person, team.workspace, notification
+
+
+def case_notification_read(team, make_user, password):
+    from praxis.notifications.models import Notification
+    from praxis.notifications.services import mark_read
+
+    notification = Notification.objects.for_user(team.owner).first()  # told of the team's acceptances
+    mark_read(user=team.owner, notification_id=notification.pk)
+    return "notification.read", "update", team.owner, None, notification
+
+
 CASES = [value for name, value in sorted(globals().items()) if name.startswith("case_")]
 
 

@@ -12,16 +12,9 @@ from django import template
 from django.utils.formats import number_format
 
 from praxis.billing.bank import format_iban
-from praxis.core.money import from_cents, round_cents
+from praxis.core.money import format_money, from_cents
 
 register = template.Library()
-
-SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF"}
-
-
-def format_money(value: Decimal, currency: str = "EUR") -> str:
-    symbol = SYMBOLS.get((currency or "EUR").upper(), (currency or "").upper())
-    return f"{symbol} {number_format(round_cents(value), decimal_pos=2, force_grouping=True)}"
 
 
 @register.filter
@@ -60,15 +53,6 @@ def percent(rate) -> str:
     value = Decimal(rate).normalize()
     decimals = max(-value.as_tuple().exponent, 0)
     return number_format(value, decimal_pos=decimals)
-
-
-@register.simple_tag
-def paid_plans() -> list:
-    """The paid account types of the catalogue, for pages outside billing (the invite form) that show
-    prices without depending on the billing app in Python."""
-    from praxis.billing import catalogue
-
-    return [plan for plan in catalogue.plans().values() if plan.is_paid]
 
 
 @register.filter

@@ -2,7 +2,7 @@
 
 Situations are built the way real ones come about (STYLE 13): a `team` workspace created on 2026-11-01
 (its anchor, monthly, NL 21 % VAT), members invited as paid `pro` seats who accept, and the real billing
-run (`call_command("billing_run", at=...)`) issuing the invoices. Refused calls are checked to change
+run (`call_command("billing_run", at=..., force=True)`) issuing the invoices. Refused calls are checked to change
 nothing: every billing table and every licence is compared before and after.
 """
 
@@ -17,16 +17,15 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from praxis.api.tests.conftest import workspace_state
 from praxis.billing import invoicing
 from praxis.billing.api import router as billing_router
 from praxis.billing.models import BalanceEntry, ChangeRequest, Invoice, InvoiceLine, SeatChange
-from praxis.conftest import TEAM_ROLES, Team
-from praxis.workspaces import invitations
-from praxis.workspaces.access import resolve_access
-from praxis.workspaces.models import Licence, Membership
+from praxis.testing.team import TEAM_ROLES, Team, join
+from praxis.testing.team import build_team as build_shared_team
+from praxis.workspaces.models import Licence
 from praxis.workspaces.services import workspace_create
 
 NOON = dt.time(11, 0, tzinfo=dt.UTC)  # 12:00 in Amsterdam in winter
@@ -40,34 +39,20 @@ def at(day: str) -> dt.datetime:
 
 
 def run_billing(day: str) -> None:
-    call_command("billing_run", at=day, stdout=StringIO())
+    call_command("billing_run", at=day, force=True, stdout=StringIO())
 
-
-def join(team: Team, user, *, role: str, account_type: str, pay_for_user: bool | None = None) -> Membership:
-    with scope(workspace=team.workspace):
-        [(_inv, token)] = invitations.invitations_create(
-            access=resolve_access(team.owner, team.workspace.slug), emails=[user.email], role=role,
-            account_type=account_type, pay_for_user=pay_for_user)
-    return invitations.invitation_accept(token=token, user=user)
 
 
 def build_team(make_user, *, name: str, label: str) -> Team:
-    """A `team` workspace with a paid `pro` seat per role, plus `free`: a member the workspace does not pay
-    for (still in their own trial); the 2026-11-01 cycle invoice is issued."""
-    owner = make_user(first_name=f"{label}Eva", last_name="Eigenaar")
-    workspace = workspace_create(actor=owner, name=name, tier="team")
-    team = Team(workspace=workspace, users={"owner": owner})
-    for role in TEAM_ROLES:
-        user = make_user(first_name=f"{label}{role.title()}", last_name="Lid")
-        join(team, user, role=role, account_type="pro")
-        team.users[role] = user
+    """The shared team (`praxis.testing.team.build_team`) as a `team` workspace — a paid `pro` seat per
+    role — plus `free`: a member the workspace does not pay for (still in their own trial); the
+    2026-11-01 cycle invoice is issued."""
+    team = build_shared_team(make_user, name=name, tier="team", label=label)
     team.users["free"] = make_user(first_name=f"{label}Vera", last_name="Vrij")
-    join(team, team.users["free"], role="clinician", account_type="free")
-    with scopes_disabled():
-        for who, user in team.users.items():
-            team.members[who] = Membership.objects.select_related("user").get(workspace=workspace, user=user)
+    join(team.owner, team.workspace, team.users["free"], "free", role="clinician")
+    team.reload_members()
     run_billing("2026-11-01")
-    team.invoice = Invoice.objects.get(workspace=workspace, kind="cycle")
+    team.invoice = Invoice.objects.with_scopes_disabled().get(workspace=team.workspace, kind="cycle")
     return team
 
 
@@ -117,11 +102,11 @@ def billing_state(workspace) -> dict:
     """The workspace (members, licences, tokens…) and everything billing keeps for it."""
     return {
         **workspace_state(workspace),
-        "invoices": list(Invoice.objects.filter(workspace=workspace).order_by("pk").values()),
+        "invoices": list(Invoice.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk").values()),
         "lines": list(InvoiceLine.objects.filter(invoice__workspace=workspace).order_by("pk").values()),
-        "seat_changes": list(SeatChange.objects.filter(workspace=workspace).order_by("pk").values()),
-        "balance": list(BalanceEntry.objects.filter(workspace=workspace).order_by("pk").values()),
-        "change_requests": list(ChangeRequest.objects.filter(workspace=workspace).order_by("pk").values()),
+        "seat_changes": list(SeatChange.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk").values()),
+        "balance": list(BalanceEntry.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk").values()),
+        "change_requests": list(ChangeRequest.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk").values()),
         "all_licences": list(Licence.objects.order_by("pk").values()),
     }
 
@@ -255,7 +240,7 @@ def test_summary_shows_the_practice_trial_and_the_credit(db, time_machine, make_
     time_machine.move_to(at("2026-11-01"), tick=False)
     owner = make_user()
     workspace = workspace_create(actor=owner, name="Praktijk Proef", tier="practice")
-    BalanceEntry.objects.create(workspace=workspace, amount_cents=2163, reason="test credit")
+    BalanceEntry.objects.with_scopes_disabled().create(workspace=workspace, amount_cents=2163, reason="test credit")
     payload = api_client(owner).get(f"/api/v1/workspaces/{workspace.slug}/billing").json()
     assert (payload["anchor"], payload["next_billing_date"]) == ("2026-11-15", "2026-11-15")
     assert payload["trial_until"].startswith("2026-11-15T")
@@ -301,7 +286,8 @@ def test_invoice_list_detail_and_filters(team, api_client):
 
 def test_credit_note_is_listed_with_the_invoice_it_corrects(team, api_client):
     """R-BIL-11: corrections are credit notes; the corrected invoice is void."""
-    note = invoicing.credit_note(invoice=team.invoice, actor=None, reason="test")
+    with scope(workspace=team.workspace):
+        note = invoicing.credit_note(invoice=team.invoice, actor=None, reason="test")
     client = api_client(team.owner)
     items = client.get(url(team, "/invoices?kind=credit_note")).json()["items"]
     assert [(i["number"], i["credited_invoice_id"], i["credited_invoice_number"], i["total"]) for i in items] == [
@@ -333,7 +319,7 @@ def test_preview_is_the_invoice_the_billing_run_issues(team, time_machine, make_
     (59.00 × 11/30 = 21.63 credit). The preview of 2026-11-20 and the invoice of the 2026-12-01 run are
     the same: 4 × 59.00 = 236.00 − 21.63 credit = 214.37, VAT 45.02, total 259.39."""
     time_machine.move_to(at("2026-11-16"), tick=False)
-    join(team, make_user(), role="clinician", account_type="pro")
+    join(team.owner, team.workspace, make_user(), "pro", role="clinician")
     run_billing("2026-11-17")
     time_machine.move_to(at("2026-11-20"), tick=False)
     client = api_client(team.owner)
@@ -349,7 +335,7 @@ def test_preview_is_the_invoice_the_billing_run_issues(team, time_machine, make_
         "credit_applied": "21.63", "vat": "45.02", "total": "259.39"}
 
     run_billing("2026-12-01")
-    december = Invoice.objects.get(workspace=team.workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
+    december = Invoice.objects.with_scopes_disabled().get(workspace=team.workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
     issued = client.get(url(team, f"/invoices/{december.pk}")).json()
     fields = ("period_start", "period_end", "currency", "subtotal_cents", "credit_applied_cents", "vat_rate",
               "vat_cents", "total_cents")
@@ -366,11 +352,11 @@ def test_preview_during_a_practice_trial_is_the_first_cycle(db, time_machine, ma
     owner = make_user()
     workspace = workspace_create(actor=owner, name="Praktijk Proef", tier="practice")
     practice = Team(workspace=workspace, users={"owner": owner})
-    join(practice, make_user(), role="clinician", account_type="essentials")
+    join(practice.owner, practice.workspace, make_user(), "essentials", role="clinician")
     payload = api_client(owner).get(f"/api/v1/workspaces/{workspace.slug}/billing/preview").json()
     assert (payload["period_start"], payload["subtotal"], payload["total"]) == ("2026-11-15", "29.00", "35.09")
     run_billing("2026-11-15")
-    assert Invoice.objects.get(workspace=workspace).total_cents == payload["total_cents"]
+    assert Invoice.objects.with_scopes_disabled().get(workspace=workspace).total_cents == payload["total_cents"]
 
 
 def test_preview_without_a_billing_cycle_is_204(team, api_client):
@@ -399,16 +385,30 @@ def test_seat_cost_is_what_adding_the_seats_charges(team, time_machine, make_use
     assert (now["subtotal"], now["vat"], now["total"]) == ("59.00", "12.39", "71.39")
 
     for _ in range(2):
-        join(team, make_user(), role="clinician", account_type="pro")
+        join(team.owner, team.workspace, make_user(), "pro", role="clinician")
     run_billing("2026-11-17")
-    charged = Invoice.objects.get(workspace=team.workspace, kind="proration")
+    charged = Invoice.objects.with_scopes_disabled().get(workspace=team.workspace, kind="proration")
     assert (charged.subtotal_cents, charged.vat_cents, charged.total_cents) == (
         now["subtotal_cents"], now["vat_cents"], now["total_cents"])
 
 
-def test_seat_cost_on_a_cycle_start_charges_nothing_now(team, api_client):
+def test_seat_cost_on_a_cycle_start_after_its_invoice_is_the_whole_cycle(team, api_client):
+    """Issue 6 point 1: the 2026-11-01 cycle invoice is issued (the fixture ran billing), so a seat added on
+    that day owes 30 of 30 days on the day's proration invoice — this test used to expect "nothing now"."""
     cost = api_client(team.owner).get(url(team, "/seat-cost?account_type=essentials")).json()
-    assert (cost["count"], cost["now"], cost["per_cycle"], cost["per_cycle_total"]) == (1, None, "29.00", "35.09")
+    assert (cost["count"], cost["per_cycle"], cost["per_cycle_total"], cost["cycle"]) == (1, "29.00", "35.09", None)
+    assert (cost["now"]["kind"], cost["now"]["period_start"], cost["now"]["period_end"]) == (
+        "proration", "2026-11-01", "2026-12-01")
+    assert (cost["now"]["subtotal"], cost["now"]["vat"], cost["now"]["total"]) == ("29.00", "6.09", "35.09")
+
+
+def test_seat_cost_on_a_cycle_start_before_its_invoice_is_on_the_cycle_invoice(team, time_machine, api_client):
+    """On 2026-12-01 before that day's run: nothing now, the December invoice (not yet issued) gets the seat."""
+    time_machine.move_to(at("2026-12-01"), tick=False)
+    cost = api_client(team.owner).get(url(team, "/seat-cost?account_type=essentials")).json()
+    assert cost["now"] is None
+    assert (cost["cycle"]["kind"], cost["cycle"]["period_start"], cost["cycle"]["subtotal"]) == (
+        "cycle", "2026-12-01", "29.00")
 
 
 @pytest.mark.parametrize(("query", "status", "code"), [
@@ -457,7 +457,7 @@ def test_change_request_needs_a_subject_and_the_agreement(body, code, team, api_
     payload = assert_error(post(api_client(team.owner), url(team, "/change-requests"), body), 400, code)
     assert payload["field"] in ("subject", "agreed_to_costs")
     assert billing_state(team.workspace) == before
-    assert not ChangeRequest.objects.exists()
+    assert not ChangeRequest.objects.with_scopes_disabled().exists()
 
 
 # --- who the workspace pays for (R-BIL-6, R-BIL-8, R-BIL-10) ----------------------------------------------------
@@ -503,7 +503,7 @@ def test_r_bil_8_a_member_who_pays_for_themselves_is_not_switched(team, make_use
     started = post(api_client(self_payer), "/api/v1/me/subscription", {"account_type": "pro"})
     assert started.status_code == 200, started.content
     assert (started.json()["paid_by"], started.json()["status"]) == ("self", "active")
-    member = join(team, self_payer, role="clinician", account_type="free")
+    member = join(team.owner, team.workspace, self_payer, "free", role="clinician")
     owner = api_client(team.owner)
 
     before = billing_state(team.workspace)
@@ -584,8 +584,9 @@ def test_invoice_list_costs_the_same_queries_for_3_and_25_invoices(team, api_cli
             run_billing(day.isoformat())
             n -= 1
             if n > 0:
-                invoicing.credit_note(invoice=Invoice.objects.get(workspace=team.workspace, kind="cycle",
-                                                                  period_start=day), actor=None, reason="test")
+                with scope(workspace=team.workspace):
+                    invoicing.credit_note(invoice=Invoice.objects.get(workspace=team.workspace, kind="cycle",
+                                                                      period_start=day), actor=None, reason="test")
                 n -= 1
 
     client = api_client(team.owner)

@@ -7,10 +7,9 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from praxis.accounts.services import user_create
+from praxis.testing import PASSWORD
 from praxis.workspaces.services import workspace_create
-
-PASSWORD = "correct horse battery staple"
+from praxis.workspaces.signup import user_sign_up
 
 
 @pytest.mark.browser
@@ -22,7 +21,7 @@ def test_admin_adds_a_paid_member_and_sees_the_preview_and_the_invoice(page, bro
     # The workspace was created on 2026-11-01 (its anchor); today is 2026-11-16 (time keeps ticking, so the
     # browser's own waits work).
     time_machine.move_to(dt.datetime(2026, 11, 1, 11, 0, tzinfo=dt.UTC), tick=False)
-    owner = user_create(email="eva@linde.test", password=PASSWORD, first_name="Eva", last_name="Linde")
+    owner = user_sign_up(email="eva@linde.test", password=PASSWORD, first_name="Eva", last_name="Linde")
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
     time_machine.move_to(dt.datetime(2026, 11, 16, 11, 0, tzinfo=dt.UTC), tick=True)
 
@@ -53,7 +52,7 @@ def test_admin_adds_a_paid_member_and_sees_the_preview_and_the_invoice(page, bro
     invitee.get_by_role("button", name="Create account and join").click()
     expect(invitee.get_by_role("heading", name="Praktijk De Linde")).to_be_visible()
 
-    call_command("billing_run", at="2026-11-17")
+    call_command("billing_run", at="2026-11-17", force=True)
 
     page.goto(f"/w/{workspace.slug}/billing/")
     invoices = page.locator("#invoices")

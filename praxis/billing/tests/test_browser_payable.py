@@ -7,14 +7,13 @@ import datetime as dt
 import pytest
 from django_scopes import scope
 
-from praxis.accounts.services import user_create
 from praxis.billing import terms
 from praxis.billing.run import billing_run
+from praxis.testing import PASSWORD
 from praxis.workspaces import invitations
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.services import workspace_create
-
-PASSWORD = "correct horse battery staple"
+from praxis.workspaces.signup import user_sign_up
 
 
 @pytest.mark.django_db(transaction=True)
@@ -27,13 +26,13 @@ def test_owner_finds_how_to_pay_an_invoice(page, time_machine, width):
         "legal_name": "Praxis Software B.V.", "address": "Keizersgracht 174\n1016 DW Amsterdam",
         "vat_id": "NL864321987B01", "account_holder": "Praxis Software B.V.", "iban": "NL91ABNA0417164300",
         "bic": "ABNANL2A"})
-    owner = user_create(email="eva@linde.test", password=PASSWORD, first_name="Eva", language="en")
+    owner = user_sign_up(email="eva@linde.test", password=PASSWORD, first_name="Eva", language="en")
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
     with scope(workspace=workspace):
         [(_inv, token)] = invitations.invitations_create(
             access=resolve_access(owner, workspace.slug), emails=["pro@linde.test"], role="clinician",
             account_type="pro", pay_for_user=True)
-    invitations.invitation_accept(token=token, user=user_create(email="pro@linde.test", password=PASSWORD))
+    invitations.invitation_accept(token=token, user=user_sign_up(email="pro@linde.test", password=PASSWORD))
     billing_run(at=dt.date(2026, 11, 1))
     time_machine.move_to(dt.datetime(2026, 11, 3, 11, 0, tzinfo=dt.UTC), tick=True)
 

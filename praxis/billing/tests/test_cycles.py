@@ -130,7 +130,8 @@ def test_cycle_starts_follow_the_anchor(anchor, interval, day):
         if interval == ANNUAL:
             assert s.month == anchor.month
     if interval == MONTHLY:
-        assert 28 <= (end - start).days <= 31
+        # the exact length: the rest of the start's month plus the end's day in the next one
+        assert (end - start).days == calendar.monthrange(start.year, start.month)[1] - start.day + end.day
         assert (end.year * 12 + end.month) - (start.year * 12 + start.month) == 1
     else:
         assert (end - start).days in (365, 366)

@@ -20,7 +20,6 @@ from django.utils.formats import date_format
 from django_scopes import scope
 from pypdf import PdfReader
 
-from praxis.accounts.services import user_create
 from praxis.audit.models import AuditEvent
 from praxis.billing import invoicing, notify, terms
 from praxis.billing.bank import creditor_reference, format_iban, valid_creditor_reference, valid_iban
@@ -28,14 +27,15 @@ from praxis.billing.models import Invoice, Issuer
 from praxis.billing.payments import invoice_mark_paid
 from praxis.billing.pdf import render_invoice_pdf
 from praxis.billing.run import billing_run
+from praxis.testing import PASSWORD
 from praxis.workspaces import invitations
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.models import Workspace
 from praxis.workspaces.services import workspace_create
+from praxis.workspaces.signup import user_sign_up
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct horse battery staple"
 NOON = dt.time(11, 0, tzinfo=dt.UTC)  # 12:00 in Amsterdam in winter
 IBAN = "NL91ABNA0417164300"
 
@@ -57,7 +57,7 @@ def issuer(db) -> Issuer:
 
 def make_team(*, language: str = "en", owner_email: str = "owner@linde.test", workspace_email: str = ""):
     """A team created now (the anchor) with one `pro` member paid by it: 59.00 + 12.39 VAT = 71.39."""
-    owner = user_create(email=owner_email, password=PASSWORD, first_name="Eva", language="en")
+    owner = user_sign_up(email=owner_email, password=PASSWORD, first_name="Eva", language="en")
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
     Workspace.objects.filter(pk=workspace.pk).update(language=language, email=workspace_email)
     workspace.refresh_from_db()
@@ -65,14 +65,14 @@ def make_team(*, language: str = "en", owner_email: str = "owner@linde.test", wo
         [(_inv, token)] = invitations.invitations_create(
             access=resolve_access(owner, workspace.slug), emails=["pro@linde.test"], role="clinician",
             account_type="pro", pay_for_user=True)
-    invitations.invitation_accept(token=token, user=user_create(email="pro@linde.test", password=PASSWORD))
+    invitations.invitation_accept(token=token, user=user_sign_up(email="pro@linde.test", password=PASSWORD))
     return owner, workspace
 
 
 def run(day: str, capture) -> list[Invoice]:
     with capture(execute=True):
         billing_run(at=dt.date.fromisoformat(day))
-    return list(Invoice.objects.order_by("pk"))
+    return list(Invoice.objects.with_scopes_disabled().order_by("pk"))
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_terms_are_copied_onto_the_invoice_at_issue(november, issuer, django_cap
 
     Issuer.objects.filter(pk=1).update(legal_name="Other B.V.", iban="DE89370400440532013000",
                                        vat_id="DE123", payment_term_days=30)
-    invoice = Invoice.objects.get(pk=invoice.pk)
+    invoice = Invoice.objects.with_scopes_disabled().get(pk=invoice.pk)
     assert (invoice.issuer_name, invoice.issuer_iban, invoice.due_date) == (
         "Praxis Software B.V.", IBAN, dt.date(2026, 11, 15))
     assert render_invoice_pdf(invoice) == pdf_before
@@ -135,7 +135,8 @@ def test_a_credit_note_has_no_due_date_and_no_reference(november, issuer, django
     make_team()
     [invoice] = run("2026-11-01", django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        note = invoicing.credit_note(invoice=invoice, actor=None, reason="wrong seats")
+        with scope(workspace=invoice.workspace):
+            note = invoicing.credit_note(invoice=invoice, actor=None, reason="wrong seats")
     assert (note.due_date, note.payment_reference, note.issuer_name) == (None, "", "Praxis Software B.V.")
 
 
@@ -164,7 +165,8 @@ def test_dutch_pdf_dates_the_due_date_in_dutch(november, issuer, django_capture_
 def test_credit_note_pdf_asks_for_no_payment(november, issuer, django_capture_on_commit_callbacks):
     make_team()
     [invoice] = run("2026-11-01", django_capture_on_commit_callbacks)
-    note = invoicing.credit_note(invoice=invoice, actor=None, reason="wrong seats")
+    with scope(workspace=invoice.workspace):
+        note = invoicing.credit_note(invoice=invoice, actor=None, reason="wrong seats")
     text = text_of(render_invoice_pdf(note))
     assert "Please transfer" not in text and "RF4" not in text and "Due date" not in text
 
@@ -196,7 +198,7 @@ def test_invoice_page_is_for_billing_view_of_its_own_workspace_only(november, is
     member = Client()
     member.force_login(type(owner).objects.get(email="pro@linde.test"))  # a clinician: no `billing.view`
     assert member.get(path).status_code == 403
-    stranger = user_create(email="other@elders.test", password=PASSWORD)
+    stranger = user_sign_up(email="other@elders.test", password=PASSWORD)
     other = workspace_create(actor=stranger, name="Elders", tier="team")
     client = Client()
     client.force_login(stranger)
@@ -220,7 +222,7 @@ def test_issued_invoice_is_emailed_once_after_commit_with_its_pdf(november, issu
     assert mailoutbox == []  # nothing before the commit
     for callback in callbacks:
         callback()
-    invoice = Invoice.objects.get()
+    invoice = Invoice.objects.with_scopes_disabled().get()
     [mail] = mailoutbox
     assert mail.to == ["owner@linde.test", "administratie@linde.test"]
     assert mail.subject == "Invoice 2026-000001 – Praktijk De Linde"
@@ -234,7 +236,7 @@ def test_issued_invoice_is_emailed_once_after_commit_with_its_pdf(november, issu
 
     assert notify.invoice_email_send(invoice_id=invoice.pk) is False  # a retried task sends nothing
     assert len(mailoutbox) == 1
-    assert invoice.__class__.objects.get(pk=invoice.pk).emailed_at == at("2026-11-01")
+    assert invoice.__class__.objects.with_scopes_disabled().get(pk=invoice.pk).emailed_at == at("2026-11-01")
     assert AuditEvent.objects.filter(event_code="invoice.emailed", object_id=str(invoice.pk)).count() == 1
 
 
@@ -244,7 +246,8 @@ def test_every_issued_invoice_gets_its_own_email(november, issuer, mailoutbox, d
     mailoutbox.clear()
     [invoice] = run("2026-11-01", django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        note = invoicing.credit_note(invoice=invoice, actor=None, reason="wrong seats")
+        with scope(workspace=invoice.workspace):
+            note = invoicing.credit_note(invoice=invoice, actor=None, reason="wrong seats")
     assert [m.subject for m in mailoutbox] == ["Invoice 2026-000001 – Praktijk De Linde",
                                                f"Credit note {note.number} – Praktijk De Linde"]
     assert "nothing to pay" in mailoutbox[1].body and "RF" not in mailoutbox[1].body
@@ -257,10 +260,10 @@ def test_a_rolled_back_invoice_sends_nothing(november, issuer, mailoutbox, djang
     _owner, workspace = make_team()
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic(), scope(workspace=workspace):
             invoicing.issue(workspace, invoicing.draft_cycle_invoice(workspace, dt.date(2026, 11, 1)))
             raise RuntimeError("rolled back")
-    assert mailoutbox == [] and not Invoice.objects.exists()
+    assert mailoutbox == [] and not Invoice.objects.with_scopes_disabled().exists()
 
 
 @pytest.mark.parametrize(("language", "subject", "due", "total", "label"), [
@@ -315,7 +318,7 @@ def test_reminder_is_sent_once_and_not_before_the_due_date(november, issuer, mai
     assert remind(time_machine, at("2026-11-14"), django_capture_on_commit_callbacks) == []
     assert remind(time_machine, at("2026-11-15", dt.time(22, 59, tzinfo=dt.UTC)),
                   django_capture_on_commit_callbacks) == []
-    assert Invoice.objects.get(pk=invoice.pk).status == "open"
+    assert Invoice.objects.with_scopes_disabled().get(pk=invoice.pk).status == "open"
     assert mailoutbox == []
 
     assert remind(time_machine, at("2026-11-15", dt.time(23, 0, tzinfo=dt.UTC)),
@@ -342,11 +345,12 @@ def test_no_reminder_for_paid_or_void_invoices(november, issuer, mailoutbox, tim
     if settle == "paid":
         invoice_mark_paid(invoice=invoice, reference="bank-1")
     else:
-        invoicing.credit_note(invoice=invoice, actor=None, reason="wrong seats")
+        with scope(workspace=invoice.workspace):
+            invoicing.credit_note(invoice=invoice, actor=None, reason="wrong seats")
     mailoutbox.clear()
     assert remind(time_machine, at("2026-12-20"), django_capture_on_commit_callbacks) == []
     assert mailoutbox == []
-    assert Invoice.objects.get(pk=invoice.pk).status == settle
+    assert Invoice.objects.with_scopes_disabled().get(pk=invoice.pk).status == settle
     assert not AuditEvent.objects.filter(event_code="invoice.overdue_reminded").exists()
 
 
@@ -355,7 +359,7 @@ def test_a_failed_payment_is_still_reminded_once_when_due(november, issuer, mail
     """An invoice already `overdue` because its collection failed gets the one reminder after its due date."""
     make_team()
     [invoice] = run("2026-11-01", django_capture_on_commit_callbacks)
-    Invoice.objects.filter(pk=invoice.pk).update(status="overdue")
+    Invoice.objects.with_scopes_disabled().filter(pk=invoice.pk).update(status="overdue")
     assert remind(time_machine, at("2026-11-16"), django_capture_on_commit_callbacks) == ["2026-000001"]
     assert remind(time_machine, at("2026-11-17"), django_capture_on_commit_callbacks) == []
 
@@ -403,7 +407,7 @@ def test_issuer_refuses_a_mistyped_iban_or_bic(db):
 def test_operator_sets_the_issuer_in_the_console(db, settings):
     """Where the operator sets issuer and term: /operator/ → Billing → Invoice issuer (one row, audited)."""
     settings.PRAXIS_OPERATOR_NAME = "Praxis Hosting B.V."
-    operator = user_create(email="ops@praxis.test", password=PASSWORD)
+    operator = user_sign_up(email="ops@praxis.test", password=PASSWORD)
     type(operator).objects.filter(pk=operator.pk).update(is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(type(operator).objects.get(pk=operator.pk))
@@ -444,7 +448,7 @@ def test_the_demo_shows_realistic_issuer_details(db, mailoutbox, django_capture_
     issuer = Issuer.objects.get()
     assert (issuer.legal_name, issuer.iban, issuer.payment_term_days) == (
         DEMO_ISSUER["legal_name"], DEMO_ISSUER["iban"], 14)
-    invoice = Invoice.objects.filter(workspace__slug="de-linde").first()
+    invoice = Invoice.objects.with_scopes_disabled().filter(workspace__slug="de-linde").first()
     assert invoice is not None
     assert (invoice.issuer_name, invoice.issuer_iban, invoice.issuer_bic, invoice.issuer_vat_id) == (
         "Praxis Software B.V.", "NL91ABNA0417164300", "ABNANL2A", "NL864321987B01")
@@ -472,7 +476,7 @@ def test_operator_finds_an_invoice_by_its_payment_reference(november, issuer, dj
     """A bank statement names the reference: the console's invoice search finds the invoice by it."""
     make_team()
     run("2026-11-01", django_capture_on_commit_callbacks)
-    operator = user_create(email="ops@praxis.test", password=PASSWORD)
+    operator = user_sign_up(email="ops@praxis.test", password=PASSWORD)
     type(operator).objects.filter(pk=operator.pk).update(is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(type(operator).objects.get(pk=operator.pk))
@@ -489,13 +493,13 @@ def test_a_failed_send_is_sent_by_the_retry(november, issuer, mailoutbox, monkey
     make_team()
     with django_capture_on_commit_callbacks(execute=False):
         billing_run(at=dt.date(2026, 11, 1))
-    invoice = Invoice.objects.get()
+    invoice = Invoice.objects.with_scopes_disabled().get()
     mailoutbox.clear()
     original = EmailMultiAlternatives.send
     monkeypatch.setattr(EmailMultiAlternatives, "send", lambda self, *a, **k: (_ for _ in ()).throw(OSError("smtp down")))
     with pytest.raises(OSError):
         notify.invoice_email_send(invoice_id=invoice.pk)
-    assert Invoice.objects.get(pk=invoice.pk).emailed_at is None
+    assert Invoice.objects.with_scopes_disabled().get(pk=invoice.pk).emailed_at is None
     assert not AuditEvent.objects.filter(event_code="invoice.emailed").exists()
     monkeypatch.setattr(EmailMultiAlternatives, "send", original)
     assert notify.invoice_email_send(invoice_id=invoice.pk) is True

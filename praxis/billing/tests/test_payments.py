@@ -8,18 +8,16 @@ transaction, so the tests collect explicitly or run the on-commit callbacks with
 import datetime as dt
 
 import pytest
-from django_scopes import scope
 
-from praxis.accounts.services import user_create
 from praxis.audit.models import AuditEvent
 from praxis.billing import payments
 from praxis.billing.models import Invoice
 from praxis.billing.run import billing_run
-from praxis.workspaces import invitations
-from praxis.workspaces.access import resolve_access
+from praxis.testing import PASSWORD
+from praxis.testing.team import join
 from praxis.workspaces.services import workspace_create
+from praxis.workspaces.signup import user_sign_up
 
-PASSWORD = "correct horse battery staple"
 NOON = dt.time(11, 0, tzinfo=dt.UTC)
 
 
@@ -30,15 +28,11 @@ def at(day: str) -> dt.datetime:
 def make_team(owner_email: str):
     """A team created 2026-11-01 with one pro member paid by it, and its 2026-11-01 cycle invoice issued
     (59.00 + 12.39 VAT = 71.39), not yet collected."""
-    owner = user_create(email=owner_email, password=PASSWORD, first_name="Eva", language="en")
+    owner = user_sign_up(email=owner_email, password=PASSWORD, first_name="Eva", language="en")
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
-    with scope(workspace=workspace):
-        [(_inv, token)] = invitations.invitations_create(
-            access=resolve_access(owner, workspace.slug), emails=["pro@linde.test"], role="clinician",
-            account_type="pro", pay_for_user=True)
-    invitations.invitation_accept(token=token, user=user_create(email="pro@linde.test", password=PASSWORD))
+    join(owner, workspace, "pro@linde.test", "pro", pay_for_user=True)
     billing_run(at=dt.date(2026, 11, 1))
-    invoice = Invoice.objects.get(workspace=workspace, kind="cycle")
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="cycle")
     assert (invoice.number, invoice.total_cents, invoice.status) == ("2026-000001", 7139, "open")
     return owner, workspace, invoice
 
@@ -67,16 +61,12 @@ def test_issued_invoices_are_collected_after_commit(db, time_machine, settings,
                                                     django_capture_on_commit_callbacks):
     time_machine.move_to(at("2026-11-01"), tick=False)
     settings.PRAXIS_PAYMENT_PROVIDER = "test"
-    owner = user_create(email="owner@linde.test", password=PASSWORD)
+    owner = user_sign_up(email="owner@linde.test", password=PASSWORD)
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
-    with scope(workspace=workspace):
-        [(_inv, token)] = invitations.invitations_create(
-            access=resolve_access(owner, workspace.slug), emails=["pro@linde.test"], role="clinician",
-            account_type="pro")
-    invitations.invitation_accept(token=token, user=user_create(email="pro@linde.test", password=PASSWORD))
+    join(owner, workspace, "pro@linde.test", "pro")
     with django_capture_on_commit_callbacks(execute=True):
         billing_run(at=dt.date(2026, 11, 1))
-    invoice = Invoice.objects.get(workspace=workspace)
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace)
     assert (invoice.status, invoice.provider_reference) == ("paid", "test-2026-000001")
 
 
@@ -132,7 +122,7 @@ def test_manual_provider_stays_open_until_marked_paid(november, settings, mailou
     invoice.refresh_from_db()
     assert (invoice.status, invoice.paid_at) == ("open", None)
 
-    operator = user_create(email="operator@praxis.test", password=PASSWORD)
+    operator = user_sign_up(email="operator@praxis.test", password=PASSWORD)
     paid = payments.invoice_mark_paid(invoice=invoice, reference="NL91 transfer 2026-000001", actor=operator)
     assert (paid.status, paid.provider_reference, paid.paid_at) == ("paid", "NL91 transfer 2026-000001",
                                                                     at("2026-11-01"))

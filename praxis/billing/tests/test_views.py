@@ -19,21 +19,22 @@ from django.urls import reverse
 from django.utils import translation
 from django_scopes import scope, scopes_disabled
 
-from praxis.accounts.services import user_create
+from praxis.accounts.referrals import referral_code_for, referrals_of
 from praxis.billing import services as billing_services
 from praxis.billing.models import BalanceEntry, ChangeRequest, Invoice, SeatChange
-from praxis.billing.referrals import referral_code_for, referrals_of
-from praxis.billing.seats import balance_cents, seats_on
 from praxis.billing.templatetags.billing_tags import amount, money
 from praxis.core.errors import ServiceError
-from praxis.workspaces import invitations, licences
+from praxis.testing import PASSWORD
+from praxis.testing.billing import balance_cents, seats_on
+from praxis.testing.team import join as shared_join
+from praxis.workspaces import licences
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.models import Licence, Membership
 from praxis.workspaces.services import workspace_create
+from praxis.workspaces.signup import user_sign_up
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct horse battery staple"
 NOON = dt.time(11, 0, tzinfo=dt.UTC)  # 12:00 in Amsterdam in winter
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -56,14 +57,10 @@ def logged_in(user) -> Client:
     return client
 
 
-def join(owner, workspace, email, *, account_type="pro", pay_for_user=True, role="clinician", first_name=""):
-    """Invite and accept through the real services; returns the membership."""
-    with scope(workspace=workspace):
-        [(_inv, token)] = invitations.invitations_create(
-            access=resolve_access(owner, workspace.slug), emails=[email], role=role,
-            account_type=account_type, pay_for_user=pay_for_user)
-    user = user_create(email=email, password=PASSWORD, first_name=first_name or email.split("@")[0].title())
-    return invitations.invitation_accept(token=token, user=user)
+def join(owner, workspace, email, **kwargs):
+    """The shared `praxis.testing.team.join`, naming the person after their address (as these pages show)."""
+    kwargs.setdefault("first_name", email.split("@")[0].title())
+    return shared_join(owner, workspace, email, **kwargs)
 
 
 def billing_state(workspace) -> dict:
@@ -71,10 +68,10 @@ def billing_state(workspace) -> dict:
     with scopes_disabled():
         users = list(Membership.objects.filter(workspace=workspace).values_list("user_id", flat=True))
         return {
-            "seats": list(SeatChange.objects.filter(workspace=workspace).order_by("pk").values()),
-            "balance": list(BalanceEntry.objects.filter(workspace=workspace).order_by("pk").values()),
-            "invoices": list(Invoice.objects.filter(workspace=workspace).order_by("pk").values()),
-            "requests": list(ChangeRequest.objects.filter(workspace=workspace).order_by("pk").values()),
+            "seats": list(SeatChange.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk").values()),
+            "balance": list(BalanceEntry.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk").values()),
+            "invoices": list(Invoice.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk").values()),
+            "requests": list(ChangeRequest.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk").values()),
             "licences": list(Licence.objects.filter(user_id__in=users).order_by("pk").values()),
             "members": list(Membership.objects.filter(workspace=workspace).order_by("pk").values()),
         }
@@ -84,7 +81,7 @@ def billing_state(workspace) -> dict:
 def team(db, time_machine):
     """A `team` workspace created 2026-11-01 (anchor), monthly, in the Netherlands (21 % VAT)."""
     time_machine.move_to(at("2026-11-01"), tick=False)
-    owner = user_create(email="owner@linde.test", password=PASSWORD, first_name="Eva", last_name="Linde")
+    owner = user_sign_up(email="owner@linde.test", password=PASSWORD, first_name="Eva", last_name="Linde")
     workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
     assert workspace.billing_anchor == dt.date(2026, 11, 1)
     return owner, workspace
@@ -175,7 +172,7 @@ def test_preview_on_the_tab_is_what_the_billing_run_issues(team, time_machine):
     owner, workspace = team
     time_machine.move_to(at("2026-11-16"), tick=False)
     join(owner, workspace, "pieter@linde.test", first_name="Pieter")
-    call_command("billing_run", at="2026-11-17")  # the proration invoice of 2026-11-16 (29.50 + VAT)
+    call_command("billing_run", at="2026-11-17", force=True)  # the proration invoice of 2026-11-16 (29.50 + VAT)
 
     time_machine.move_to(at("2026-11-20"), tick=False)
     page = text(logged_in(owner).get(url(workspace, "overview")))
@@ -184,8 +181,8 @@ def test_preview_on_the_tab_is_what_the_billing_run_issues(team, time_machine):
     assert "Pro seats, 2026-12-01 – 2026-12-31" in page
     assert "1 December 2026" in page  # next billing date
 
-    call_command("billing_run", at="2026-12-01")
-    invoice = Invoice.objects.get(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
+    call_command("billing_run", at="2026-12-01", force=True)
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
     assert money(invoice.total_cents, invoice.currency) == preview_total
     page = text(logged_in(owner).get(url(workspace, "overview")))
     assert invoice.number in page and "Cycle invoice" in page and "Open" in page
@@ -198,8 +195,8 @@ def test_invoice_list_is_paginated(team, time_machine, monkeypatch):
     owner, workspace = team
     time_machine.move_to(at("2026-11-16"), tick=False)
     join(owner, workspace, "pieter@linde.test")
-    call_command("billing_run", at="2026-12-01")  # the proration invoice, then the December invoice
-    first, second = Invoice.objects.filter(workspace=workspace).order_by("pk")
+    call_command("billing_run", at="2026-12-01", force=True)  # the proration invoice, then the December invoice
+    first, second = Invoice.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk")
     monkeypatch.setattr(views, "INVOICES_PER_PAGE", 1)
     client = logged_in(owner)
     page = text(client.get(url(workspace, "overview")))
@@ -215,7 +212,7 @@ def test_preview_with_a_credit_is_what_the_billing_run_issues(team, time_machine
     time_machine.move_to(at("2026-11-16"), tick=False)
     leaving = join(owner, workspace, "leaving@linde.test")
     join(owner, workspace, "staying@linde.test")
-    call_command("billing_run", at="2026-12-01")
+    call_command("billing_run", at="2026-12-01", force=True)
 
     time_machine.move_to(at("2026-12-11"), tick=False)
     from praxis.workspaces.services import members_cancel
@@ -227,8 +224,8 @@ def test_preview_with_a_credit_is_what_the_billing_run_issues(team, time_machine
     preview_total = re.search(r'id="next-invoice-total"><strong>([^<]+)</strong>', page).group(1)
     assert preview_total == "€ 23.03"
 
-    call_command("billing_run", at="2027-01-01")
-    january = Invoice.objects.get(workspace=workspace, kind="cycle", period_start=dt.date(2027, 1, 1))
+    call_command("billing_run", at="2027-01-01", force=True)
+    january = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="cycle", period_start=dt.date(2027, 1, 1))
     assert money(january.total_cents) == preview_total
 
 
@@ -243,16 +240,16 @@ def test_change_request_needs_the_agreement_then_is_listed_as_new(team):
     assert response.status_code == 200
     assert response.context["change_form"].errors == {
         "agreed_to_costs": ["Confirm that you agree to the extra costs."]}
-    assert not ChangeRequest.objects.filter(workspace=workspace).exists()
+    assert not ChangeRequest.objects.with_scopes_disabled().filter(workspace=workspace).exists()
 
     response = client.post(url(workspace, "change_request_create"), {"subject": " ", "agreed_to_costs": "on"})
     assert response.context["change_form"].errors == {"subject": ["Enter a subject."]}
-    assert not ChangeRequest.objects.filter(workspace=workspace).exists()
+    assert not ChangeRequest.objects.with_scopes_disabled().filter(workspace=workspace).exists()
 
     response = client.post(url(workspace, "change_request_create"),
                            {"subject": "Annual billing", "details": "From January", "agreed_to_costs": "on"})
     assert response.status_code == 302
-    [request] = ChangeRequest.objects.filter(workspace=workspace)
+    [request] = ChangeRequest.objects.with_scopes_disabled().filter(workspace=workspace)
     assert (request.subject, request.details, request.agreed_to_costs, request.requested_by) == (
         "Annual billing", "From January", True, owner)
     page = text(client.get(response.url))
@@ -331,7 +328,7 @@ def test_member_subscribe_is_refused_for_a_member_who_pays_for_themselves(team, 
 
 def test_member_account_type_change_and_stop_paying(team, time_machine):
     """A `pro` paid by the workspace since the cycle start, on 2026-11-16: down to essentials costs
-    14.50 + VAT now and credits 29.50 for the pro seat's rest; then "stop paying" credits 14.50 more and
+    14.50 now, paid by the 29.50 credit for the pro seat's rest; then "stop paying" credits 14.50 more and
     the member is Free at once (R-BIL-10)."""
     owner, workspace = team
     member = join(owner, workspace, "pro@linde.test", first_name="Paula")  # 2026-11-01: on the cycle invoice
@@ -343,9 +340,10 @@ def test_member_account_type_change_and_stop_paying(team, time_machine):
     confirm = text(client.post(url(workspace, "member_account_type", member_id=member.pk),
                                {"account_type": "essentials"}))
     assert "Change Paula to Essentials?" in confirm
-    assert "€ 14.50 + VAT € 3.05 (prorated to 30 November 2026)" in confirm
+    # Issue 6 point 1: the dialog renders the plan, so it shows what the proration invoice of the day will
+    # say — the 29.50 credit of the pro seat pays the 14.50 essentials charge (it said "14.50 + VAT 3.05").
+    assert "€ 14.50 − credit € 14.50 + VAT € 0.00 = € 0.00 (prorated to 30 November 2026)" in confirm
     assert "The unused rest of the current seat, € 29.50, is credited" in confirm
-    assert "Credit on the workspace balance is deducted when the invoice is issued." in confirm
 
     same = text(client.post(url(workspace, "member_account_type", member_id=member.pk), {"account_type": "pro"}))
     assert "Paula already has this account type." in same and 'name="confirm"' not in same
@@ -435,8 +433,8 @@ def test_seat_cost_shows_the_exact_prorated_amount(team, time_machine):
     # Inviting two really charges what was shown.
     join(owner, workspace, "een@linde.test")
     join(owner, workspace, "twee@linde.test")
-    call_command("billing_run", at="2026-11-17")
-    invoice = Invoice.objects.get(workspace=workspace, kind="proration")
+    call_command("billing_run", at="2026-11-17", force=True)
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="proration")
     assert (invoice.subtotal_cents, invoice.vat_cents) == (5900, 1239)
 
 
@@ -469,8 +467,8 @@ def test_invoice_pdf_is_a_download_and_only_for_its_workspace(team, time_machine
     owner, workspace = team
     time_machine.move_to(at("2026-11-16"), tick=False)
     join(owner, workspace, "pieter@linde.test")
-    call_command("billing_run", at="2026-11-17")
-    invoice = Invoice.objects.get(workspace=workspace)
+    call_command("billing_run", at="2026-11-17", force=True)
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace)
     time_machine.move_to(at("2026-11-17"), tick=False)
 
     response = logged_in(owner).get(url(workspace, "invoice_pdf", invoice_id=invoice.pk))
@@ -501,7 +499,7 @@ def test_billing_tab_costs_the_same_queries_for_3_and_20_paid_members(team, time
             join(owner, workspace, f"lid{i}@linde.test", account_type="pro" if i % 2 else "essentials")
 
     add(3)
-    call_command("billing_run", at="2026-11-17")  # an invoice in the list
+    call_command("billing_run", at="2026-11-17", force=True)  # an invoice in the list
     with scope(workspace=workspace):
         billing_services.change_request_create(access=resolve_access(owner, workspace.slug), subject="More",
                                                agreed_to_costs=True)
@@ -557,8 +555,8 @@ def test_operator_marks_an_invoice_paid_and_issues_a_credit_note(team, time_mach
     owner, workspace = team
     time_machine.move_to(at("2026-11-16"), tick=False)
     join(owner, workspace, "pieter@linde.test")
-    call_command("billing_run", at="2026-11-17")
-    invoice = Invoice.objects.get(workspace=workspace)
+    call_command("billing_run", at="2026-11-17", force=True)
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace)
     client = logged_in(operator)
     changelist = reverse("admin:billing_invoice_changelist")
 
@@ -570,7 +568,7 @@ def test_operator_marks_an_invoice_paid_and_issues_a_credit_note(team, time_mach
 
     client.post(changelist, {"action": "issue_credit_note", "_selected_action": [invoice.pk]})
     invoice.refresh_from_db()
-    note = Invoice.objects.get(credited_invoice=invoice)
+    note = Invoice.objects.with_scopes_disabled().get(credited_invoice=invoice)
     assert (invoice.status, note.kind, note.total_cents) == ("void", "credit_note", -invoice.total_cents)
 
 
@@ -608,7 +606,7 @@ def test_preview_with_credit_and_a_pending_proration_is_what_is_charged(team, ti
 
     owner, workspace = team
     leaving = join(owner, workspace, "leaving@linde.test")  # 2026-11-01: on the cycle invoice
-    call_command("billing_run", at="2026-11-01")
+    call_command("billing_run", at="2026-11-01", force=True)
     time_machine.move_to(at("2026-11-16"), tick=False)
     with scope(workspace=workspace):
         members_cancel(access=resolve_access(owner, workspace.slug), membership_ids=[leaving.pk])
@@ -616,9 +614,9 @@ def test_preview_with_credit_and_a_pending_proration_is_what_is_charged(team, ti
     page = text(logged_in(owner).get(url(workspace, "overview")))
     preview_total = re.search(r'id="next-invoice-total"><strong>([^<]+)</strong>', page).group(1)
 
-    call_command("billing_run", at="2026-11-17")
-    call_command("billing_run", at="2026-12-01")
-    december = Invoice.objects.get(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
+    call_command("billing_run", at="2026-11-17", force=True)
+    call_command("billing_run", at="2026-12-01", force=True)
+    december = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="cycle", period_start=dt.date(2026, 12, 1))
     assert money(december.total_cents) == "€ 71.39"
     assert preview_total == "€ 71.39"
 

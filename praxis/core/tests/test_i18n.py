@@ -11,8 +11,9 @@ from praxis.core.mail import render_email
 
 LOCALE = Path(settings.BASE_DIR) / "praxis" / "locale"
 TRANSLATED = ["nl", "fr", "de"]
-EMAILS = ["invitation", "signup_welcome", "signup_existing", "password_reset", "email_changed",
-          "membership_cancelled", "membership_restored"]
+EMAIL_DIR = Path(settings.BASE_DIR) / "praxis" / "templates" / "emails"
+# Every e-mail there is, found on disk (issue 6 point 12): a new template is checked without a list to update.
+EMAILS = sorted(path.stem for path in EMAIL_DIR.glob("*.txt") if not path.stem.endswith("_subject"))
 CONTEXT = {"workspace": "Praktijk De Linde", "inviter": "Eva", "link": "https://praxis.example/x/",
            "expires_at": None, "name": "Ann", "new_email": "new@example.test", "login_url": "https://praxis.example/"}
 
@@ -25,8 +26,14 @@ def _po_entries(language: str) -> list[tuple[str, str]]:
             entries.append(("<fuzzy>", ""))
         ids = re.findall(r'^msgid "(.*)"', block, re.M)
         strs = re.findall(r'^msgstr(?:\[\d\])? "(.*)"((?:\n".*")*)', block, re.M)
+        context = re.search(r'^msgctxt "(.*)"((?:\n".*")*)', block, re.M)
         if ids and ids[0]:
-            entries.append((ids[0], "".join(s[0] + s[1] for s in strs)))
+            # The compiled catalogue keys an entry with a context as "context\x04msgid" (a long
+            # context continues on the following quoted lines).
+            key = ids[0]
+            if context:
+                key = "".join(re.findall(r'"(.*)"', f'"{context[1]}"{context[2]}')) + "\x04" + ids[0]
+            entries.append((key, "".join(s[0] + s[1] for s in strs)))
     return entries
 
 
@@ -42,6 +49,13 @@ def test_every_message_is_translated_and_compiled(language):
     missing = [msgid for msgid, _s in entries if msgid not in compiled._catalog
                and (msgid, 0) not in compiled._catalog and '\\"' not in msgid and "\\n" not in msgid]
     assert missing == []
+
+
+def test_point_12_the_email_list_enumerates_the_templates():
+    """Each e-mail body has its subject, and the glob found them all (not an empty list)."""
+    assert len(EMAILS) == len(list(EMAIL_DIR.glob("*.txt"))) // 2
+    assert all((EMAIL_DIR / f"{name}_subject.txt").exists() for name in EMAILS)
+    assert {"invitation", "payment_failed", "change_request_operator"} <= set(EMAILS)
 
 
 @pytest.mark.parametrize("language", TRANSLATED)

@@ -1,6 +1,6 @@
 """factory_boy factories for accounts and workspaces.
 
-Users and workspaces are made through their services (`user_create`, `workspace_create`) so every user
+Users and workspaces are made through their services (`user_sign_up`, `workspace_create`) so every user
 has a trial licence and a personal workspace and every workspace has its owner, as in production.
 `MembershipFactory` and `InvitationFactory` write rows directly: use them for states the services refuse
 to produce (a second owner, an invitation expired long ago), not as a shortcut for normal flows.
@@ -15,9 +15,8 @@ from django_scopes import scopes_disabled
 from praxis.accounts.models import User
 from praxis.core import clock
 from praxis.core.tokens import new_token
+from praxis.testing import PASSWORD
 from praxis.workspaces.models import Invitation, Membership, Workspace
-
-FACTORY_PASSWORD = "correct horse battery staple"
 
 
 class UserFactory(factory.Factory):
@@ -25,16 +24,16 @@ class UserFactory(factory.Factory):
         model = User
 
     email = factory.Sequence(lambda n: f"person{n}@factory.test")
-    password = FACTORY_PASSWORD
+    password = PASSWORD
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     language = "en"
 
     @classmethod
     def _create(cls, model_class, **kwargs):
-        from praxis.accounts.services import user_create
+        from praxis.workspaces.signup import user_sign_up
 
-        return user_create(**kwargs)
+        return user_sign_up(**kwargs)
 
 
 class WorkspaceFactory(factory.Factory):

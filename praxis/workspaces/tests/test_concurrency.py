@@ -12,14 +12,14 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django_scopes import scope, scopes_disabled
 
-from praxis.accounts.services import user_create
 from praxis.core.errors import Conflict
+from praxis.testing import PASSWORD
 from praxis.workspaces import invitations
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.models import Invitation, Membership
 from praxis.workspaces.services import workspace_create
+from praxis.workspaces.signup import user_sign_up
 
-PASSWORD = "correct horse battery staple"
 WORKERS = 6
 
 
@@ -43,7 +43,7 @@ def _race(fn, n=WORKERS):
 
 @pytest.fixture
 def practice(transactional_db):
-    owner = user_create(email="owner@race.test", password=PASSWORD, first_name="Olga")
+    owner = user_sign_up(email="owner@race.test", password=PASSWORD, first_name="Olga")
     workspace = workspace_create(actor=owner, name="Race practice", tier="practice")
     return owner, workspace
 
@@ -51,7 +51,7 @@ def practice(transactional_db):
 def test_parallel_acceptance_of_one_invitation_creates_one_membership(practice):
     """R-INV-2: a link is single-use even when six tabs accept it at the same moment."""
     owner, workspace = practice
-    invitee = user_create(email="invitee@race.test", password=PASSWORD)
+    invitee = user_sign_up(email="invitee@race.test", password=PASSWORD)
     with scope(workspace=workspace):
         [(_invitation, token)] = invitations.invitations_create(
             access=resolve_access(owner, workspace.slug), emails=["invitee@race.test"], role="clinician",
@@ -98,5 +98,5 @@ def test_database_refuses_a_second_pending_invitation_and_a_second_membership(pr
         with pytest.raises(IntegrityError), transaction.atomic():
             Membership.objects.create(workspace=workspace, user=owner, role="staff")
         with pytest.raises(IntegrityError), transaction.atomic():
-            other = user_create(email="second-owner@race.test", password=PASSWORD)
+            other = user_sign_up(email="second-owner@race.test", password=PASSWORD)
             Membership.objects.create(workspace=workspace, user=other, role="owner")

@@ -1,7 +1,7 @@
 """Roles and capabilities (SPEC §3): the matrix, grants, support accounts and per-request resolution.
 
-The expected matrix below is copied from SPEC §3 by hand, on purpose: deriving it from
-`ROLE_CAPABILITIES` would only test that the code equals itself.
+The expected matrix is SPEC §3's table as data (`praxis.testing.spec`), copied from SPEC by hand on
+purpose: deriving it from `ROLE_CAPABILITIES` would only test that the code equals itself.
 """
 
 import pytest
@@ -10,51 +10,11 @@ from django_scopes import scope
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from praxis.testing.spec import CAPABILITIES, CLINICAL, MATRIX, ROLES, spec_caps
 from praxis.workspaces import licences
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.roles import capabilities_for
 from praxis.workspaces.services import member_change_role, members_cancel, workspace_create
-
-ROLES = ("owner", "admin", "assistant", "clinician", "staff")
-
-# SPEC §3, verbatim: ✓ = granted, "grant" = only through an explicit grant (R-ROLE-1), "-" = never.
-SPEC_MATRIX = """
-capability              owner  admin  assistant  clinician  staff
-members.view            ✓      ✓      ✓          ✓          ✓
-members.manage          ✓      ✓      ✓          -          -
-billing.view            ✓      ✓      -          -          -
-billing.manage          ✓      ✓      -          -          -
-workspace.edit          ✓      ✓      -          -          -
-templates.use           ✓      ✓      ✓          ✓          ✓
-templates.manage        ✓      ✓      -          -          -
-clients.view            ✓      ✓      ✓          ✓          ✓
-clients.manage          ✓      ✓      ✓          ✓          -
-clients.sensitive       ✓      ✓      -          ✓          -
-notes.write             ✓      ✓      -          ✓          -
-appointments.manage     ✓      ✓      ✓          ✓          -
-client_invoices.manage  ✓      ✓      ✓          -          -
-tickets.create          ✓      ✓      ✓          ✓          ✓
-tickets.view_own        ✓      ✓      ✓          ✓          ✓
-tickets.view_all        ✓      ✓      grant      grant      grant
-audit.view              ✓      ✓      -          -          -
-"""
-
-
-def _parse(table: str) -> dict[tuple[str, str], str]:
-    lines = [line.split() for line in table.strip().splitlines()]
-    header, rows = lines[0][1:], lines[1:]
-    assert tuple(header) == ROLES
-    return {(role, row[0]): mark for row in rows for role, mark in zip(header, row[1:], strict=True)}
-
-
-MATRIX = _parse(SPEC_MATRIX)
-CAPABILITIES = sorted({cap for _role, cap in MATRIX})
-CLINICAL = {"notes.write", "clients.sensitive"}
-
-
-def spec_caps(role: str) -> set[str]:
-    return {cap for (r, cap), mark in MATRIX.items() if r == role and mark == "✓"}
-
 
 # --- the matrix ------------------------------------------------------------------------------------
 

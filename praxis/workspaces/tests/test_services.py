@@ -145,7 +145,7 @@ def test_r_inv_2_token_has_at_least_128_random_bits(workspace_with_team):
     created = invite(workspace_with_team, [f"p{i}@example.test" for i in range(5)])
     for _inv, token in created:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        assert len(raw) * 8 >= 128
+        assert len(raw) * 8 == 256  # core.tokens: 32 random bytes (R-INV-2 asks for at least 128 bits)
     assert len({token for _inv, token in created}) == 5
 
 
@@ -572,7 +572,7 @@ def test_r_mem_2_cancelled_person_keeps_account_and_other_workspaces(workspace_w
 def test_r_mem_4_cancelling_deletes_nothing(workspace_with_team):
     team = workspace_with_team
     entries_about_staff = AuditEvent.objects.filter(user=team.staff).count()
-    assert entries_about_staff > 0
+    assert entries_about_staff == 9  # exactly what the fixture wrote about them (issue 6 point 12)
     cancel(team, "staff")
     member = team.member("staff")
     assert member.pk == team.members["staff"].pk

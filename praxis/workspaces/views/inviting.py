@@ -17,7 +17,7 @@ from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.web import form_error, is_htmx, keep_link_token_private, refuse
 
-from .. import selectors, services
+from .. import ports, selectors, services
 from ..forms import (
     InvitationsForm,
     InvitationSignupForm,
@@ -67,9 +67,11 @@ def invitations(request):
                 "Invitation sent to %(count)d address.", "Invitations sent to %(count)d addresses.", len(created),
             ) % {"count": len(created)})
             return redirect(_ws_url(request, "invitations"))
-    # R-BIL-14: the page lists what a seat costs per cycle (billing's `paid_plans` tag); its cost panel
-    # (billing:seat_cost) refines it with htmx.
-    return render(request, "workspaces/invitations.html", {**_pending_context(request), "form": form})
+    # R-BIL-14: the page lists what a seat costs per cycle (asked through the billing port, issue 6
+    # point 9); its cost panel (billing:seat_cost) refines it with htmx.
+    seat_prices = ports.billing().seat_prices(interval=access.workspace.billing_interval)
+    return render(request, "workspaces/invitations.html",
+                  {**_pending_context(request), "form": form, "seat_prices": seat_prices})
 
 
 def _after_invitation_action(request):
@@ -130,6 +132,9 @@ def invite(request, token: str):
             context["wrong_user_message"] = message
         else:
             context["state"] = "accept"
+            # Issue 6 point 4 (R-BIL-7): what accepting ends for a self-paying invitee, asked through the
+            # billing port (point 9: this kernel page loads no billing template tags).
+            context["ending"] = ports.self_paid_ending(user=user) if invitation.pay_for_user else None
             if request.method == "POST":
                 try:
                     member = invitation_accept(token=token, user=user)

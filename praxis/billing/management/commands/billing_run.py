@@ -12,12 +12,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--at", help="YYYY-MM-DD")
+        parser.add_argument("--force", action="store_true",
+                            help="allow a date after today: issues invoices of cycles that have not started yet")
 
     def handle(self, *args, **options):
+        today = clock.today()
         try:
-            at = dt.date.fromisoformat(options["at"]) if options["at"] else clock.today()
+            at = dt.date.fromisoformat(options["at"]) if options["at"] else today
         except ValueError:
             raise CommandError("--at must be a date as YYYY-MM-DD") from None
+        if at > today and not options["force"]:
+            # Issue 6 point 5: a future date issues invoices nobody owes yet (and fixes what previews show).
+            raise CommandError(f"--at {at} is after today ({today}): nothing is due yet. Nothing was issued; "
+                               "add --force to issue the invoices of that date anyway.")
         token = context.set_current(context.AccessPoint(via="command"))
         try:
             report = billing_run(at=at)

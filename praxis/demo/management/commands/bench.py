@@ -18,11 +18,11 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django_scopes import scope
 
 from praxis.accounts.models import User
-from praxis.accounts.services import user_create
 from praxis.audit.services import verify_chain
 from praxis.workspaces import invitations, services
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.models import Membership
+from praxis.workspaces.signup import user_sign_up
 
 
 def _timed(fn, repeat=1):
@@ -59,7 +59,7 @@ class Command(BaseCommand):
             connection.creation.destroy_test_db(old_name, verbosity=0)
 
     def _run(self, n):
-        owner = user_create(email="bench-owner@bench.test", password="bench password 123", first_name="Bench")
+        owner = user_sign_up(email="bench-owner@bench.test", password="bench password 123", first_name="Bench")
         workspace = services.workspace_create(actor=owner, name="Bench practice", tier="practice")
         users = User.objects.bulk_create(
             User(email=f"m{i}@bench.test", first_name=f"Member{i}", last_name="Bench") for i in range(n)

@@ -1,0 +1,182 @@
+"""Audit entries of the service calls that had no case yet (issue 6 point 12, R-AUD-1).
+
+Same table style as `test_audit.py`: each `case_*` performs one call and returns what its entry must
+say — (event code, action, actor, workspace, object); `test_audit_coverage.py` fails when a recorded
+code is asserted nowhere. The seat, invoice and change-request codes were asserted nowhere before.
+"""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django_scopes import scope
+
+from praxis.accounts import services as accounts
+from praxis.api import services as api_services
+from praxis.audit import services as audit
+from praxis.audit.models import AuditEvent
+from praxis.billing import services as billing
+from praxis.billing.models import ChangeRequest, Invoice, SeatChange
+from praxis.billing.run import billing_run
+from praxis.testing.team import join
+from praxis.workspaces import licences
+from praxis.workspaces.services import members_cancel, workspace_create
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "another quite long passphrase"
+T0 = dt.datetime(2026, 11, 1, 11, 0, tzinfo=dt.UTC)  # a team created now is anchored on 2026-11-01
+
+
+def _paid_team(make_user):
+    """A `team` workspace (its seats cost money at once) with one `pro` member it pays for."""
+    owner = make_user(first_name="Eva")
+    workspace = workspace_create(actor=owner, name="Praktijk De Linde", tier="team")
+    member = join(owner, workspace, "pro@linde.test", "pro")
+    return owner, workspace, member
+
+
+def _last_seat(workspace, delta):
+    return SeatChange.objects.with_scopes_disabled().filter(workspace=workspace, delta=delta).latest("pk")
+
+
+def case_seat_added(team, make_user, password):
+    owner, workspace, member = _paid_team(make_user)
+    return "seat.added", "create", member.user, workspace, _last_seat(workspace, 1)
+
+
+def case_seat_removed(team, make_user, password):
+    owner, workspace, member = _paid_team(make_user)
+    with scope(workspace=workspace):
+        members_cancel(access=licences_access(owner, workspace), membership_ids=[member.pk])
+    return "seat.removed", "update", owner, workspace, _last_seat(workspace, -1)
+
+
+def licences_access(user, workspace):
+    from praxis.workspaces.access import resolve_access
+
+    return resolve_access(user, workspace.slug)
+
+
+def case_invoice_issued(team, make_user, password):
+    _owner, workspace, _member = _paid_team(make_user)
+    billing_run(at=dt.date(2026, 11, 1))
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="cycle")
+    return "invoice.issued", "create", None, workspace, invoice
+
+
+def case_invoice_credited(team, make_user, password):
+    _owner, workspace, _member = _paid_team(make_user)
+    billing_run(at=dt.date(2026, 11, 1))
+    invoice = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="cycle")
+    operator = get_user_model().objects.create_superuser(email="operator@praxis.test", password=password)
+    billing.invoice_credit(invoice_id=invoice.pk, actor=operator, reason="wrong address")
+    return "invoice.credited", "update", operator, workspace, invoice
+
+
+def case_change_request_created(team, make_user, password):
+    with scope(workspace=team.workspace):
+        request = billing.change_request_create(access=team.access("owner"), subject="More seats",
+                                                agreed_to_costs=True)
+    return "change_request.created", "create", team.owner, team.workspace, request
+
+
+def case_change_request_updated(team, make_user, password):
+    with scope(workspace=team.workspace):
+        request = billing.change_request_create(access=team.access("owner"), subject="More seats",
+                                                agreed_to_costs=True)
+    operator = get_user_model().objects.create_superuser(email="operator@praxis.test", password=password)
+    client = Client()
+    client.force_login(operator)
+    response = client.post(f"/operator/billing/changerequest/{request.pk}/change/",
+                           {"status": "in_progress", "operator_note": "On it"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return "change_request.updated", "update", operator, team.workspace, ChangeRequest.objects.with_scopes_disabled().get(pk=request.pk)
+
+
+def case_licence_ends_with_trial(team, make_user, password):
+    person = make_user()  # in their own 14-day trial
+    join(team.owner, team.workspace, person, "pro", pay_timing="after_trial")
+    licence = licences.licence_end_paid_by(user=person, workspace=team.workspace, actor=team.owner)
+    return "licence.ends_with_trial", "update", team.owner, team.workspace, licence
+
+
+def case_api_token_created(team, make_user, password):
+    token, _secret = api_services.token_create(user=team.clinician, workspace_slug=team.workspace.slug, name="CLI")
+    return "api_token.created", "create", team.clinician, team.workspace, token
+
+
+def case_api_token_revoked(team, make_user, password):
+    token, _secret = api_services.token_create(user=team.clinician, workspace_slug=team.workspace.slug, name="CLI")
+    token = api_services.token_revoke(user=team.clinician, token_id=token.pk)
+    return "api_token.revoked", "update", team.clinician, team.workspace, token
+
+
+def case_user_updated(team, make_user, password):
+    user = accounts.profile_update(user=team.staff, changes={"first_name": "Stanley"})
+    return "user.updated", "update", user, None, user
+
+
+def case_user_email_changed(team, make_user, password):
+    user = accounts.email_change(user=team.staff, new_email="stan@new.test", current_password=password)
+    return "user.email_changed", "update", user, None, user
+
+
+def case_user_password_changed(team, make_user, password):
+    user = accounts.password_change(user=team.staff, current_password=password, new_password=NEW_PASSWORD)
+    return "user.password_changed", "update", user, None, user
+
+
+def case_user_password_reset_requested(team, make_user, password):
+    accounts.password_reset_process(email=team.staff.email)
+    return "user.password_reset_requested", "execute", None, None, team.staff
+
+
+def case_user_password_reset(team, make_user, password):
+    link = accounts._issue_password_token(team.staff)
+    user = accounts.password_reset_confirm(token=link.rstrip("/").rsplit("/", 1)[-1], password=NEW_PASSWORD)
+    return "user.password_reset", "update", user, None, user
+
+
+def case_user_signup_existing(team, make_user, password):
+    accounts.signup_process(email=team.staff.email, first_name="", last_name="", language="en",
+                            referred_by_id=None)
+    return "user.signup_existing", "execute", None, None, team.staff
+
+
+def case_user_logged_in(team, make_user, password):
+    response = Client().post("/accounts/login/", {"email": team.staff.email, "password": password})
+    assert response.status_code == 302
+    return "user.logged_in", "execute", team.staff, None, team.staff
+
+
+def case_user_logged_out(team, make_user, password):
+    client = Client()
+    client.force_login(team.staff)
+    client.post("/accounts/logout/")
+    return "user.logged_out", "execute", team.staff, None, team.staff
+
+
+CASES = [value for name, value in sorted(globals().items()) if name.startswith("case_")]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda f: f.__name__.removeprefix("case_"))
+def test_point_12_every_service_writes_an_entry(case, workspace_with_team, make_user, password, time_machine):
+    """Issue 6 point 12 / R-AUD-1: one entry per call, naming actor, workspace and object."""
+    time_machine.move_to(T0, tick=False)
+    code, action, actor, workspace, obj = case(workspace_with_team, make_user, password)
+    entry = AuditEvent.objects.filter(event_code=code).order_by("-seq").first()
+    assert entry is not None, f"no {code} entry"
+    assert (entry.action, entry.outcome) == (action, "success")
+    assert entry.user_id == (actor.pk if actor else None)
+    assert entry.workspace_id == (workspace.pk if workspace else None)
+    assert (entry.object_type, entry.object_id) == (obj._meta.label_lower, str(obj.pk))
+    assert audit.verify_chain() == []
+
+
+def test_point_12_a_failed_login_is_a_refused_entry_without_an_actor(workspace_with_team, password):
+    Client().post("/accounts/login/", {"email": workspace_with_team.staff.email, "password": "wrong" * 4})
+    entry = AuditEvent.objects.filter(event_code="user.login_failed").get()
+    assert (entry.action, entry.outcome, entry.user_id, entry.object_type) == (
+        "execute", "refused", None, "accounts.user")
