@@ -4,6 +4,10 @@
 #
 #   scripts/test.sh                 # everything
 #   scripts/test.sh -k invoices -x  # both runs, filtered
+#   PYTEST_WORKERS=0 scripts/test.sh   # serially, without pytest-xdist
+#
+# PYTEST_WORKERS: pytest-xdist workers per run: "auto" (one per CPU, the default), a number, or 0 for a
+# serial run. Each run prints its wall time, the machine's load and its 15 slowest test phases.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -54,6 +58,13 @@ ensure_system_deps
 export PRAXIS_TEST_CHROMIUM=/usr/bin/chromium
 mkdir -p "$ARTIFACTS"
 
+PYTEST_WORKERS=${PYTEST_WORKERS:-auto}
+declare -a PYTEST_OPTS=(--durations=15)
+if [[ $PYTEST_WORKERS != 0 ]]; then
+    # loadgroup: like load, but tests marked @pytest.mark.xdist_group(name) share one worker.
+    PYTEST_OPTS+=(-n "$PYTEST_WORKERS" --dist loadgroup)
+fi
+
 # --- static checks ------------------------------------------------------------
 
 declare -a SUMMARY=()
@@ -103,6 +114,10 @@ print(tests - failures - errors - skipped, failures + errors, skipped)
 PYEOF
 }
 
+_load_average() {
+    cut -d' ' -f1-3 /proc/loadavg 2>/dev/null | sed 's/^/ /' || true
+}
+
 # run_pytest NAME [env(1) options and VAR=value...] -- PYTEST-ARGS...
 run_pytest() {
     local name=$1
@@ -115,20 +130,24 @@ run_pytest() {
     shift
     local junit="$ARTIFACTS/junit-$name.xml"
     rm -f "$junit"
-    local start=$SECONDS rc=0
-    echo "== pytest on $name"
-    env "${envs[@]}" "$PY" -m pytest --junitxml="$junit" "$@" || rc=$?
+    local start=$SECONDS rc=0 workers="xdist -n $PYTEST_WORKERS"
+    [[ $PYTEST_WORKERS != 0 ]] || workers="serial"
+    echo "== pytest on $name ($workers; load average at start:$(_load_average))"
+    # Screenshots of failing browser tests go to test-artifacts/<run>/screenshots/ (praxis/testing/artifacts.py).
+    env "${envs[@]}" PRAXIS_TEST_ARTIFACTS="$ARTIFACTS/$name" \
+        "$PY" -m pytest --junitxml="$junit" "${PYTEST_OPTS[@]}" "$@" || rc=$?
     local secs=$((SECONDS - start))
+    echo "== pytest on $name: wall time ${secs}s ($workers; load average at end:$(_load_average))"
     local passed="" failed="" skipped=""
     read -r passed failed skipped < <(junit_counts "$junit") || true
     passed=${passed:--1} failed=${failed:--1} skipped=${skipped:--1}
     if [[ $rc -eq 5 ]]; then
         # pytest: no tests collected. Not an error of the suite itself.
-        SUMMARY+=("$name: no tests collected (${secs}s)")
+        SUMMARY+=("$name: no tests collected (${secs}s wall, $workers)")
         return 0
     fi
     if [[ $passed -lt 0 ]]; then
-        SUMMARY+=("$name: FAILED, pytest exit $rc, no report (${secs}s)")
+        SUMMARY+=("$name: FAILED, pytest exit $rc, no report (${secs}s wall, $workers)")
         FAILED=1
         return 0
     fi
@@ -136,9 +155,9 @@ run_pytest() {
     TOTAL_FAILED=$((TOTAL_FAILED + failed))
     TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
     if [[ $rc -eq 0 ]]; then
-        SUMMARY+=("$name: $passed passed, $failed failed, $skipped skipped (${secs}s)")
+        SUMMARY+=("$name: $passed passed, $failed failed, $skipped skipped (${secs}s wall, $workers)")
     else
-        SUMMARY+=("$name: $passed passed, $failed failed, $skipped skipped (${secs}s, pytest exit $rc)")
+        SUMMARY+=("$name: $passed passed, $failed failed, $skipped skipped (${secs}s wall, $workers, pytest exit $rc)")
         FAILED=1
     fi
 }

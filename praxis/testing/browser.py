@@ -9,7 +9,7 @@ Enable with ``pytest_plugins = ["praxis.testing.browser"]`` in the top-level con
 
 ``page`` brings ``live_server`` and ``transactional_db`` with it, and its context's
 ``base_url`` is the live server's URL. A failing test leaves a screenshot in
-``test-artifacts/screenshots/``. Playwright's browsers are never downloaded: the
+``test-artifacts/[<run>/]screenshots/<test>/``. Playwright's browsers are never downloaded: the
 Chromium at ``$PRAXIS_TEST_CHROMIUM`` (default ``/usr/bin/chromium``) is used; when it
 is missing the tests are skipped, or fail when ``CI=true``.
 """
@@ -17,12 +17,13 @@ is missing the tests are skipped, or fail when ``CI=true``.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from praxis.testing.artifacts import screenshot_path
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -49,8 +50,8 @@ def chromium_executable() -> str:
 
 
 def _screenshot_path(item: pytest.Item) -> Path:
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid).strip("_")[:180] or "test"
-    return item.config.rootpath / "test-artifacts" / "screenshots" / f"{name}.png"
+    # Per run and per test (praxis/testing/artifacts.py), so parallel workers and runs never collide.
+    return screenshot_path("failure", test_id=item.nodeid)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

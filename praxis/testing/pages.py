@@ -26,6 +26,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django_scopes import scope, scopes_disabled
 
+from praxis.testing import artifacts
+
 WIDTHS = (390, 768, 1280)  # a phone, a tablet, a laptop (issue 6 point 15)
 HEIGHT = 900
 AXE_PATH = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -272,18 +274,16 @@ def install_axe(context) -> None:
     context.add_init_script(path=str(AXE_PATH))
 
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots" / "pages"
-
-
 def _screenshot(page, where: str, width: int) -> str:
-    """A full-page picture of a failing width, for CI's artefacts (test-artifacts/ is git-ignored)."""
-    path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', where).strip('_')[:120]}-{width}.png"
+    """A full-page picture of a failing width, for CI's artefacts (test-artifacts/ is git-ignored), in a
+    directory of the running test and run: visitors share URLs, and xdist workers run them at once."""
+    path = artifacts.screenshot_path(f"{where}-{width}")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         page.screenshot(path=str(path), full_page=True)
     except Exception as exc:  # the picture is a help, the failure itself matters more
         return f"(no screenshot: {exc})"
-    return f"(screenshot: {path.relative_to(settings.BASE_DIR)})"
+    return f"(screenshot: {path})"
 
 
 def check_page(page, *, where: str, widths=WIDTHS, screenshots: bool = True) -> list[str]:
