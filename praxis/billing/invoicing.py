@@ -40,8 +40,8 @@ class DraftLine:
     account_type: str
     quantity: int
     unit_price: Decimal
-    period_start: dt.date
-    period_end: dt.date
+    period_start: dt.date | None  # None on lines outside a period (credit applied), copied by credit notes
+    period_end: dt.date | None
 
     @property
     def amount(self) -> Decimal:

@@ -180,7 +180,7 @@ def self_paid_ending(*, user) -> SelfPaidEnding | None:
         return None
     licence = licences.current_licence(user)
     personal = licences.personal_workspace(user)
-    if personal is None:
+    if licence is None or personal is None:  # pays_for_self() already implies a current licence
         return None
     ending = planned_end(workspace=personal, user=user, account_type=licence.account_type,
                          day=workspace_today(personal))
@@ -225,6 +225,7 @@ def seat_end(*, workspace, user, account_type: str, day: dt.date, reason: str, a
     change.save()
     credit = planned.credit_cents
     if credit:
+        assert planned.until is not None  # a credit exists only for a charged cycle, and that has an end
         BalanceEntry.objects.create(
             workspace=workspace, amount_cents=credit, currency=workspace.currency,
             reason=f"Unused {account_type} seat {day.isoformat()}–{planned.until.isoformat()}")
