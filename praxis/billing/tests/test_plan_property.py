@@ -60,6 +60,13 @@ steps = st.lists(st.one_of(
 ), min_size=1, max_size=18)
 
 
+def _account_type(user) -> str:
+    """The account type of a member's current licence (every member of this model has one)."""
+    licence = licences.current_licence(user)
+    assert licence is not None
+    return licence.account_type
+
+
 def amounts(draft) -> tuple[int, int, int, int]:
     return (to_cents(draft.subtotal), to_cents(draft.credit_applied), to_cents(draft.vat), to_cents(draft.total))
 
@@ -76,7 +83,8 @@ def added(after: dict, before: dict, kind: str) -> tuple[int, int, int, int]:
             for i, (a, b) in enumerate(zip(after.get(key, (0, 0, 0, 0)), before.get(key, (0, 0, 0, 0)),
                                            strict=True)):
                 total[i] += a - b
-    return tuple(total)
+    a, b, c, d = total
+    return a, b, c, d
 
 
 def shown(charge) -> tuple[int, int, int, int]:
@@ -92,7 +100,7 @@ class Practice:
         self.move(START)
         self.owner = user_sign_up(email=f"owner{next(_emails)}@prop.test", password=PASSWORD)
         self.workspace = workspace_create(actor=self.owner, name="Praktijk Eigenschap", tier=tier)
-        self.members = []
+        self.members: list = []
         self.checked = 0
 
     def move(self, day: dt.date) -> None:
@@ -139,11 +147,11 @@ class Practice:
 
     def change(self, index: int, account_type: str) -> None:
         candidates = [m for m in self.paid_members()
-                      if licences.current_licence(m.user).account_type != account_type]
+                      if _account_type(m.user) != account_type]
         if not candidates:
             return
         member = candidates[index % len(candidates)]
-        old = licences.current_licence(member.user).account_type
+        old = _account_type(member.user)
         cost = plan.cost_of_type_change(self.workspace, user=member.user, old_type=old, new_type=account_type,
                                         today=self.day)
         self.check_paid_change(cost, lambda: billing_services.member_change_account_type(
@@ -163,7 +171,7 @@ class Practice:
         if not candidates:
             return
         member = candidates[index % len(candidates)]
-        account_type = licences.current_licence(member.user).account_type
+        account_type = _account_type(member.user)
         credit = seats.planned_end(workspace=self.workspace, user=member.user, account_type=account_type,
                                    day=self.day).credit
         before = seats.balance_cents(self.workspace)
