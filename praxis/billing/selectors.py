@@ -63,7 +63,7 @@ class BillingSummary:
 def billing_summary(*, workspace, at=None) -> BillingSummary:
     today = workspace_today(workspace, at)
     anchor = workspace.billing_anchor
-    next_date = next_cycle_to_invoice(workspace, today=today)
+    next_date = next_cycle_to_invoice(workspace=workspace, today=today)
     return BillingSummary(interval=workspace.billing_interval, anchor=anchor, next_billing_date=next_date,
                           in_trial_until=workspace.trial_ends_at if anchor and today < anchor else None,
                           balance_cents=balance_cents(workspace), currency=workspace.currency)

@@ -412,7 +412,7 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
                                                    role="staff", account_type="free")
         anchor = personal.billing_anchor
         assert anchor is not None  # a personal workspace is billed from sign-up
-        invoice = invoicing.issue(personal, invoicing.draft_cycle_invoice(personal, anchor,
+        invoice = invoicing.issue(workspace=personal, draft=invoicing.draft_cycle_invoice(workspace=personal, cycle_start=anchor,
                                                                           seats={"pro": 1}))
     ids = Ids(slug=personal.slug, members=(own.pk, contact.pk, gone.pk), invitations=(invitation.pk,),
               tokens=(), invoices=(invoice.pk,), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,

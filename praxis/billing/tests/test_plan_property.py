@@ -132,7 +132,7 @@ class Practice:
         self.checked += 1
 
     def join(self, account_type: str) -> None:
-        cost = plan.cost_of_new_seats(self.workspace, account_type=account_type, count=1, today=self.day)
+        cost = plan.cost_of_new_seats(workspace=self.workspace, account_type=account_type, count=1, today=self.day)
         email = f"m{next(_emails)}@prop.test"
 
         def invite_and_accept():
@@ -152,7 +152,7 @@ class Practice:
             return
         member = candidates[index % len(candidates)]
         old = _account_type(member.user)
-        cost = plan.cost_of_type_change(self.workspace, user=member.user, old_type=old, new_type=account_type,
+        cost = plan.cost_of_type_change(workspace=self.workspace, user=member.user, old_type=old, new_type=account_type,
                                         today=self.day)
         self.check_paid_change(cost, lambda: billing_services.member_change_account_type(
             access=self.access, membership_id=member.pk, account_type=account_type))
@@ -162,7 +162,7 @@ class Practice:
         if not candidates:
             return
         member = candidates[index % len(candidates)]
-        cost = plan.cost_of_new_seats(self.workspace, account_type=account_type, count=1, today=self.day)
+        cost = plan.cost_of_new_seats(workspace=self.workspace, account_type=account_type, count=1, today=self.day)
         self.check_paid_change(cost, lambda: billing_services.member_subscribe(
             access=self.access, membership_id=member.pk, account_type=account_type))
 
@@ -228,7 +228,7 @@ def test_the_property_covers_a_change_after_the_anchor_days_run(time_machine):
         practice.join("pro")
         practice.wait("start")
         practice.run()
-        cost = plan.cost_of_new_seats(practice.workspace, account_type="pro", count=2, today=practice.day)
+        cost = plan.cost_of_new_seats(workspace=practice.workspace, account_type="pro", count=2, today=practice.day)
         assert shown(cost.now) == (11800, 0, 2478, 14278) and cost.cycle is None
         practice.join("pro")
         practice.join("pro")
