@@ -85,11 +85,11 @@ def draft_cycle_invoice(*, workspace: Workspace, cycle_start: dt.date, seats: di
                         plans=None, balance: int | None = None) -> Draft:
     """The consolidated invoice of the cycle starting `cycle_start`: one line per account type (R-BIL-3)."""
     plans = plans if plans is not None else catalogue.plans()
-    seats = seats if seats is not None else seats_on(workspace, cycle_start)
+    seats = seats if seats is not None else seats_on(workspace=workspace, day=cycle_start)
     start, end = cycle_of(workspace, cycle_start)
     draft = Draft(kind=Invoice.Kind.CYCLE, period_start=start, period_end=end, currency=workspace.currency,
                   vat_rate=vat_rate(workspace.country),
-                  available_credit=from_cents(max(balance if balance is not None else balance_cents(workspace), 0)))
+                  available_credit=from_cents(max(balance if balance is not None else balance_cents(workspace=workspace), 0)))
     with translation.override(workspace.language):
         for account_type in sorted(seats):
             quantity = seats[account_type]
@@ -112,7 +112,7 @@ def draft_proration_invoice(*, workspace: Workspace, day: dt.date, changes: list
     start, end = cycle_of(workspace, day)
     draft = Draft(kind=Invoice.Kind.PRORATION, period_start=day, period_end=end, currency=workspace.currency,
                   vat_rate=vat_rate(workspace.country), changes=list(changes),
-                  available_credit=from_cents(max(balance if balance is not None else balance_cents(workspace), 0)))
+                  available_credit=from_cents(max(balance if balance is not None else balance_cents(workspace=workspace), 0)))
     counts: dict[str, int] = {}
     for change in changes:
         counts[change.account_type] = counts.get(change.account_type, 0) + 1
@@ -143,7 +143,7 @@ def issue(*, workspace: Workspace, draft: Draft, actor: User | None = None,
         # of the previous invoice; FOR UPDATE deadlocked with that (advisory → workspace vs. workspace →
         # advisory). On SQLite the IMMEDIATE transaction already serialises writers.
         Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).values_list("pk").first()
-        draft = replace(draft, available_credit=from_cents(max(balance_cents(workspace), 0)))
+        draft = replace(draft, available_credit=from_cents(max(balance_cents(workspace=workspace), 0)))
         number = next_number(series=OPERATOR_SERIES, year=issue_day.year)
         details = billing_details(workspace=workspace)
         invoice = Invoice.objects.create(

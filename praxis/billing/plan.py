@@ -205,7 +205,7 @@ def next_cycle_to_invoice(*, workspace: Workspace, today: dt.date) -> dt.date | 
     if today < workspace.billing_anchor:
         return workspace.billing_anchor
     start, end = cycle_of(workspace, today)
-    return start if start == today and not seats.cycle_invoiced(workspace, start) else end
+    return start if start == today and not seats.cycle_invoiced(workspace=workspace, start=start) else end
 
 
 def empty_cycle_draft(*, workspace: Workspace, start: dt.date) -> Draft:

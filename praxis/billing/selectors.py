@@ -66,7 +66,7 @@ def billing_summary(*, workspace, at=None) -> BillingSummary:
     next_date = next_cycle_to_invoice(workspace=workspace, today=today)
     return BillingSummary(interval=workspace.billing_interval, anchor=anchor, next_billing_date=next_date,
                           in_trial_until=workspace.trial_ends_at if anchor and today < anchor else None,
-                          balance_cents=balance_cents(workspace), currency=workspace.currency)
+                          balance_cents=balance_cents(workspace=workspace), currency=workspace.currency)
 
 
 # --- who pays for whom (R-WS-3, R-BIL-7, R-BIL-8) ---------------------------------------------------

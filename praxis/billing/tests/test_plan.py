@@ -145,7 +145,7 @@ def test_one_definition_of_cycle_invoiced_serves_ledger_plan_and_previews(team, 
 
     def answers():
         due = [(d.kind, d.period_start) for d in plan.plan_invoices(workspace, at=day)]
-        return (seats.cycle_invoiced(workspace, day),
+        return (seats.cycle_invoiced(workspace=workspace, start=day),
                 seats.planned_start(workspace=workspace, account_type="pro", day=day).needs_proration,
                 ("cycle", day) in due,
                 plan.next_cycle_to_invoice(workspace=workspace, today=day))
@@ -169,7 +169,7 @@ def test_one_definition_of_seats_on_a_date_serves_ledger_plan_and_previews(team,
     def answers():
         [cycle] = [d for d in plan.plan_invoices(workspace, at=day) if d.period_start == day]
         preview = plan.preview_next_invoice(workspace=workspace, today=dt.date(2026, 11, 20))
-        return (seats.seats_on(workspace, day), {line.account_type: line.quantity for line in cycle.lines},
+        return (seats.seats_on(workspace=workspace, day=day), {line.account_type: line.quantity for line in cycle.lines},
                 {line.account_type: line.quantity for line in preview.lines})
 
     assert answers() == ({"pro": 1, "essentials": 1}, {"pro": 1, "essentials": 1}, {"pro": 1, "essentials": 1})

@@ -174,9 +174,9 @@ class Practice:
         account_type = _account_type(member.user)
         credit = seats.planned_end(workspace=self.workspace, user=member.user, account_type=account_type,
                                    day=self.day).credit
-        before = seats.balance_cents(self.workspace)
+        before = seats.balance_cents(workspace=self.workspace)
         billing_services.member_unsubscribe(access=self.access, membership_id=member.pk)
-        assert seats.balance_cents(self.workspace) - before == to_cents(credit), (self.day, credit)
+        assert seats.balance_cents(workspace=self.workspace) - before == to_cents(credit), (self.day, credit)
         self.checked += 1
 
     def run(self) -> None:
