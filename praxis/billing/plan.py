@@ -244,6 +244,11 @@ class SeatCost:
     interval: str
     charges: list[Charge] = field(default_factory=list)  # one per invoice the change alters
 
+    @property
+    def per_cycle_total(self) -> Decimal:
+        """The list price per cycle including VAT, so the panel's figures add up where it is read."""
+        return self.per_cycle + self.per_cycle_vat
+
 
 def _total(charges: list[Charge]) -> Charge | None:
     """Several invoices' charges as one: lines side by side, amounts summed (each already to the cent)."""

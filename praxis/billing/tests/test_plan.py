@@ -82,13 +82,13 @@ def test_seat_cost_on_a_cycle_start_after_its_invoice_is_the_full_cycle_proratio
     client = logged_in(owner)
     panel = client.get(url(workspace, "seat_cost"), {"account_type": "pro", "count": 2}, **HTMX).content.decode()
     assert "Nothing extra now" not in panel
-    assert "€ 118.00 + VAT € 24.78 (prorated to 31 December 2026)" in panel
+    assert "€ 118.00 + VAT € 24.78 = € 142.78 (prorated to 31 December 2026)" in panel
 
     member = join(owner, workspace, "vrij@linde.test", account_type="free", pay_for_user=False, first_name="Vera")
     dialog = client.post(url(workspace, "member_subscribe", member_id=member.pk), {"account_type": "pro"},
                          **HTMX).content.decode()
     assert "Nothing extra now" not in dialog
-    assert "€ 59.00 + VAT € 12.39 (prorated to 31 December 2026)" in dialog
+    assert "€ 59.00 + VAT € 12.39 = € 71.39 (prorated to 31 December 2026)" in dialog
 
     join(owner, workspace, "een@linde.test")
     join(owner, workspace, "twee@linde.test")

@@ -284,7 +284,7 @@ def test_member_subscribe_shows_the_cost_then_pays(team, time_machine):
     assert confirm.status_code == 200
     body = text(confirm)
     assert "Pay for Vera as Essentials?" in body
-    assert "€ 14.50 + VAT € 3.05 (prorated to 30 November 2026)" in body
+    assert "€ 14.50 + VAT € 3.05 = € 17.55 (prorated to 30 November 2026)" in body
     assert "Per month" in body and "€ 29.00 + VAT € 6.09" in body
     assert billing_state(workspace) == before  # only shown, nothing done
 
@@ -415,7 +415,7 @@ def test_seat_cost_shows_the_exact_prorated_amount(team, time_machine):
     client = logged_in(owner)
     panel = text(client.get(url(workspace, "seat_cost"), {"account_type": "pro", "count": 2}, **HTMX))
     assert "Cost of 2 Pro seats" in panel
-    assert "€ 59.00 + VAT € 12.39 (prorated to 30 November 2026)" in panel
+    assert "€ 59.00 + VAT € 12.39 = € 71.39 (prorated to 30 November 2026)" in panel
     assert "Per month" in panel and "€ 118.00 + VAT € 24.78" in panel
 
     # The dialog sends its own fields: three addresses, the box "pay for this user" ticked.
