@@ -117,7 +117,7 @@ def billing_preview(request, ws: str):
     """The next cycle invoice as the billing run would issue it with today's seats and credit; 204 when the
     workspace has no billing cycle."""
     workspace = request.access.workspace
-    draft = plan.preview_next_invoice(workspace, today=seats.workspace_today(workspace))
+    draft = plan.preview_next_invoice(workspace=workspace, today=seats.workspace_today(workspace))
     if draft is None:
         return Status(204, None)
     return draft
@@ -133,7 +133,7 @@ def billing_seat_cost(request, ws: str, query: Query[SeatCostQuery]):
     if query.account_type not in AccountType.values:
         raise ServiceError("invalid_account_type", _("Choose a valid account type."), field="account_type")
     workspace = request.access.workspace
-    cost = plan.cost_of_new_seats(workspace, account_type=query.account_type, count=query.count,
+    cost = plan.cost_of_new_seats(workspace=workspace, account_type=query.account_type, count=query.count,
                                   today=seats.workspace_today(workspace))
     per_cycle_total = cost.per_cycle + cost.per_cycle_vat
     return {

@@ -5,6 +5,8 @@ whose `ServiceError`s the views put back on the form with `praxis.core.web.form_
 the API refuse the same things with the same messages.
 """
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -157,7 +159,7 @@ class MemberRoleForm(forms.Form):
 
     def __init__(self, *args, roles: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].offer(roles)
+        cast(RoleField, self.fields["role"]).offer(roles)
 
     @property
     def grants(self) -> list[str]:
@@ -195,7 +197,7 @@ class InvitationsForm(forms.Form):
         themselves: the page shows neither paying for the seat nor when to start paying. The fields
         stay, unchecked, so a posted "pay for this user" reaches the service and is refused (403, audited)."""
         super().__init__(*args, **kwargs)
-        self.fields["role"].offer(roles)
+        cast(RoleField, self.fields["role"]).offer(roles)
         if not may_commit_money:
             self.fields["pay_for_user"].initial = False
             self.fields["pay_timing"].required = False
@@ -216,7 +218,7 @@ class ContactPersonForm(forms.Form):
 
     def __init__(self, *args, roles: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].offer(roles)
+        cast(RoleField, self.fields["role"]).offer(roles)
 
 
 class ContactEditForm(forms.Form):

@@ -287,13 +287,15 @@ def _claim(link: InvitationLink, token: str, user) -> Invitation:
     message. `link` is the token read once by the caller; the conditional UPDATE re-checks it in the database."""
     if link.state != LinkState.VALID:
         raise Conflict(f"invitation_{link.state}", link.message)
+    invitation = link.invitation
+    assert invitation is not None  # invitation_inspect() gives every VALID link its invitation
     with scopes_disabled():
-        claimed = Invitation.objects.filter(pk=link.invitation.pk, status=Invitation.Status.PENDING,
+        claimed = Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.PENDING,
                                             token_hash=hash_token(token)).update(
             status=Invitation.Status.ACCEPTED, accepted_at=clock.now(), accepted_by=user)
     if claimed != 1:
         raise Conflict("invitation_used", InvitationLink(LinkState.USED).message)
-    return link.invitation
+    return invitation
 
 
 def _apply_licence(invitation: Invitation, user) -> bool:
@@ -320,7 +322,8 @@ def invitation_accept(*, token: str, user, link: InvitationLink | None = None) -
     The token is read once (`link`, passed in by a caller that already read it); issue 6 point 11.
     """
     link = link or invitation_inspect(token)
-    if link.state == LinkState.VALID and (message := wrong_user_message(link.invitation, user)):
+    if link.state == LinkState.VALID and link.invitation is not None and (
+            message := wrong_user_message(link.invitation, user)):
         raise Conflict("wrong_user", message)
     invitation = _claim(link, token, user)
     workspace: Workspace = invitation.workspace
@@ -332,10 +335,10 @@ def invitation_accept(*, token: str, user, link: InvitationLink | None = None) -
             member.user = user
             member.status = LifecycleStatus.ACTIVE
         else:
-            member = Membership.objects.filter(workspace=workspace, user=user).first()
-            if member is not None and member.status == LifecycleStatus.ACTIVE:
+            existing = Membership.objects.filter(workspace=workspace, user=user).first()
+            if existing is not None and existing.status == LifecycleStatus.ACTIVE:
                 raise Conflict("already_member", _("You are already a member of this workspace."))
-            member = member or Membership(workspace=workspace, user=user)
+            member = existing or Membership(workspace=workspace, user=user)
             member.status = LifecycleStatus.ACTIVE
             member.cancelled_at = None
             member.cancelled_by = None
@@ -363,9 +366,11 @@ def invitation_accept_new_user(*, token: str, password: str, first_name: str = "
     link = invitation_inspect(token)
     if link.state != LinkState.VALID:
         raise Conflict(f"invitation_{link.state}", link.message)
-    if user_by_email(link.invitation.email) is not None:
+    invitation = link.invitation
+    assert invitation is not None  # invitation_inspect() gives every VALID link its invitation
+    if user_by_email(invitation.email) is not None:
         raise Conflict("account_exists", _("An account with this address exists: log in to accept."))
-    user = user_sign_up(email=link.invitation.email, password=password, first_name=first_name,
-                        last_name=last_name, language=language or link.invitation.workspace.language)
+    user = user_sign_up(email=invitation.email, password=password, first_name=first_name,
+                        last_name=last_name, language=language or invitation.workspace.language)
     member = invitation_accept(token=token, user=user, link=link)
     return user, member

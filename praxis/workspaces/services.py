@@ -216,14 +216,15 @@ def member_change_role(*, access: Access, membership_id: int, role: str, grants:
 
 
 def _notify_member(member: Membership, template: str, workspace: Workspace, seat=None) -> None:
-    if member.user_id is None:
+    user = member.user
+    if user is None:
         return
     send_templated_email(
-        to=member.user.email,
+        to=user.email,
         template=template,
-        context={"name": member.user.display_name, "workspace": workspace.name, "login_url": site_url("/"),
+        context={"name": user.display_name, "workspace": workspace.name, "login_url": site_url("/"),
                  "seat_message": notices.message(seat)},  # the paid seat that ended with it (issue 6 point 4)
-        language=member.user.language,
+        language=user.language,
     )
 
 

@@ -261,7 +261,7 @@ def test_a_rolled_back_invoice_sends_nothing(november, issuer, mailoutbox, djang
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError), transaction.atomic(), scope(workspace=workspace):
-            invoicing.issue(workspace, invoicing.draft_cycle_invoice(workspace, dt.date(2026, 11, 1)))
+            invoicing.issue(workspace=workspace, draft=invoicing.draft_cycle_invoice(workspace=workspace, cycle_start=dt.date(2026, 11, 1)))
             raise RuntimeError("rolled back")
     assert mailoutbox == [] and not Invoice.objects.with_scopes_disabled().exists()
 

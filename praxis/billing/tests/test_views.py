@@ -298,7 +298,7 @@ def test_member_subscribe_shows_the_cost_then_pays(team, time_machine):
     assert "The workspace now pays for Vera (Essentials)." in text(client.get(done.url))
     licence = licences.current_licence(member.user)
     assert (licence.account_type, licence.payer_workspace_id) == ("essentials", workspace.pk)
-    assert seats_on(workspace, dt.date(2026, 11, 16)) == {"essentials": 1}
+    assert seats_on(workspace=workspace, day=dt.date(2026, 11, 16)) == {"essentials": 1}
 
 
 def test_member_subscribe_is_refused_for_a_member_who_pays_for_themselves(team, time_machine):
@@ -351,15 +351,15 @@ def test_member_account_type_change_and_stop_paying(team, time_machine):
     client.post(url(workspace, "member_account_type", member_id=member.pk),
                 {"account_type": "essentials", "confirm": "1"})
     assert licences.current_licence(member.user).account_type == "essentials"
-    assert balance_cents(workspace) == 2950
+    assert balance_cents(workspace=workspace) == 2950
 
     confirm = text(client.post(url(workspace, "member_unsubscribe", member_id=member.pk)))
     assert "Stop paying for Paula?" in confirm and "The unused rest of the seat, € 14.50, is credited" in confirm
     response = client.post(url(workspace, "member_unsubscribe", member_id=member.pk), {"confirm": "1"}, follow=True)
     assert "The workspace no longer pays for Paula." in text(response)
     assert licences.effective_account_type(member.user) == "free"
-    assert balance_cents(workspace) == 2950 + 1450
-    assert seats_on(workspace, dt.date(2026, 11, 16)) == {}
+    assert balance_cents(workspace=workspace) == 2950 + 1450
+    assert seats_on(workspace=workspace, day=dt.date(2026, 11, 16)) == {}
     with scopes_disabled():  # the members page shows the membership's account type: it follows
         assert Membership.objects.values_list("account_type", "pay_for_user").get(pk=member.pk) == ("free", False)
     page = text(client.get(url(workspace, "overview")))

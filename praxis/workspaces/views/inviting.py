@@ -121,6 +121,7 @@ def invite(request, token: str):
         return keep_link_token_private(render(request, "workspaces/invite.html",
                                               {"dead_message": link.message, "dead_state": link.state}, status=410))
     invitation = link.invitation
+    assert invitation is not None  # invitation_inspect() gives every VALID link its invitation
     user = request.user
     existing = None if user.is_authenticated else services.user_by_email(invitation.email)
     if not user.is_authenticated:

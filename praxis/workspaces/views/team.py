@@ -191,7 +191,7 @@ def _render_contacts(request, *, add_form=None, access_form=None, access_for: in
     for member, pending in selectors.contact_persons(workspace=access.workspace):
         rows.append({
             "member": member,
-            "email": member.user.email if member.user_id else None,
+            "email": member.user.email if member.user is not None else None,
             "pending": pending,
             "roles": [member.role == role for role, _label in ROLE_COLUMNS],
             "staff_plus": TICKETS_VIEW_ALL in (member.grants or []),
