@@ -10,7 +10,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 help:
 	@echo "make run        - set up, migrate, load demo data, serve on http://127.0.0.1:8000"
 	@echo "make test       - lint + full test suite on SQLite and PostgreSQL (ARGS=... go to pytest)"
-	@echo "make lint       - ruff check"
+	@echo "make lint       - ruff check and mypy (django-stubs)"
 	@echo "make bench      - benchmarks"
 
 $(VPY):
@@ -43,6 +43,7 @@ test: venv-test
 
 lint: venv-test
 	$(VENV)/bin/ruff check .
+	env -u DATABASE_URL $(VENV)/bin/mypy praxis
 
 bench: venv
 	$(VPY) manage.py bench

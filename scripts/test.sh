@@ -78,6 +78,14 @@ else
     FAILED=1
 fi
 
+echo "== mypy"
+if env -u DATABASE_URL "$ROOT/.venv/bin/mypy" praxis; then
+    SUMMARY+=("mypy: ok")
+else
+    SUMMARY+=("mypy: FAILED")
+    FAILED=1
+fi
+
 echo "== makemigrations --check"
 if env -u DATABASE_URL "$PY" manage.py makemigrations --check --dry-run; then
     SUMMARY+=("migrations: ok")

@@ -50,7 +50,7 @@ def referrer_from_code(code: str | None) -> User | None:
     """The active user whose personal referral code this is (R-BIL-16); anything else — an empty or
     unknown code, a user id — is ignored."""
     code = (code or "").strip()
-    if not code or len(code) > User._meta.get_field("referral_code").max_length:
+    if not code or len(code) > (User._meta.get_field("referral_code").max_length or 0):
         return None
     return User.objects.filter(referral_code=code, is_active=True).first()
 

@@ -6,6 +6,7 @@ User: e-mail is the login and is unique case-insensitively (stored lower-cased).
 """
 
 import datetime as dt
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -73,11 +74,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # changed (`praxis.accounts.referrals.referral_code_for`); empty until then.
     referral_code = models.CharField(max_length=16, unique=True, null=True, blank=True)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]

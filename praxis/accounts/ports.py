@@ -13,13 +13,16 @@ listed in the `Host` protocol; the workspaces app provides them and registers th
 - referral codes (R-BIL-16) are fields of `User`, so `referrals.py` moved here from billing.
 """
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from .models import User
 
 
 @runtime_checkable
 class Host(Protocol):
     def sign_up(self, *, email: str, password: str | None, first_name: str, last_name: str,
-                language: str | None, referred_by, account_type: str) -> object:
+                language: str | None, referred_by: "User | None", account_type: str) -> "User":
         """Create a user the way sign-up does: user, personal workspace and the Pro trial (R-BIL-9) or a
         Support account (R-ROLE-2)."""
         ...

@@ -92,7 +92,7 @@ def _error_statuses(operation, path: str, router_auth) -> dict[int, str]:
     """The 4xx answers an operation can give, derived from what it is (so a new one is documented too)."""
     auth = operation.auth_param if operation.auth_param is not NOT_SET else router_auth
     auth = api.auth if auth is NOT_SET else auth
-    statuses = {}
+    statuses: dict[int, str] = {}
     writes = bool(WRITE_METHODS & set(operation.methods))
     if auth is anonymous_flow:
         if writes:

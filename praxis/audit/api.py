@@ -8,6 +8,7 @@ from praxis.api.scoping import paginate, workspace_endpoint
 from praxis.workspaces.roles import AUDIT_VIEW
 
 from .selectors import audit_events
+from .services import record
 
 router = Router(tags=["audit"])
 
@@ -41,7 +42,15 @@ class AuditPage(Schema):
 @workspace_endpoint(AUDIT_VIEW)
 def audit_list(request, ws: str, user: int | None = None, code: str = "", client: str = "", since: dt.date | None = None,
                until: dt.date | None = None, page: int = 1, page_size: int = 50):
-    """The workspace's audit log, newest first; `since`/`until` are days in the workspace's time zone."""
-    events = audit_events(workspace=request.access.workspace, user_id=user, code=code, client_id=client,
+    """The workspace's audit log, newest first; `since`/`until` are days in the workspace's time zone.
+    Reading it is itself recorded (R-AUD-1, issue 6 point 23) — after the page is read, so the entry is
+    not on the page it records."""
+    access = request.access
+    events = audit_events(workspace=access.workspace, user_id=user, code=code, client_id=client,
                           date_from=since, date_to=until)
-    return paginate(events, page=page, page_size=page_size)
+    result = paginate(events, page=page, page_size=page_size)
+    filters = {"user": user, "code": code, "client": client, "since": since, "until": until}
+    record(code="audit.viewed", action="read", actor=access.user, workspace=access.workspace,
+           role=access.membership.role, permission=AUDIT_VIEW,
+           data={**{k: str(v) for k, v in filters.items() if v}, "page": result["page"]})
+    return result

@@ -47,6 +47,7 @@ EVENT_LABELS = {
     "invitation.revoked": _("Invitation revoked"),
     "invitation.accepted": _("Invitation accepted"),
     "permission.refused": _("Access refused"),
+    "access.not_found": _("Access to a missing or foreign object refused"),
     # licences, seats and billing
     "licence.trial_started": _("Trial started"),
     "licence.support_started": _("Support account started"),
@@ -63,6 +64,7 @@ EVENT_LABELS = {
     "change_request.created": _("Subscription change requested"),
     "change_request.updated": _("Subscription change request updated"),
     "billing.viewed": _("Billing viewed"),
+    "billing.seat_cost_viewed": _("Seat cost viewed"),
     # notifications (issue 6 point 4)
     "notification.created": _("Notification sent"),
     "notification.read": _("Notification read"),

@@ -43,7 +43,7 @@ def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def record(
+def _event(
     *,
     code: str,
     action: str,
@@ -60,12 +60,37 @@ def record(
     on_behalf_of=None,
     data: dict | None = None,
 ) -> AuditEvent:
-    """Append one audit entry to the chain."""
+    """One unsaved entry, not yet linked into the chain."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     point = context.current()
     user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent(
+        occurred_at=clock.now(),
+        event_code=code,
+        action=Action(action),
+        outcome=Outcome(outcome),
+        user=user,
+        user_display=user.display_name if user else "",
+        role=role,
+        on_behalf_of=on_behalf_of,
+        ip=point.ip,
+        user_agent=point.user_agent,
+        via=point.via,
+        workspace=workspace,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        client_id=str(client_id or ""),
+        permission=permission,
+        query=query[:300],
+        source_instance=settings.PRAXIS_INSTANCE,
+        data=json.loads(json.dumps(_mask(data or {}), default=str)),
+    )
+
+
+def _append(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Link `events` after the newest entry and insert them: the same few queries for one entry or many."""
     # Inside the caller's transaction no savepoint is needed: on PostgreSQL the advisory lock, on SQLite
     # the IMMEDIATE transaction's write lock make the read of the last entry and the insert one step.
     # The unique `seq` stays the guard; the retry only matters when called outside any transaction.
@@ -78,36 +103,31 @@ def record(
                     with connection.cursor() as cursor:
                         cursor.execute("SELECT pg_advisory_xact_lock(751300)")
                 last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
-                event = AuditEvent(
-                    seq=(last["seq"] + 1) if last else 1,
-                    occurred_at=clock.now(),
-                    event_code=code,
-                    action=Action(action),
-                    outcome=Outcome(outcome),
-                    user=user,
-                    user_display=user.display_name if user else "",
-                    role=role,
-                    on_behalf_of=on_behalf_of,
-                    ip=point.ip,
-                    user_agent=point.user_agent,
-                    via=point.via,
-                    workspace=workspace,
-                    object_type=object_type,
-                    object_id=str(object_id or ""),
-                    client_id=str(client_id or ""),
-                    permission=permission,
-                    query=query[:300],
-                    source_instance=settings.PRAXIS_INSTANCE,
-                    data=json.loads(json.dumps(_mask(data or {}), default=str)),
-                    prev_hash=last["hash"] if last else GENESIS,
-                )
-                event.hash = compute_hash(event)
-                event.save(force_insert=True)
-                return event
+                seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS)
+                for event in events:
+                    seq += 1
+                    event.seq, event.prev_hash = seq, prev
+                    event.hash = prev = compute_hash(event)
+                if len(events) == 1:
+                    events[0].save(force_insert=True)
+                else:
+                    AuditEvent.objects.bulk_create(events)
+                return events
         except IntegrityError:
             if nested or attempt == 4:
                 raise
     raise RuntimeError("unreachable")
+
+
+def record(*, code: str, action: str, **fields) -> AuditEvent:
+    """Append one audit entry to the chain (`fields`: the other keyword arguments of `_event`)."""
+    return _append([_event(code=code, action=action, **fields)])[0]
+
+
+def record_many(entries: list[dict]) -> list[AuditEvent]:
+    """Append several entries (each the keyword arguments of `record`) in one step, in order: a bulk
+    write costs the same queries for 1 row as for 20 (issue 6 point 11)."""
+    return _append([_event(**entry) for entry in entries]) if entries else []
 
 
 def verify_chain() -> list[str]:
@@ -125,3 +145,14 @@ def verify_chain() -> list[str]:
         expected_prev = event.hash
         expected_seq = event.seq + 1
     return problems
+
+
+def record_not_found(*, request, actor=None, workspace=None, role: str = "", asked: dict | None = None) -> None:
+    """A 404 answered to a signed-in caller — an unknown object, or one of another workspace — is a refused
+    access attempt (issue 6 point 23, R-AUD-1): logged with the path and the ids asked for, never with the
+    object (which may belong to someone else). The caller gets the same 404 as for a truly missing one."""
+    match = getattr(request, "resolver_match", None)
+    kwargs = {**(match.kwargs if match else {}), **(asked or {})}
+    record(code="access.not_found", action="read", actor=actor, workspace=workspace, role=role,
+           outcome=Outcome.REFUSED, data={"path": request.path[:300], "method": request.method,
+                                          "asked": {k: str(v)[:100] for k, v in kwargs.items()}})

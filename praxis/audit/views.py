@@ -59,10 +59,19 @@ def _filtered(request):
     return form, filters, events
 
 
+def _filter_data(filters: dict) -> dict:
+    return {k: str(v.pk if hasattr(v, "pk") else v) for k, v in filters.items() if v}
+
+
 @workspace_view(AUDIT_VIEW)
 def audit_list(request):
-    form, _filters, events = _filtered(request)
+    """Reading the log is itself recorded, like exporting it (R-AUD-1, issue 6 point 23)."""
+    form, filters, events = _filtered(request)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # read before recording, so the page shows the log as it was
+    audit.record(code="audit.viewed", action="read", actor=request.user, workspace=request.access.workspace,
+                 role=request.access.membership.role, permission=AUDIT_VIEW,
+                 data={**_filter_data(filters), "page": page.number})
     return render(request, "audit/list.html", {"workspace": request.access.workspace, "form": form, "page": page})
 
 
@@ -78,7 +87,7 @@ def audit_export(request):
     _form, filters, events = _filtered(request)
     audit.record(code="audit.exported", action="read", actor=request.user, workspace=request.access.workspace,
                  role=request.access.membership.role, permission=AUDIT_VIEW,
-                 data={k: str(v.pk if hasattr(v, "pk") else v) for k, v in filters.items() if v})
+                 data=_filter_data(filters))
     writer = csv_writer()  # formula-safe cells (issue 6 point 24)
     rows = (writer.writerow([getattr(e, c) for c in EXPORT_COLUMNS]) for e in events.iterator(chunk_size=2000))
     response = StreamingHttpResponse(

@@ -14,6 +14,7 @@ from ninja import Query, Router, Status
 from praxis.api.scoping import paginate, workspace_endpoint
 from praxis.core.errors import NotFound, PermissionDenied, ServiceError
 from praxis.core.money import to_cents
+from praxis.workspaces import policies
 from praxis.workspaces import selectors as workspace_selectors
 from praxis.workspaces.roles import BILLING_MANAGE, BILLING_VIEW, AccountType
 
@@ -116,7 +117,7 @@ def billing_preview(request, ws: str):
     """The next cycle invoice as the billing run would issue it with today's seats and credit; 204 when the
     workspace has no billing cycle."""
     workspace = request.access.workspace
-    draft = plan.preview_next_invoice(workspace, today=seats.workspace_today(workspace))
+    draft = plan.preview_next_invoice(workspace=workspace, today=seats.workspace_today(workspace))
     if draft is None:
         return Status(204, None)
     return draft
@@ -126,11 +127,13 @@ def billing_preview(request, ws: str):
 @workspace_endpoint(BILLING_VIEW)
 def billing_seat_cost(request, ws: str, query: Query[SeatCostQuery]):
     """What adding `count` seats of `account_type` today costs now and per cycle: the billing plan with the
-    seats minus the plan without them (R-BIL-14), i.e. exactly what the next run adds to the invoices."""
+    seats minus the plan without them (R-BIL-14), i.e. exactly what the next run adds to the invoices. The
+    same policy as the invite form's cost panel decides who may ask (issue 6 point 2)."""
+    policies.require_commit_money(access=request.access, code="billing.seat_cost_viewed")
     if query.account_type not in AccountType.values:
         raise ServiceError("invalid_account_type", _("Choose a valid account type."), field="account_type")
     workspace = request.access.workspace
-    cost = plan.cost_of_new_seats(workspace, account_type=query.account_type, count=query.count,
+    cost = plan.cost_of_new_seats(workspace=workspace, account_type=query.account_type, count=query.count,
                                   today=seats.workspace_today(workspace))
     per_cycle_total = cost.per_cycle + cost.per_cycle_vat
     return {

@@ -6,6 +6,8 @@ forms, so the HTML and the API refuse the same things with the same messages. Th
 request's fields are not `required` here: the service says what is missing.
 """
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -14,10 +16,13 @@ from praxis.workspaces.roles import AccountType
 
 from . import catalogue
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MAX_SEATS_PREVIEWED = 500
 
 
-def paid_choices() -> list[tuple[str, str]]:
+def paid_choices() -> "list[tuple[str, StrOrPromise]]":
     """The account types the catalogue charges for (issue 6 point 8: one notion of "paid"); read when a
     form is made, so a plan the operator makes paid or free in the admin shows at once."""
     plans = catalogue.plans()

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from praxis.accounts.models import User
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.errors import Conflict
@@ -40,8 +41,8 @@ class DraftLine:
     account_type: str
     quantity: int
     unit_price: Decimal
-    period_start: dt.date
-    period_end: dt.date
+    period_start: dt.date | None  # None on lines outside a period (credit applied), copied by credit notes
+    period_end: dt.date | None
 
     @property
     def amount(self) -> Decimal:
@@ -80,15 +81,15 @@ class Draft:
         return self.taxable + self.vat
 
 
-def draft_cycle_invoice(workspace, cycle_start: dt.date, *, seats: dict[str, int] | None = None,
+def draft_cycle_invoice(*, workspace: Workspace, cycle_start: dt.date, seats: dict[str, int] | None = None,
                         plans=None, balance: int | None = None) -> Draft:
     """The consolidated invoice of the cycle starting `cycle_start`: one line per account type (R-BIL-3)."""
     plans = plans if plans is not None else catalogue.plans()
-    seats = seats if seats is not None else seats_on(workspace, cycle_start)
+    seats = seats if seats is not None else seats_on(workspace=workspace, day=cycle_start)
     start, end = cycle_of(workspace, cycle_start)
     draft = Draft(kind=Invoice.Kind.CYCLE, period_start=start, period_end=end, currency=workspace.currency,
                   vat_rate=vat_rate(workspace.country),
-                  available_credit=from_cents(max(balance if balance is not None else balance_cents(workspace), 0)))
+                  available_credit=from_cents(max(balance if balance is not None else balance_cents(workspace=workspace), 0)))
     with translation.override(workspace.language):
         for account_type in sorted(seats):
             quantity = seats[account_type]
@@ -103,7 +104,7 @@ def draft_cycle_invoice(workspace, cycle_start: dt.date, *, seats: dict[str, int
     return draft
 
 
-def draft_proration_invoice(workspace, day: dt.date, changes: list[SeatChange], *, plans=None,
+def draft_proration_invoice(*, workspace: Workspace, day: dt.date, changes: list[SeatChange], plans=None,
                             balance: int | None = None) -> Draft:
     """The separate invoice for seats that started on `day`, mid-cycle (R-BIL-5): one line per account
     type, each seat at the prorated rest of the cycle; the line names the dates."""
@@ -111,7 +112,7 @@ def draft_proration_invoice(workspace, day: dt.date, changes: list[SeatChange], 
     start, end = cycle_of(workspace, day)
     draft = Draft(kind=Invoice.Kind.PRORATION, period_start=day, period_end=end, currency=workspace.currency,
                   vat_rate=vat_rate(workspace.country), changes=list(changes),
-                  available_credit=from_cents(max(balance if balance is not None else balance_cents(workspace), 0)))
+                  available_credit=from_cents(max(balance if balance is not None else balance_cents(workspace=workspace), 0)))
     counts: dict[str, int] = {}
     for change in changes:
         counts[change.account_type] = counts.get(change.account_type, 0) + 1
@@ -129,7 +130,8 @@ def draft_proration_invoice(workspace, day: dt.date, changes: list[SeatChange], 
     return draft
 
 
-def issue(workspace, draft: Draft, *, actor=None, credited_invoice: Invoice | None = None) -> Invoice:
+def issue(*, workspace: Workspace, draft: Draft, actor: User | None = None,
+          credited_invoice: Invoice | None = None) -> Invoice:
     """Issue a draft as an immutable invoice; raises IntegrityError when this cycle was issued already."""
     now = clock.now()
     issue_day = workspace_today(workspace, now)  # the practice's own day (STYLE 11)
@@ -141,15 +143,15 @@ def issue(workspace, draft: Draft, *, actor=None, credited_invoice: Invoice | No
         # of the previous invoice; FOR UPDATE deadlocked with that (advisory → workspace vs. workspace →
         # advisory). On SQLite the IMMEDIATE transaction already serialises writers.
         Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).values_list("pk").first()
-        draft = replace(draft, available_credit=from_cents(max(balance_cents(workspace), 0)))
+        draft = replace(draft, available_credit=from_cents(max(balance_cents(workspace=workspace), 0)))
         number = next_number(series=OPERATOR_SERIES, year=issue_day.year)
-        details = billing_details(workspace)
+        details = billing_details(workspace=workspace)
         invoice = Invoice.objects.create(
             workspace=workspace, number=number, kind=draft.kind, issued_at=now, issue_date=issue_day,
             period_start=draft.period_start, period_end=draft.period_end, currency=draft.currency,
             subtotal_cents=to_cents(draft.subtotal), credit_applied_cents=to_cents(draft.credit_applied),
             vat_rate=draft.vat_rate, vat_cents=to_cents(draft.vat), total_cents=to_cents(draft.total),
-            credited_invoice=credited_invoice, provider=workspace_provider(workspace), **details,
+            credited_invoice=credited_invoice, provider=workspace_provider(workspace=workspace), **details,
             **payment_terms(kind=draft.kind, number=number, issue_date=issue_day))
         InvoiceLine.objects.bulk_create(
             InvoiceLine(invoice=invoice, position=i, description=line.description,
@@ -171,7 +173,7 @@ def issue(workspace, draft: Draft, *, actor=None, credited_invoice: Invoice | No
     return invoice
 
 
-def billing_details(workspace) -> dict:
+def billing_details(*, workspace: Workspace) -> dict:
     """The billed party as printed on the invoice, copied so later edits don't change issued invoices."""
     return {
         "billed_name": workspace.name,
@@ -182,7 +184,7 @@ def billing_details(workspace) -> dict:
     }
 
 
-def workspace_provider(workspace) -> str:
+def workspace_provider(*, workspace: Workspace) -> str:
     from django.conf import settings
 
     return settings.PRAXIS_PAYMENT_PROVIDER
@@ -209,7 +211,7 @@ def credit_note(*, invoice: Invoice, actor, reason: str) -> Invoice:
                                          period_start=original.period_start, period_end=original.period_end))
             BalanceEntry.objects.create(workspace=workspace, amount_cents=original.credit_applied_cents,
                                         currency=original.currency, reason=f"Credit note for {original.number}")
-        note = issue(workspace, draft, actor=actor, credited_invoice=original)
+        note = issue(workspace=workspace, draft=draft, actor=actor, credited_invoice=original)
         Invoice.objects.filter(pk=original.pk).update(status=Invoice.Status.VOID)
         audit.record(code="invoice.credited", action="update", actor=actor, workspace=workspace, obj=original,
                      data={"credit_note": note.number, "reason": reason})

@@ -37,7 +37,7 @@ def billing_contact(workspace) -> list[str]:
     with scopes_disabled():
         owner = (Membership.objects.select_related("user")
                  .filter(workspace=workspace, role="owner", status="active", user__isnull=False).first())
-    addresses = [owner.user.email] if owner else []
+    addresses = [owner.user.email] if owner and owner.user else []  # user__isnull=False above
     if workspace.email and workspace.email.lower() not in {a.lower() for a in addresses}:
         addresses.append(workspace.email)
     return addresses
@@ -55,7 +55,7 @@ def invoice_email_task(invoice_id: int) -> bool:
 
 
 @task()
-def invoice_reminder_email_task(invoice_id: int) -> bool:
+def invoice_reminder_email_task(invoice_id: int) -> list[str]:
     with scopes_disabled():
         invoice = Invoice.objects.select_related("workspace").get(pk=invoice_id)
     return _send(invoice, template=REMINDER_TEMPLATE)
@@ -98,7 +98,7 @@ def invoices_remind(*, at: dt.date | None = None) -> list[str]:
     reminded = []
     for invoice in candidates:
         today = at or workspace_today(invoice.workspace)
-        if invoice.due_date < today and invoice_remind(invoice=invoice, today=today):
+        if invoice.due_date is not None and invoice.due_date < today and invoice_remind(invoice=invoice, today=today):
             reminded.append(invoice.number)
     return reminded
 
@@ -113,6 +113,7 @@ def invoice_remind(*, invoice: Invoice, today: dt.date) -> bool:
                    .update(status=Invoice.Status.OVERDUE, reminded_at=clock.now()))
         if not claimed:
             return False
+        assert invoice.due_date is not None  # the claim above matched due_date__lt, so it has one
         audit.record(code="invoice.overdue_reminded", action="update", workspace=invoice.workspace, obj=invoice,
                      data={"number": invoice.number, "due_date": invoice.due_date.isoformat(),
                            "status": Invoice.Status.OVERDUE})

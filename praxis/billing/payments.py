@@ -72,7 +72,8 @@ def collect_payment_task(invoice_id: int) -> str:
 def collect_payment(*, invoice_id: int) -> str:
     # A task knows only the invoice's id: find it in any workspace, then work in its workspace's scope
     # (issue 6 point 10; tasks re-enter the tenant scope, like pretix's).
-    invoice = Invoice.objects.with_scopes_disabled().select_related("workspace").get(pk=invoice_id)
+    with scopes_disabled():
+        invoice = Invoice.objects.select_related("workspace").get(pk=invoice_id)
     with scope(workspace=invoice.workspace):
         return _collect(invoice)
 

@@ -123,7 +123,7 @@ def _facts(invoice: Invoice, s: _Styles) -> Table:
         (_("Period"), f"{_date(invoice.period_start)} – {_date(invoice.period_end - dt.timedelta(days=1))}"),
         (_("Status"), _status_label(invoice)),
     ]
-    if invoice.credited_invoice_id:
+    if invoice.credited_invoice is not None:
         rows.insert(1, (_("Credits invoice"), invoice.credited_invoice.number))
     table = Table([[Paragraph(escape(label), s.label), Paragraph(escape(value), s.body)] for label, value in rows],
                   colWidths=[40 * mm, WIDTH - 40 * mm], hAlign="LEFT")
@@ -189,7 +189,9 @@ def _payment(invoice: Invoice, s: _Styles) -> list:
 
 def _decorate(invoice: Invoice, footer: str):
     """Page furniture: a stamp on paid (and void) invoices and a footer with the number and page."""
-    stamp = {Invoice.Status.PAID: (_("Paid"), _PAID), Invoice.Status.VOID: (_("Void"), _VOID)}.get(invoice.status)
+    stamps: dict[str, tuple[str, colors.Color]] = {Invoice.Status.PAID: (_("Paid"), _PAID),
+                                                   Invoice.Status.VOID: (_("Void"), _VOID)}
+    stamp = stamps.get(invoice.status)
 
     def draw(canvas, doc):
         canvas.saveState()
@@ -228,7 +230,7 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
         )
         story = [Paragraph(escape(title), s.title), Spacer(1, 6 * mm), _parties(invoice, s), Spacer(1, 8 * mm),
                  _facts(invoice, s), Spacer(1, 8 * mm), _lines(invoice, s), Spacer(1, 4 * mm), _totals(invoice, s)]
-        if invoice.kind == Invoice.Kind.CREDIT_NOTE and invoice.credited_invoice_id:
+        if invoice.kind == Invoice.Kind.CREDIT_NOTE and invoice.credited_invoice is not None:
             story += [Spacer(1, 6 * mm), Paragraph(escape(_("This credit note corrects invoice %(number)s.") % {
                 "number": invoice.credited_invoice.number}), s.body)]
         story += _payment(invoice, s)

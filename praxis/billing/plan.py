@@ -25,7 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from praxis.accounts.models import User
 from praxis.core.money import from_cents, to_cents
+from praxis.workspaces.models import Workspace
 
 from . import catalogue, seats
 from .invoicing import Draft, DraftLine, draft_cycle_invoice, draft_proration_invoice
@@ -76,11 +78,11 @@ def read_ledgers(workspace_ids, *, at: dt.date) -> dict[int, Ledger]:
                        balance_cents=balances[pk]) for pk in ids}
 
 
-def read_ledger(workspace, *, at: dt.date) -> Ledger:
+def read_ledger(*, workspace: Workspace, at: dt.date) -> Ledger:
     return read_ledgers([workspace.pk], at=at)[workspace.pk]
 
 
-def cycles_due(workspace, ledger: Ledger, *, at: dt.date) -> list[dt.date]:
+def cycles_due(*, workspace: Workspace, ledger: Ledger, at: dt.date) -> list[dt.date]:
     """Starts of the cycles not yet invoiced, from the last invoiced one up to the cycle containing `at`:
     normally one, more after missed runs."""
     if workspace.billing_anchor is None or at < workspace.billing_anchor:
@@ -96,7 +98,7 @@ def cycles_due(workspace, ledger: Ledger, *, at: dt.date) -> list[dt.date]:
     return starts
 
 
-def drafts_due(workspace, ledger: Ledger, *, at: dt.date, plans=None) -> list[Draft]:
+def drafts_due(*, workspace: Workspace, ledger: Ledger, at: dt.date, plans=None) -> list[Draft]:
     """The invoices a billing run at `at` issues for this workspace, in issuing order, credit threaded."""
     if workspace.billing_anchor is None or at < workspace.billing_anchor:
         return []
@@ -107,11 +109,11 @@ def drafts_due(workspace, ledger: Ledger, *, at: dt.date, plans=None) -> list[Dr
     for change in ledger.pending:
         by_day.setdefault(change.effective, []).append(change)
     for day, changes in sorted(by_day.items()):
-        draft = draft_proration_invoice(workspace, day, changes, plans=plans, balance=balance)
+        draft = draft_proration_invoice(workspace=workspace, day=day, changes=changes, plans=plans, balance=balance)
         drafts.append(draft)
         balance -= to_cents(draft.credit_applied)
-    for start in cycles_due(workspace, ledger, at=at):
-        draft = draft_cycle_invoice(workspace, start, seats=ledger.seats_on(start), plans=plans, balance=balance)
+    for start in cycles_due(workspace=workspace, ledger=ledger, at=at):
+        draft = draft_cycle_invoice(workspace=workspace, cycle_start=start, seats=ledger.seats_on(start), plans=plans, balance=balance)
         if draft.lines:
             drafts.append(draft)
             balance -= to_cents(draft.credit_applied)
@@ -122,10 +124,10 @@ def plan_invoices(workspace, *, at: dt.date, changes: Iterable[SeatChange] = (),
                   plans=None) -> list[Draft]:
     """The invoices due for `workspace` at `at`, optionally with hypothetical seat changes (unsaved rows as
     `seats.planned_start`/`planned_end` build them) and the credit they would add."""
-    ledger = read_ledger(workspace, at=at)
+    ledger = read_ledger(workspace=workspace, at=at)
     if changes or credit_cents:
         ledger = ledger.with_changes(changes, credit_cents=credit_cents, at=at)
-    return drafts_due(workspace, ledger, at=at, plans=plans)
+    return drafts_due(workspace=workspace, ledger=ledger, at=at, plans=plans)
 
 
 # --- what a change costs: the plan with it minus the plan without it -------------------------------------
@@ -173,14 +175,14 @@ def _difference(after: Draft, before: Draft | None) -> Charge:
                   credit_applied=minus("credit_applied"), vat=minus("vat"), total=minus("total"))
 
 
-def charges_of(workspace, *, changes: Iterable[SeatChange], credit_cents: int = 0, at: dt.date,
+def charges_of(*, workspace: Workspace, changes: Iterable[SeatChange], credit_cents: int = 0, at: dt.date,
                plans=None) -> list[Charge]:
     """What `changes` add to the invoices due at `at`: one `Charge` per invoice that differs (created,
     grown or shrunk — an invoice the change removes shows as a negative charge). Four queries."""
     plans = plans if plans is not None else catalogue.plans()
-    ledger = read_ledger(workspace, at=at)
-    before = {_key(d): d for d in drafts_due(workspace, ledger, at=at, plans=plans)}
-    after = drafts_due(workspace, ledger.with_changes(changes, credit_cents=credit_cents, at=at), at=at, plans=plans)
+    ledger = read_ledger(workspace=workspace, at=at)
+    before = {_key(d): d for d in drafts_due(workspace=workspace, ledger=ledger, at=at, plans=plans)}
+    after = drafts_due(workspace=workspace, ledger=ledger.with_changes(changes, credit_cents=credit_cents, at=at), at=at, plans=plans)
     charges = []
     for draft in after:
         charge = _difference(draft, before.pop(_key(draft), None))
@@ -195,7 +197,7 @@ def charges_of(workspace, *, changes: Iterable[SeatChange], credit_cents: int = 
     return charges
 
 
-def next_cycle_to_invoice(workspace, *, today: dt.date) -> dt.date | None:
+def next_cycle_to_invoice(*, workspace: Workspace, today: dt.date) -> dt.date | None:
     """The start of the next cycle invoice: the first cycle during a trial, today's cycle on its first day
     until its invoice is issued, else the next cycle."""
     if workspace.billing_anchor is None:
@@ -203,10 +205,10 @@ def next_cycle_to_invoice(workspace, *, today: dt.date) -> dt.date | None:
     if today < workspace.billing_anchor:
         return workspace.billing_anchor
     start, end = cycle_of(workspace, today)
-    return start if start == today and not seats.cycle_invoiced(workspace, start) else end
+    return start if start == today and not seats.cycle_invoiced(workspace=workspace, start=start) else end
 
 
-def empty_cycle_draft(workspace, start: dt.date) -> Draft:
+def empty_cycle_draft(*, workspace: Workspace, start: dt.date) -> Draft:
     """A cycle invoice without lines: what the preview shows when no paid seat is due on `start`."""
     end = cycle_of(workspace, start)[1]
     return Draft(kind=Invoice.Kind.CYCLE, period_start=start, period_end=end, currency=workspace.currency,
@@ -216,16 +218,16 @@ def empty_cycle_draft(workspace, start: dt.date) -> Draft:
 # --- the previews: each renders a plan (R-BIL-14) -------------------------------------------------------
 
 
-def preview_next_invoice(workspace, *, today: dt.date) -> Draft | None:
+def preview_next_invoice(*, workspace: Workspace, today: dt.date) -> Draft | None:
     """The next cycle invoice as the plan at its start has it: with today's seats (and those already
     scheduled), after the pending proration invoices and any missed cycles have used their credit."""
-    start = next_cycle_to_invoice(workspace, today=today)
+    start = next_cycle_to_invoice(workspace=workspace, today=today)
     if start is None:
         return None
     for draft in plan_invoices(workspace, at=start):
         if draft.kind == Invoice.Kind.CYCLE and draft.period_start == start:
             return draft
-    return empty_cycle_draft(workspace, start)
+    return empty_cycle_draft(workspace=workspace, start=start)
 
 
 @dataclass
@@ -241,6 +243,11 @@ class SeatCost:
     per_cycle_vat: Decimal
     interval: str
     charges: list[Charge] = field(default_factory=list)  # one per invoice the change alters
+
+    @property
+    def per_cycle_total(self) -> Decimal:
+        """The list price per cycle including VAT, so the panel's figures add up where it is read."""
+        return self.per_cycle + self.per_cycle_vat
 
 
 def _total(charges: list[Charge]) -> Charge | None:
@@ -261,14 +268,14 @@ def _seat_cost(workspace, *, changes: list[SeatChange], credit_cents: int, per_c
                today: dt.date) -> SeatCost:
     # The horizon is the next run, tomorrow: it issues today's proration invoice (R-BIL-5: for days that
     # ended) and today's cycle invoice if it is not issued yet.
-    charges = charges_of(workspace, changes=changes, credit_cents=credit_cents, at=today + dt.timedelta(days=1))
+    charges = charges_of(workspace=workspace, changes=changes, credit_cents=credit_cents, at=today + dt.timedelta(days=1))
     return SeatCost(now=_total([c for c in charges if c.kind == Invoice.Kind.PRORATION]),
                     cycle=_total([c for c in charges if c.kind == Invoice.Kind.CYCLE]), per_cycle=per_cycle,
                     per_cycle_vat=vat_amount(per_cycle, vat_rate(workspace.country)),
                     interval=workspace.billing_interval, charges=charges)
 
 
-def cost_of_new_seats(workspace, *, account_type: str, count: int, today: dt.date) -> SeatCost:
+def cost_of_new_seats(*, workspace: Workspace, account_type: str, count: int, today: dt.date) -> SeatCost:
     """What `count` new seats of `account_type` starting today cost: the plan with the rows `seat_start`
     would write minus the plan without them."""
     first = planned_start(workspace=workspace, account_type=account_type, day=today)
@@ -278,7 +285,7 @@ def cost_of_new_seats(workspace, *, account_type: str, count: int, today: dt.dat
     return _seat_cost(workspace, changes=changes, credit_cents=0, per_cycle=per_cycle, today=today)
 
 
-def cost_of_type_change(workspace, *, user, old_type: str, new_type: str, today: dt.date) -> SeatCost:
+def cost_of_type_change(*, workspace: Workspace, user: User, old_type: str, new_type: str, today: dt.date) -> SeatCost:
     """An up- or downgrade today: the old seat ends (its unused rest credited) and a new one starts."""
     ending = planned_end(workspace=workspace, user=user, account_type=old_type, day=today)
     start = planned_start(workspace=workspace, account_type=new_type, day=today, user=user)

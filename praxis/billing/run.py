@@ -58,9 +58,9 @@ def billing_run(*, at: dt.date) -> RunReport:
         report.workspaces_seen += len(workspaces)
         ledgers = read_ledgers(workspaces, at=at)
         for pk, workspace in workspaces.items():
-            for draft in drafts_due(workspace, ledgers[pk], at=at, plans=plans):
+            for draft in drafts_due(workspace=workspace, ledger=ledgers[pk], at=at, plans=plans):
                 try:
-                    invoice = issue(workspace, draft)
+                    invoice = issue(workspace=workspace, draft=draft)
                 except IntegrityError:  # a concurrent run issued this one first
                     report.skipped_concurrent += 1
                     continue

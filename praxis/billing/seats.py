@@ -25,10 +25,12 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
 
+from praxis.accounts.models import User
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.money import to_cents
 from praxis.workspaces import licences
+from praxis.workspaces.models import Workspace
 from praxis.workspaces.ports import SelfPaidEnding
 
 from . import catalogue
@@ -70,7 +72,7 @@ def invoiced_cycle_starts(workspace_ids, *, start: dt.date | None = None) -> dic
     return starts
 
 
-def cycle_invoiced(workspace, start: dt.date) -> bool:
+def cycle_invoiced(*, workspace: Workspace, start: dt.date) -> bool:
     return start in invoiced_cycle_starts([workspace.pk], start=start)[workspace.pk]
 
 
@@ -102,15 +104,15 @@ def _charged_from(workspace, day: dt.date) -> bool:
     if not is_billable_day(workspace, day):
         return False
     start = cycle_of(workspace, day)[0]
-    return start != day or cycle_invoiced(workspace, start)
+    return start != day or cycle_invoiced(workspace=workspace, start=start)
 
 
-def seats_on(workspace, day: dt.date) -> dict[str, int]:
+def seats_on(*, workspace: Workspace, day: dt.date) -> dict[str, int]:
     """Paid seats per account type on `day` (changes effective on `day` included)."""
     return seats_from(seat_deltas([workspace.pk], through=day)[workspace.pk], day)
 
 
-def user_has_seat(workspace, user, account_type: str, day: dt.date) -> bool:
+def user_has_seat(*, workspace: Workspace, user: User, account_type: str, day: dt.date) -> bool:
     total = (SeatChange.objects.filter(workspace=workspace, user=user, account_type=account_type,
                                        effective__lte=day).aggregate(n=Sum("delta"))["n"])
     return bool(total and total > 0)
@@ -125,11 +127,11 @@ def balances_cents(workspace_ids) -> dict[int, int]:
     return balances
 
 
-def balance_cents(workspace) -> int:
+def balance_cents(*, workspace: Workspace) -> int:
     return balances_cents([workspace.pk])[workspace.pk]
 
 
-def credit_for_ending(workspace, account_type: str, day: dt.date) -> tuple[Decimal, dt.date | None]:
+def credit_for_ending(*, workspace: Workspace, account_type: str, day: dt.date) -> tuple[Decimal, dt.date | None]:
     """What a seat ending on `day` gets back: the prorated unused rest of its charged cycle, and that
     cycle's end. The confirmation dialog shows exactly this (R-BIL-14)."""
     if not _charged_from(workspace, day):
@@ -164,9 +166,9 @@ class PlannedEnd:
 def planned_end(*, workspace, user, account_type: str, day: dt.date, reason: str = SeatChange.Reason.LEFT
                 ) -> PlannedEnd:
     """The ending of a seat the user holds on `day`, as `seat_end` writes it and the dialogs show it."""
-    if not user_has_seat(workspace, user, account_type, day):
+    if not user_has_seat(workspace=workspace, user=user, account_type=account_type, day=day):
         return PlannedEnd(change=None)
-    amount, until = credit_for_ending(workspace, account_type, day)
+    amount, until = credit_for_ending(workspace=workspace, account_type=account_type, day=day)
     return PlannedEnd(change=SeatChange(workspace=workspace, user=user, account_type=account_type, delta=-1,
                                         effective=day, reason=reason), credit=amount, until=until)
 
@@ -180,7 +182,7 @@ def self_paid_ending(*, user) -> SelfPaidEnding | None:
         return None
     licence = licences.current_licence(user)
     personal = licences.personal_workspace(user)
-    if personal is None:
+    if licence is None or personal is None:  # pays_for_self() already implies a current licence
         return None
     ending = planned_end(workspace=personal, user=user, account_type=licence.account_type,
                          day=workspace_today(personal))
@@ -209,7 +211,7 @@ def seat_end(*, workspace, user, account_type: str, day: dt.date, reason: str, a
     """
     scheduled = (SeatChange.objects.filter(workspace=workspace, user=user, account_type=account_type, delta=1,
                                            effective__gt=day).order_by("-effective").first())
-    if scheduled is not None and not user_has_seat(workspace, user, account_type, scheduled.effective - dt.timedelta(1)):
+    if scheduled is not None and not user_has_seat(workspace=workspace, user=user, account_type=account_type, day=scheduled.effective - dt.timedelta(1)):
         change = SeatChange.objects.create(workspace=workspace, user=user, account_type=account_type, delta=-1,
                                            effective=scheduled.effective, reason=reason)
         # It never starts, so it owes nothing: the pending charge of the scheduled start is dropped.
@@ -225,6 +227,7 @@ def seat_end(*, workspace, user, account_type: str, day: dt.date, reason: str, a
     change.save()
     credit = planned.credit_cents
     if credit:
+        assert planned.until is not None  # a credit exists only for a charged cycle, and that has an end
         BalanceEntry.objects.create(
             workspace=workspace, amount_cents=credit, currency=workspace.currency,
             reason=f"Unused {account_type} seat {day.isoformat()}–{planned.until.isoformat()}")

@@ -63,10 +63,10 @@ class BillingSummary:
 def billing_summary(*, workspace, at=None) -> BillingSummary:
     today = workspace_today(workspace, at)
     anchor = workspace.billing_anchor
-    next_date = next_cycle_to_invoice(workspace, today=today)
+    next_date = next_cycle_to_invoice(workspace=workspace, today=today)
     return BillingSummary(interval=workspace.billing_interval, anchor=anchor, next_billing_date=next_date,
                           in_trial_until=workspace.trial_ends_at if anchor and today < anchor else None,
-                          balance_cents=balance_cents(workspace), currency=workspace.currency)
+                          balance_cents=balance_cents(workspace=workspace), currency=workspace.currency)
 
 
 # --- who pays for whom (R-WS-3, R-BIL-7, R-BIL-8) ---------------------------------------------------
@@ -125,12 +125,12 @@ def member_billing(*, workspace) -> list[MemberBilling]:
     number of members (members with users, their current licences, the catalogue)."""
     members = list(workspace_selectors.members_list(workspace=workspace, status=LifecycleStatus.ACTIVE)
                    .filter(user__isnull=False))
-    current = licences.current_licences(user_ids=[m.user_id for m in members])
+    current = licences.current_licences(user_ids=[m.user_id for m in members if m.user_id is not None])
     plans = catalogue.plans()
     now = clock.now()
     rows = []
     for member in members:
-        licence = current.get(member.user_id)
+        licence = current.get(member.user_id) if member.user_id is not None else None  # user__isnull=False
         # The same standing the members list shows (issue 6 point 5): one answer for "which account type".
         shown = licences.standing(licence, now)
         rows.append(MemberBilling(member=member, licence=licence, account_type=shown.account_type,

@@ -106,7 +106,7 @@ def member_unsubscribe(*, access: Access, membership_id: int) -> Licence | None:
     if licence is None:
         raise Conflict("not_paid_by_workspace", _("This workspace does not pay for %(name)s.")
                        % {"name": member.display_name})
-    changes = {"pay_for_user": False}
+    changes: dict[str, object] = {"pay_for_user": False}
     if licence.account_type == AccountType.FREE:  # paid features ended at once (not a trial running out)
         changes["account_type"] = AccountType.FREE
     Membership.objects.filter(pk=member.pk).update(**changes)

@@ -61,7 +61,7 @@ def due_date(*, issue_date: dt.date, term_days: int) -> dt.date:
 def payment_terms(*, kind: str, number: str, issue_date: dt.date) -> dict:
     """The issuer, bank account, reference and due date to store on a new invoice (`Invoice` fields)."""
     who = issuer()
-    fields = {
+    fields: dict[str, object] = {
         "issuer_name": who.legal_name,
         "issuer_address": who.address,
         "issuer_vat_id": who.vat_id,

@@ -31,7 +31,7 @@ from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.core.web import form_error, is_htmx, refuse
-from praxis.workspaces import licences
+from praxis.workspaces import licences, policies
 from praxis.workspaces import selectors as workspace_selectors
 from praxis.workspaces.invitations import parse_emails
 from praxis.workspaces.models import Licence, Membership
@@ -108,7 +108,7 @@ def _render_overview(request, *, change_form: ChangeRequestForm | None = None):
         "summary": selectors.billing_summary(workspace=workspace),
         "seat_groups": _seat_groups(workspace, today),
         # R-BIL-14: the same draft the billing run will issue at the next cycle start.
-        "preview": plan.preview_next_invoice(workspace, today=today),
+        "preview": plan.preview_next_invoice(workspace=workspace, today=today),
         "page": page,
         "invoices": page.object_list,
         "change_requests": selectors.change_requests(workspace=workspace)[:CHANGE_REQUESTS_SHOWN],
@@ -243,7 +243,7 @@ def member_subscribe(request, member_id: int):
             "account_type_label": account_type_label(account_type), "today": today,
             # R-BIL-8: say at once why it cannot be done, instead of a price for something refused.
             "payer": payer, "blocked": payer in (Payer.SELF, Payer.OTHER),
-            "cost": plan.cost_of_new_seats(access.workspace, account_type=account_type, count=1, today=today),
+            "cost": plan.cost_of_new_seats(workspace=access.workspace, account_type=account_type, count=1, today=today),
             "post_url": _url(request, "member_subscribe", member_id=member.pk),
         })
     return _apply(
@@ -266,11 +266,13 @@ def member_account_type(request, member_id: int):
     if not form.cleaned_data["confirm"]:
         _licence, current_type = _current(member)
         today = seats.workspace_today(access.workspace)
+        user = member.user
+        assert user is not None  # _member_or_404 answers 404 for a member without a login
         return _confirm(request, {
             "action": "account_type", "member": member, "account_type": account_type,
             "account_type_label": account_type_label(account_type), "old_type_label": account_type_label(current_type),
             "unchanged": current_type == account_type, "blocked": current_type == account_type, "today": today,
-            "cost": plan.cost_of_type_change(access.workspace, user=member.user, old_type=current_type,
+            "cost": plan.cost_of_type_change(workspace=access.workspace, user=user, old_type=current_type,
                                              new_type=account_type, today=today),
             "credit": _credit_for_ending_seat(access.workspace, member.user, current_type, today),
             "post_url": _url(request, "member_account_type", member_id=member.pk),
@@ -356,7 +358,9 @@ def own_account_type(request):
 @workspace_view(MEMBERS_MANAGE)
 def seat_cost(request):
     """What the people being invited will cost now (prorated) and per cycle, as an htmx partial; the
-    invitations page without JavaScript shows the per-cycle prices instead."""
+    invitations page without JavaScript shows the per-cycle prices instead. Only for those who may commit
+    the workspace's money: the same policy as the invite form and the API (issue 6 point 2)."""
+    policies.require_commit_money(access=request.access, code="billing.seat_cost_viewed")
     workspace = request.access.workspace
     form = SeatCostForm(request.GET)
     context = {"workspace": workspace, "form": form, "valid": form.is_valid()}
@@ -376,7 +380,7 @@ def seat_cost(request):
             "paying": paying,
             "after_trial": data["pay_timing"] == Membership.PayTiming.AFTER_TRIAL,
             "today": today,
-            "cost": (plan.cost_of_new_seats(workspace, account_type=account_type, count=count, today=today)
+            "cost": (plan.cost_of_new_seats(workspace=workspace, account_type=account_type, count=count, today=today)
                      if paying and paid_type else None),
         })
     return render(request, "billing/seat_cost.html", context)

@@ -94,7 +94,7 @@ class BadInputMiddleware:
         message = {"invalid_characters": validation.UNSTORABLE_MESSAGE, "invalid_body": validation.NOT_AN_OBJECT_MESSAGE,
                    }.get(code, validation.OUT_OF_RANGE_MESSAGE)
         if request.path.startswith(self.API_PREFIX):
-            body = {"detail": str(message), "code": code}
+            body: dict[str, str | None] = {"detail": str(message), "code": code}
             if field:
                 body["field"] = field if not validation.unstorable_text(field) else None
             return JsonResponse(body, status=400)

@@ -1,29 +1,37 @@
 """Helpers shared by the HTML views."""
 
 from django import forms
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.cache import add_never_cache_headers
 
-from .errors import NotFound, ServiceError
+from .errors import NotFound, PermissionDenied, ServiceError
 from .transactions import record_refusal
+
+
+def _raise_for_status(exc: ServiceError) -> None:
+    """A refused permission is a 403 (never a form error, issue 6 point 7); a missing or foreign object
+    the same 404 as a missing one (R-ROLE-4)."""
+    if isinstance(exc, PermissionDenied):
+        raise DjangoPermissionDenied(exc.message)
+    if isinstance(exc, NotFound):
+        raise Http404
 
 
 def form_error(form: forms.Form, exc: ServiceError) -> None:
     """Show a service's refusal on the form: on its field when the form has it, else on the form."""
     record_refusal(exc)
-    if isinstance(exc, NotFound):
-        raise Http404
+    _raise_for_status(exc)
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
 
 
 def refuse(request, exc: ServiceError) -> None:
-    """A refusal outside a form: a message, or the same 404 as a missing object (R-ROLE-4)."""
+    """A refusal outside a form: a message, a 403, or the same 404 as a missing object (R-ROLE-4)."""
     from django.contrib import messages
 
     record_refusal(exc)
-    if isinstance(exc, NotFound):
-        raise Http404
+    _raise_for_status(exc)
     messages.error(request, exc.message)
 
 

@@ -3,8 +3,8 @@
 """
 
 import json
+from typing import Any
 
-from django.db.models import Model
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
@@ -19,9 +19,12 @@ from . import kinds
 from .models import Notification
 from .policies import visible_to
 
+# A workspaces.Workspace: this kernel-level app may not import it (issue 6 point 9), so it is typed loosely.
+WorkspaceRef = Any
+
 
 @service_transaction
-def notify(*, recipient: User | None, kind: str, workspace: Model | None = None, parameters: dict | None = None,
+def notify(*, recipient: User | None, kind: str, workspace: WorkspaceRef | None = None, parameters: dict | None = None,
            actor: User | None = None, email: bool = True) -> Notification | None:
     """Tell `recipient` that `kind` happened: one in-app notification and, if the kind has one, the
     e-mail in the recipient's language (sent after commit). Nobody to tell (a contact person without a

@@ -26,7 +26,7 @@ import pytest
 from praxis.testing.artifacts import screenshot_path
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Page, ViewportSize
 
 # Playwright's sync API runs an asyncio event loop in the test thread, which makes
 # Django refuse ORM calls from tests ("SynchronousOnlyOperation").
@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DEFAULT_TIMEOUT_MS = 10_000
-VIEWPORT = {"width": 1280, "height": 900}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 
 
 def chromium_executable() -> str:

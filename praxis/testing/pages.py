@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import mail
@@ -27,6 +28,14 @@ from django.urls.resolvers import RoutePattern
 from django_scopes import scope, scopes_disabled
 
 from praxis.testing import artifacts
+
+if TYPE_CHECKING:  # types only: models are imported inside the functions, once the app registry is ready
+    from playwright._impl._api_structures import SetCookieParam
+
+    from praxis.api.models import ApiToken
+    from praxis.billing.models import Invoice
+    from praxis.testing.team import Team
+    from praxis.workspaces.models import Invitation, Membership
 
 WIDTHS = (390, 768, 1280)  # a phone, a tablet, a laptop (issue 6 point 15)
 HEIGHT = 900
@@ -55,13 +64,13 @@ class World:
     """A practice as the demo has it: every role, a login-less contact, a cancelled member, a pending
     invitation, an API token, an issued invoice, and live invitation and password links."""
 
-    team: object
-    contact: object
-    cancelled: object
-    invitation: object
+    team: Team
+    contact: Membership
+    cancelled: Membership
+    invitation: Invitation
     invitation_token: str
-    api_token: object
-    invoice: object
+    api_token: ApiToken
+    invoice: Invoice
     password_token: str
     visitors: dict = field(default_factory=dict)  # name → user, or None for the anonymous visitor
 
@@ -89,7 +98,9 @@ ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
 def _owner_notification(world: World) -> int:
     from praxis.notifications.models import Notification
 
-    return Notification.objects.for_user(world.team.owner).values_list("pk", flat=True).first()
+    pk = Notification.objects.for_user(world.team.owner).values_list("pk", flat=True).first()
+    assert pk is not None, "the owner was told of the team's acceptances"
+    return pk
 
 
 def build_world(team, make_user) -> World:
@@ -119,10 +130,11 @@ def build_world(team, make_user) -> World:
     billing_run(at=workspace.billing_anchor)
     with scopes_disabled():
         invoice = Invoice.objects.filter(workspace=workspace).order_by("pk").first()
+    assert invoice is not None, "the billing run above issues the first cycle's invoice"
     forgetful = make_user(first_name="Vera", last_name="Vergeetachtig")
     password_reset_request(email=forgetful.email)
     [password_token] = [t for m in mail.outbox if forgetful.email in m.to
-                        for t in re.findall(r"/accounts/password/set/([^/\s]+)/", m.body)]
+                        for t in re.findall(r"/accounts/password/set/([^/\s]+)/", str(m.body))]
     # The four languages spread over the roles, so long German or French words are checked too.
     for role, language in VISITOR_LANGUAGES.items():
         team.users[role] = profile_update(user=team.users[role], changes={"language": language})
@@ -219,7 +231,7 @@ def pages_by_visitor(world: World, *, only: tuple[str, ...] = ()) -> tuple[dict[
     return pages, seen
 
 
-def session_cookie(user, base_url: str) -> dict:
+def session_cookie(user, base_url: str) -> SetCookieParam:
     """A logged-in session for the browser, made once (no login form per page)."""
     client = django_client(user)
     return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,

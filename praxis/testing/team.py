@@ -12,10 +12,15 @@ so the model and service imports are inside the functions (pytest's plugin loadi
 
 import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from praxis.testing import PASSWORD
+
+if TYPE_CHECKING:  # types only: the app registry is not ready when this plugin loads
+    from praxis.accounts.models import User
+    from praxis.workspaces.models import Membership, Workspace
 
 TEAM_ROLES = ("admin", "assistant", "clinician", "staff")
 TEAM_NAMES = {"admin": "Adam", "assistant": "Asha", "clinician": "Clara", "staff": "Stan"}
@@ -47,9 +52,10 @@ def join(owner, workspace, who, account_type: str = "pro", *, role: str = "clini
 class Team:
     """A workspace with one member per role; `users[role]` / `members[role]` by role name."""
 
-    workspace: object
-    users: dict = field(default_factory=dict)
-    members: dict = field(default_factory=dict)
+    workspace: "Workspace"
+    users: "dict[str, User]" = field(default_factory=dict)
+    members: "dict[str, Membership]" = field(default_factory=dict)
+    invoice: Any = None  # a billing.Invoice some billing tests attach (this kernel helper does not import billing)
 
     @property
     def owner(self):

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from praxis.accounts.models import User
 from praxis.core.errors import PermissionDenied
 from praxis.core.lifecycle import LifecycleStatus
 
@@ -21,7 +22,7 @@ from .roles import capabilities_for
 
 @dataclass(frozen=True)
 class Access:
-    user: object
+    user: User
     workspace: Workspace
     membership: Membership
     capabilities: frozenset[str]
@@ -44,7 +45,7 @@ class Access:
                 "data": data}
 
 
-def resolve_access(user, workspace_slug: str) -> Access:
+def resolve_access(user: User, workspace_slug: str) -> Access:
     if not getattr(user, "is_authenticated", False):
         raise Http404
     with scopes_disabled():

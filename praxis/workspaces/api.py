@@ -176,7 +176,7 @@ def invitation_revoke(request, ws: str, invitation_id: int):
 def invitation_link(request, token: str):
     """What a link is: valid (with the workspace name and role) or why not (R-INV-4)."""
     link = invitations.invitation_inspect(token)
-    out = {"state": link.state, "message": link.message}
+    out: dict[str, object] = {"state": link.state, "message": link.message}
     if link.invitation is not None:
         out.update(workspace=link.invitation.workspace.name, email=link.invitation.email,
                    role=link.invitation.role,

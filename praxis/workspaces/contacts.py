@@ -15,6 +15,7 @@ from praxis.core.errors import NotFound, ServiceError
 from praxis.core.transactions import service_transaction
 from praxis.core.validation import check_max_length
 
+from . import policies
 from .access import Access
 from .invitations import contact_person_grant_access, invitation_revoke
 from .models import Invitation, Membership
@@ -61,6 +62,9 @@ def contact_person_update(*, access: Access, membership_id: int, first_name: str
     contact = Membership.objects.select_for_update().filter(pk=membership_id).first()
     if contact is None or contact.workspace_id != access.workspace.pk or not contact.is_active:
         raise NotFound("not_found", _("That contact person does not exist."))
+    # The role order (issue 6 point 7): an assistant does not edit an admin's entry.
+    policies.require_manage_member(access=access, target_role=contact.role, code="contact.updated",
+                                   member=contact.pk)
     if contact.user_id is not None:
         raise ServiceError("has_login", _("%(name)s has a login: their name and e-mail are in their own "
                                           "personal details.") % {"name": contact.display_name})

@@ -5,6 +5,8 @@ whose `ServiceError`s the views put back on the form with `praxis.core.web.form_
 the API refuse the same things with the same messages.
 """
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,6 +45,24 @@ TIME_ZONES = [
 ]  # fmt: skip
 
 GRANTABLE_ROLES = [(role.value, role.label) for role in Role if role != Role.OWNER]
+
+
+class RoleField(forms.ChoiceField):
+    """A role to give. It offers only the roles the member may give (`policies.assignable_roles`) but
+    accepts every non-owner role, so a role they may not give reaches the service and is refused there
+    as an audited 403 (issue 6 point 7) instead of an unaudited "not a valid choice"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Role"))
+        kwargs.setdefault("choices", GRANTABLE_ROLES)
+        super().__init__(**kwargs)
+
+    def offer(self, roles: list[str] | None) -> None:
+        if roles is not None:
+            self.choices = [c for c in GRANTABLE_ROLES if c[0] in roles]
+
+    def valid_value(self, value) -> bool:
+        return value in {role for role, _label in GRANTABLE_ROLES}
 
 
 def _with_current(choices: list[tuple[str, str]], current: str) -> list[tuple[str, str]]:
@@ -128,7 +148,7 @@ class OwnershipTransferForm(forms.Form):
 
 
 class MemberRoleForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=GRANTABLE_ROLES)
+    role = RoleField()
     staff_plus = forms.BooleanField(
         label=_("Staff+: may see every support ticket of the workspace"), required=False,
         help_text=_("Only together with filing tickets, which every role may do."),
@@ -136,6 +156,10 @@ class MemberRoleForm(forms.Form):
     password = PasswordConfirmField(
         help_text=_("Changing a role needs your password, unless you entered it in the last 10 minutes."),
     )
+
+    def __init__(self, *args, roles: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(RoleField, self.fields["role"]).offer(roles)
 
     @property
     def grants(self) -> list[str]:
@@ -158,7 +182,7 @@ class InvitationsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
         help_text=_("One or more addresses, separated by new lines, commas or spaces."),
     )
-    role = forms.ChoiceField(label=_("Role"), choices=GRANTABLE_ROLES, initial=Role.CLINICIAN)
+    role = RoleField(initial=Role.CLINICIAN)
     account_type = forms.ChoiceField(label=_("Account type"), choices=AccountType.choices,
                                      initial=AccountType.ESSENTIALS)
     # Defaults to on because the default account type is a paid one (R-BIL-7); the page's script keeps it
@@ -167,10 +191,19 @@ class InvitationsForm(forms.Form):
     pay_timing = forms.ChoiceField(label=_("Start paying"), choices=Membership.PayTiming.choices,
                                    initial=Membership.PayTiming.NOW, widget=forms.RadioSelect)
 
-    def __init__(self, *args, may_invite_admins: bool = True, **kwargs):
+    def __init__(self, *args, roles: list[str] | None = None, may_commit_money: bool = True, **kwargs):
+        """`roles`: what the inviter may give (`policies.assignable_roles`). Without `may_commit_money`
+        (`policies.may_commit_money`, issue 6 point 2) the invitee pays for a paid account type
+        themselves: the page shows neither paying for the seat nor when to start paying. The fields
+        stay, unchecked, so a posted "pay for this user" reaches the service and is refused (403, audited)."""
         super().__init__(*args, **kwargs)
-        if not may_invite_admins:
-            self.fields["role"].choices = [c for c in GRANTABLE_ROLES if c[0] != Role.ADMIN]
+        cast(RoleField, self.fields["role"]).offer(roles)
+        if not may_commit_money:
+            self.fields["pay_for_user"].initial = False
+            self.fields["pay_timing"].required = False
+
+    def clean_pay_timing(self):
+        return self.cleaned_data.get("pay_timing") or Membership.PayTiming.NOW
 
 
 class ContactPersonForm(forms.Form):
@@ -179,9 +212,13 @@ class ContactPersonForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False,
                                 validators=[plain_text_validator])
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=GRANTABLE_ROLES, initial=Role.STAFF)
+    role = RoleField(initial=Role.STAFF)
     email = forms.EmailField(label=_("E-mail for portal access"), required=False,
                              help_text=_("Optional: we send an invitation to this address at once."))
+
+    def __init__(self, *args, roles: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(RoleField, self.fields["role"]).offer(roles)
 
 
 class ContactEditForm(forms.Form):

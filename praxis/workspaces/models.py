@@ -122,7 +122,7 @@ class Membership(Cancellable):
 
     @property
     def display_name(self) -> str:
-        if self.user_id:
+        if self.user is not None:
             return self.user.display_name
         return f"{self.first_name} {self.last_name}".strip()
 

@@ -97,11 +97,12 @@ SEAT_CHANGED = kinds.register(kinds.Kind(
 def invitation_accepted(*, invitation: Invitation, member: Membership) -> None:
     """Tell the inviter that their invitation was accepted."""
     inviter = invitation.invited_by
-    if inviter is None or inviter.pk == member.user_id:
+    invitee = member.user
+    if inviter is None or invitee is None or inviter.pk == invitee.pk:  # accepting always sets member.user
         return
-    notify(recipient=inviter, kind=INVITATION_ACCEPTED.code, workspace=invitation.workspace, actor=member.user,
-           parameters={"workspace_name": invitation.workspace.name, "invitee": member.user.display_name,
-                       "email": member.user.email})
+    notify(recipient=inviter, kind=INVITATION_ACCEPTED.code, workspace=invitation.workspace, actor=invitee,
+           parameters={"workspace_name": invitation.workspace.name, "invitee": invitee.display_name,
+                       "email": invitee.email})
 
 
 def subscription_replaced(*, user: User, workspace: Workspace, ending: SelfPaidEnding | None,

@@ -25,7 +25,7 @@ from praxis.core.mail import send_templated_email, site_url
 from praxis.core.transactions import service_transaction
 from praxis.core.validation import check_max_length, check_plain_text
 
-from . import licences, notices
+from . import licences, notices, policies
 from .access import Access
 from .models import BillingInterval, Membership, Tier, Workspace
 from .roles import GRANTABLE, MEMBERS_MANAGE, WORKSPACE_EDIT, AccountType, Role
@@ -147,16 +147,22 @@ def check_reauthentication(*, user, password: str | None, reauthenticated_at: dt
 def ownership_transfer(*, access: Access, to_membership_id: int, password: str | None,
                        reauthenticated_at: dt.datetime | None = None) -> Membership:
     """The owner hands the workspace to an admin; the old owner becomes an admin (R-WS-5)."""
-    refusal = access.refusal(code="workspace.ownership_transferred", permission="owner", action="update")
-    if access.membership.role != Role.OWNER:
-        raise PermissionDenied("owner_only", _("Only the owner can transfer ownership."), audit=refusal)
+    # A refused transfer names the membership it was asked for (issue 6 point 23, R-AUD-1).
+    refusal = {**access.refusal(code="workspace.ownership_transferred", permission="owner", action="update",
+                                to_member=to_membership_id),
+               "object_type": Membership._meta.label_lower, "object_id": to_membership_id}
+    if not policies.may_transfer_ownership(access=access):
+        raise PermissionDenied("owner_only", _("Only the owner can transfer ownership."),
+                               audit={**refusal, "data": {**refusal["data"], "reason": "owner_only"}})
     check_reauthentication(user=access.user, password=password, reauthenticated_at=reauthenticated_at,
-                           refusal={**refusal, "data": {"reason": "wrong_password"}})
+                           refusal={**refusal, "data": {**refusal["data"], "reason": "wrong_password"}})
     target = Membership.objects.select_for_update().filter(pk=to_membership_id).first()
     if target is None or target.workspace_id != access.workspace.pk:
         raise NotFound("not_found", _("That member does not exist."))
     if target.role != Role.ADMIN or target.status != LifecycleStatus.ACTIVE or target.user_id is None:
-        raise ServiceError("not_admin", _("Ownership can only go to an active admin."), field="member")
+        raise ServiceError("not_admin", _("Ownership can only go to an active admin."), field="member",
+                           audit={**refusal, "data": {**refusal["data"], "reason": "not_admin",
+                                                      "target_role": target.role, "target_user": target.user_id}})
     old = Membership.objects.select_for_update().get(pk=access.membership.pk)
     old.role = Role.ADMIN
     old.save(update_fields=["role"])
@@ -175,11 +181,8 @@ def _managed_member(access: Access, membership_id: int, *, for_update: bool = Tr
     member = qs.filter(pk=membership_id).first()
     if member is None or member.workspace_id != access.workspace.pk:
         raise NotFound("not_found", _("That member does not exist."))
-    if member.role in (Role.OWNER, Role.ADMIN) and access.membership.role not in (Role.OWNER, Role.ADMIN):
-        # An assistant manages the team, not the people who manage the workspace.
-        raise PermissionDenied("forbidden", _("Only an admin can change or cancel an admin."),
-                               audit=access.refusal(code="member.managed", permission=MEMBERS_MANAGE,
-                                                    action="update", member=member.pk))
+    # The role order (issue 6 point 7): an assistant manages the team, not the people who manage it.
+    policies.require_manage_member(access=access, target_role=member.role, code="member.managed", member=member.pk)
     return member
 
 
@@ -197,10 +200,9 @@ def member_change_role(*, access: Access, membership_id: int, role: str, grants:
     for grant in grants:
         if grant not in GRANTABLE:
             raise ServiceError("invalid_grant", _("This capability cannot be granted."), field="grants")
+    policies.require_assign_role(access=access, role=role, code="member.role_changed", member=membership_id)
     refusal = access.refusal(code="member.role_changed", permission=MEMBERS_MANAGE, action="update",
                              member=membership_id)
-    if role == Role.ADMIN and access.membership.role not in (Role.OWNER, Role.ADMIN):
-        raise PermissionDenied("forbidden", _("Only an admin can make someone an admin."), audit=refusal)
     check_reauthentication(user=access.user, password=password, reauthenticated_at=reauthenticated_at,
                            refusal={**refusal, "data": {"member": membership_id, "reason": "wrong_password"}})
     before = {"role": member.role, "grants": member.grants}
@@ -214,14 +216,15 @@ def member_change_role(*, access: Access, membership_id: int, role: str, grants:
 
 
 def _notify_member(member: Membership, template: str, workspace: Workspace, seat=None) -> None:
-    if member.user_id is None:
+    user = member.user
+    if user is None:
         return
     send_templated_email(
-        to=member.user.email,
+        to=user.email,
         template=template,
-        context={"name": member.user.display_name, "workspace": workspace.name, "login_url": site_url("/"),
+        context={"name": user.display_name, "workspace": workspace.name, "login_url": site_url("/"),
                  "seat_message": notices.message(seat)},  # the paid seat that ended with it (issue 6 point 4)
-        language=member.user.language,
+        language=user.language,
     )
 
 
@@ -256,6 +259,8 @@ def members_cancel(*, access: Access, membership_ids: list[int]) -> list[Members
 def members_restore(*, access: Access, membership_ids: list[int], pay_for_user: bool = False) -> list[Membership]:
     """Restore cancelled memberships (R-MEM-1); optionally pay for their seat again (R-MEM-3, R-BIL-8)."""
     access.require(MEMBERS_MANAGE, code="member.restored")
+    if pay_for_user:  # paying for a seat is a billing decision (issue 6 point 2)
+        policies.require_commit_money(access=access, code="member.restored", members=list(membership_ids))
     members = [_managed_member(access, pk) for pk in dict.fromkeys(membership_ids)]
     if not members:
         raise ServiceError("nothing_selected", _("Select at least one member."))
@@ -297,6 +302,7 @@ def contact_person_add(*, access: Access, first_name: str, last_name: str, gende
         raise ServiceError("invalid_gender", _("Choose a valid option."), field="gender")
     if role not in Role.values or role == Role.OWNER:
         raise ServiceError("invalid_role", _("Choose a valid role."), field="role")
+    policies.require_assign_role(access=access, role=role, code="contact.added")
     member = Membership.objects.create(workspace=access.workspace, user=None, role=role,
                                        first_name=first_name, last_name=last_name, gender=gender or "")
     audit.record(code="contact.added", action="create", actor=access.user, workspace=access.workspace,

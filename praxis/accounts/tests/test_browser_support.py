@@ -30,7 +30,9 @@ def test_point_6_practice_manager_signs_up_for_support_and_runs_a_team(page: Pag
     expect(page.get_by_text("Check your e-mail: we sent you a link to continue.")).to_be_visible()
 
     [message] = [m for m in mail.outbox if "mara@example.org" in m.to]
-    path = re.search(re.escape(settings.PRAXIS_SITE_URL) + r"(/accounts/password/set/\S+/)", message.body).group(1)
+    link = re.search(re.escape(settings.PRAXIS_SITE_URL) + r"(/accounts/password/set/\S+/)", str(message.body))
+    assert link is not None, "the welcome e-mail carries a password link"
+    path = link.group(1)
     page.goto(f"{live_server.url}{path}")
     page.get_by_role("textbox", name="New password", exact=True).fill(NEW_PASSWORD)
     page.get_by_role("textbox", name="Repeat new password").fill(NEW_PASSWORD)
@@ -45,7 +47,10 @@ def test_point_6_practice_manager_signs_up_for_support_and_runs_a_team(page: Pag
     expect(page.get_by_role("link", name="Billing")).to_be_visible()  # runs the team's billing
 
     manager = User.objects.get(email="mara@example.org")
-    assert licences.current_licence(manager).account_type == "support"
-    slug = re.search(r"/w/([^/]+)/", page.url).group(1)
+    licence = licences.current_licence(manager)
+    assert licence is not None and licence.account_type == "support"
+    in_workspace = re.search(r"/w/([^/]+)/", page.url)
+    assert in_workspace is not None, page.url
+    slug = in_workspace.group(1)
     capabilities = resolve_access(manager, slug).capabilities
     assert not {NOTES_WRITE, CLIENTS_SENSITIVE} & capabilities

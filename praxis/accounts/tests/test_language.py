@@ -26,7 +26,9 @@ def _messages(body: str) -> str:
 
 
 def _lang(body: str) -> str:
-    return re.search(r'<html lang="([^"]+)"', body).group(1)
+    match = re.search(r'<html lang="([^"]+)"', body)
+    assert match is not None, "a page without <html lang>"
+    return match.group(1)
 
 
 def test_logout_message_is_in_the_language_of_the_next_page(client, make_user, password):

@@ -11,10 +11,16 @@ this module adds what only the API tests need, under `api_`-prefixed names so no
 """
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
 from django_scopes import scope, scopes_disabled
+
+if TYPE_CHECKING:  # annotations only
+    from praxis.accounts.models import User
+    from praxis.api.models import ApiToken
+    from praxis.workspaces.models import Invitation, Workspace
 
 
 @dataclass
@@ -22,15 +28,15 @@ class Tenant:
     """One practice of the isolation world and the ids/strings the walker substitutes and looks for."""
 
     label: str
-    workspace: object
-    owner: object
-    admin: object
-    clinician: object
-    cancelled_user: object
+    workspace: "Workspace"
+    owner: "User"
+    admin: "User"
+    clinician: "User"
+    cancelled_user: "User"
     members: dict  # role-ish name → Membership: owner, admin, clinician, cancelled, contact
-    invitation: object  # pending
+    invitation: "Invitation"  # pending
     invitation_token: str
-    owner_token: object  # ApiToken of the owner, scoped to this workspace
+    owner_token: "ApiToken"  # ApiToken of the owner, scoped to this workspace
     owner_token_secret: str
     contact_name: str
     invitee_email: str
@@ -107,7 +113,9 @@ def api_tenants(db, make_user) -> Tenants:
     a = build_tenant(make_user=make_user, label="Alfa", name="Alfa Praktijk Noord", domain="alfa-noord.example")
     b = build_tenant(make_user=make_user, label="Bravo", name="Bravo Kliniek Zuid", domain="bravo-zuid.example")
     # Each practice's first cycle invoice (at the end of its trial, R-BIL-9) for the billing routes.
-    billing_run(at=max(a.workspace.billing_anchor, b.workspace.billing_anchor))
+    anchors = [a.workspace.billing_anchor, b.workspace.billing_anchor]
+    assert None not in anchors  # a team workspace is billed from its creation
+    billing_run(at=max(day for day in anchors if day is not None))
     for tenant in (a, b):
         tenant.extra["invoice"] = Invoice.objects.with_scopes_disabled().get(workspace=tenant.workspace, kind="cycle")
     return Tenants(a=a, b=b)

@@ -111,7 +111,7 @@ def test_409_for_conflicts(workspace_with_team, api_client):
                                 {"emails": [team.clinician.email], "role": "staff", "account_type": "free"}),
                            409, "already_member")
     assert team.clinician.email in payload["detail"]
-    assert_error(post(client, ws_url(team, "/members/cancel"), {"ids": [team.members["owner"].pk]}),
+    assert_error(post(api_client(team.owner), ws_url(team, "/members/cancel"), {"ids": [team.members["owner"].pk]}),
                  409, "owner_cannot_be_cancelled")
     assert team.member("owner").status == "active"
 
@@ -324,7 +324,9 @@ def test_invite_in_bulk(workspace_with_team, api_client, mailoutbox, django_capt
     created = response.json()
     assert [i["email"] for i in created] == ["anna@example.test", "bert@example.test"]
     assert {i["batch"] for i in created} == {created[0]["batch"]}
-    assert all(i["pay_for_user"] and i["status"] == "pending" for i in created)  # R-BIL-7 default for paid types
+    # R-BIL-7 defaults to paying for paid types — but only for `billing.manage` (issue 6 point 2): an
+    # assistant's invitees pay for themselves.
+    assert all(not i["pay_for_user"] and i["status"] == "pending" for i in created)
     assert sorted(m.to[0] for m in mailoutbox) == ["anna@example.test", "bert@example.test"]
     assert len(invitation_tokens(mailoutbox)) == 2
 
@@ -352,7 +354,7 @@ def test_assistant_cannot_invite_admins(workspace_with_team, api_client):
     team = workspace_with_team
     response = post(api_client(team.assistant), ws_url(team, "/invitations"),
                     {"emails": ["boss@example.test"], "role": "admin", "account_type": "pro"})
-    assert_error(response, 400, "invalid_role")
+    assert_error(response, 403, "forbidden")  # issue 6 point 7: an audited 403, not a 400
 
 
 def _invite(client, team, mailoutbox, capture, email="new.person@example.test", **extra) -> tuple[dict, str]:
@@ -528,7 +530,7 @@ def test_cancel_and_restore_in_bulk(workspace_with_team, api_client, mailoutbox,
 
 def test_bulk_cancel_is_all_or_nothing(workspace_with_team, api_client):
     team = workspace_with_team
-    response = post(api_client(team.admin), ws_url(team, "/members/cancel"),
+    response = post(api_client(team.owner), ws_url(team, "/members/cancel"),
                     {"ids": [team.members["staff"].pk, team.members["owner"].pk]})
     assert_error(response, 409, "owner_cannot_be_cancelled")
     assert team.member("staff").status == "active"
@@ -552,6 +554,8 @@ def test_role_change_requires_password(workspace_with_team, api_client):
     assert (response.json()["role"], response.json()["grants"]) == ("assistant", ["tickets.view_all"])
     assert AuditEvent.objects.filter(event_code="member.role_changed", user=team.admin).exists()
     assert_error(patch(client, ws_url(team, f"/members/{team.members['owner'].pk}"),
+                       {"role": "staff", "password": PASSWORD}), 403, "forbidden")  # issue 6 point 7
+    assert_error(patch(api_client(team.owner), ws_url(team, f"/members/{team.members['owner'].pk}"),
                        {"role": "staff", "password": PASSWORD}), 400, "owner_role")
     assert_error(patch(client, url, {"role": "owner", "password": PASSWORD}), 400, "invalid_role")
 
@@ -616,7 +620,9 @@ def test_audit_list_filters(workspace_with_team, api_client):
         ("refused", "audit.view", "clinician")]
 
     today = clock.now().astimezone(ZoneInfo(team.workspace.time_zone)).date().isoformat()  # the workspace's day
-    assert admin.get(ws_url(team, f"/audit?since={today}&until={today}")).json()["count"] == everything["count"]
+    # Every read is recorded after it is answered (issue 6 point 23): one entry more than the read before.
+    count = admin.get(ws_url(team, "/audit?page_size=1")).json()["count"]
+    assert admin.get(ws_url(team, f"/audit?since={today}&until={today}")).json()["count"] == count + 1
     assert admin.get(ws_url(team, "/audit?until=2000-01-01")).json()["count"] == 0
     payload = json.dumps(everything)
     assert PASSWORD not in payload  # secrets are masked

@@ -10,6 +10,7 @@ capability but is missing from `OPERATIONS` fails `test_every_declared_capabilit
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 from django_scopes import scope
@@ -21,6 +22,10 @@ from praxis.workspaces import roles
 
 from .test_isolation import all_routes
 
+if TYPE_CHECKING:  # annotations only
+    from praxis.billing.models import Invoice
+    from praxis.workspaces.models import Invitation, Membership
+
 EVERYONE = frozenset(ROLES)
 
 # SPEC §3 as data (`praxis.testing.spec`): capability → the roles holding it (`grant` cells excluded).
@@ -31,12 +36,12 @@ SPEC_MATRIX: dict[str, frozenset[str]] = HOLDERS
 class Targets:
     """Objects the operations act on, made by the owner through the services."""
 
-    contact: object  # an active login-less contact person (staff)
-    gone: object  # a cancelled contact person
-    invitation: object  # a pending invitation
-    invoice: object  # the workspace's first cycle invoice
-    owner_member: object  # the owner (in their own trial)
-    paid_member: object  # the clinician, a `pro` seat the workspace pays for
+    contact: "Membership"  # an active login-less contact person (staff)
+    gone: "Membership"  # a cancelled contact person
+    invitation: "Invitation"  # a pending invitation
+    invoice: "Invoice"  # the workspace's first cycle invoice
+    owner_member: "Membership"  # the owner (in their own trial)
+    paid_member: "Membership"  # the clinician, a `pro` seat the workspace pays for
 
 
 @dataclass(frozen=True)

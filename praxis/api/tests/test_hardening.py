@@ -12,9 +12,9 @@ from django.test import Client
 from django_scopes import scope, scopes_disabled
 
 from praxis.accounts.models import User
+from praxis.accounts.referrals import referral_code_for
 from praxis.api.api import api
 from praxis.billing.models import ChangeRequest
-from praxis.billing.referrals import referral_code_for
 from praxis.workspaces.models import Membership, Workspace
 
 from .test_api import assert_error, patch, post

@@ -20,7 +20,7 @@ PUBLIC_PREFIXES = ("/api/v1/auth/", "/api/v1/invitations/")  # anonymous flows: 
 
 
 def account_writes() -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for path, operations in api.get_openapi_schema()["paths"].items():
         if "{ws}" in path or path.startswith(PUBLIC_PREFIXES):
             continue

@@ -31,7 +31,8 @@ def recorded_codes() -> dict[str, str]:
             if name != "record":
                 continue
             for keyword in node.keywords:
-                if keyword.arg == "code" and isinstance(keyword.value, ast.Constant):
+                if (keyword.arg == "code" and isinstance(keyword.value, ast.Constant)
+                        and isinstance(keyword.value.value, str)):
                     found.setdefault(keyword.value.value, f"{path.relative_to(ROOT.parent)}:{node.lineno}")
     return found
 

@@ -51,7 +51,8 @@ def percent(rate) -> str:
     if rate is None or rate == "":
         return ""
     value = Decimal(rate).normalize()
-    decimals = max(-value.as_tuple().exponent, 0)
+    exponent = value.as_tuple().exponent  # an int for every finite Decimal; 'n'/'N'/'F' for NaN and infinity
+    decimals = max(-exponent, 0) if isinstance(exponent, int) else 0
     return number_format(value, decimal_pos=decimals)
 
 

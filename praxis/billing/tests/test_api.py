@@ -128,7 +128,11 @@ def money_fields(payload) -> list[tuple[str, object, object]]:
 def assert_money_is_exact(response) -> None:
     """R-BIL-1 on the wire: no floats anywhere; amounts are "12.34" strings equal to their integer cents."""
     floats = []
-    json.loads(response.content, parse_float=lambda text: floats.append(text) or Decimal(text))
+    def parse_float(text: str) -> Decimal:
+        floats.append(text)
+        return Decimal(text)
+
+    json.loads(response.content, parse_float=parse_float)
     assert floats == []
     fields = money_fields(response.json())
     assert fields

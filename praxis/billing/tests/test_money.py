@@ -132,7 +132,7 @@ def test_vat_is_computed_once_on_the_subtotal_not_per_line(workspace):
     assert per_line == Decimal("9.36")
     assert (draft.subtotal, draft.vat, draft.total) == (Decimal("44.50"), Decimal("9.35"), Decimal("53.85"))
 
-    invoice = issue(workspace, draft)
+    invoice = issue(workspace=workspace, draft=draft)
     invoice.refresh_from_db()
     assert (invoice.subtotal_cents, invoice.vat_cents, invoice.total_cents) == (4450, 935, 5385)
     assert invoice.vat_rate == Decimal("21.00")
@@ -145,5 +145,5 @@ def test_vat_is_taken_from_the_workspace_country(workspace):
     for country, rate, vat in [("FR", "20", "11.80"), ("DE", "19", "11.21"), ("BE", "21", "12.39")]:
         Workspace.objects.filter(pk=workspace.pk).update(country=country)
         workspace.refresh_from_db()
-        draft = draft_cycle_invoice(workspace, workspace.billing_anchor, seats={"pro": 1}, balance=0)
+        draft = draft_cycle_invoice(workspace=workspace, cycle_start=workspace.billing_anchor, seats={"pro": 1}, balance=0)
         assert (draft.vat_rate, draft.subtotal, draft.vat) == (Decimal(rate), Decimal("59.00"), Decimal(vat))

@@ -36,7 +36,7 @@ def test_subscribe_then_cancel_with_credit_to_the_personal_balance(client, solo,
     response = client.post(URL, {"action": "cancel"})
     assert response.url == URL
     assert licences.effective_account_type(solo) == "free"
-    assert balance_cents(personal) == 1450  # 29.00 × 15/30 unused
+    assert balance_cents(workspace=personal) == 1450  # 29.00 × 15/30 unused
 
 
 def test_a_user_paid_by_a_workspace_cannot_subscribe_themselves(client, workspace_with_team):

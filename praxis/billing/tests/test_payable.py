@@ -185,7 +185,7 @@ def test_invoice_page_shows_issuer_and_payment_instructions(november, issuer, dj
     overview = client.get(reverse("billing:overview", kwargs={"ws": workspace.slug})).content.decode()
     assert reverse("billing:invoice_detail", kwargs={"ws": workspace.slug, "invoice_id": invoice.pk}) in overview
     with translation.override("en"):  # the due date column of the invoice list, in the list's own format
-        assert f"<td>{date_format(invoice.due_date, 'SHORT_DATE_FORMAT')}</td>" in overview
+        assert f"<td class=\"nowrap\">{date_format(invoice.due_date, 'SHORT_DATE_FORMAT')}</td>" in overview
 
 
 def test_invoice_page_is_for_billing_view_of_its_own_workspace_only(november, issuer,
@@ -261,7 +261,7 @@ def test_a_rolled_back_invoice_sends_nothing(november, issuer, mailoutbox, djang
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError), transaction.atomic(), scope(workspace=workspace):
-            invoicing.issue(workspace, invoicing.draft_cycle_invoice(workspace, dt.date(2026, 11, 1)))
+            invoicing.issue(workspace=workspace, draft=invoicing.draft_cycle_invoice(workspace=workspace, cycle_start=dt.date(2026, 11, 1)))
             raise RuntimeError("rolled back")
     assert mailoutbox == [] and not Invoice.objects.with_scopes_disabled().exists()
 

@@ -82,13 +82,13 @@ def test_seat_cost_on_a_cycle_start_after_its_invoice_is_the_full_cycle_proratio
     client = logged_in(owner)
     panel = client.get(url(workspace, "seat_cost"), {"account_type": "pro", "count": 2}, **HTMX).content.decode()
     assert "Nothing extra now" not in panel
-    assert "€ 118.00 + VAT € 24.78 (prorated to 31 December 2026)" in panel
+    assert "€ 118.00 + VAT € 24.78 = € 142.78 (prorated to 31 December 2026)" in panel
 
     member = join(owner, workspace, "vrij@linde.test", account_type="free", pay_for_user=False, first_name="Vera")
     dialog = client.post(url(workspace, "member_subscribe", member_id=member.pk), {"account_type": "pro"},
                          **HTMX).content.decode()
     assert "Nothing extra now" not in dialog
-    assert "€ 59.00 + VAT € 12.39 (prorated to 31 December 2026)" in dialog
+    assert "€ 59.00 + VAT € 12.39 = € 71.39 (prorated to 31 December 2026)" in dialog
 
     join(owner, workspace, "een@linde.test")
     join(owner, workspace, "twee@linde.test")
@@ -145,10 +145,10 @@ def test_one_definition_of_cycle_invoiced_serves_ledger_plan_and_previews(team, 
 
     def answers():
         due = [(d.kind, d.period_start) for d in plan.plan_invoices(workspace, at=day)]
-        return (seats.cycle_invoiced(workspace, day),
+        return (seats.cycle_invoiced(workspace=workspace, start=day),
                 seats.planned_start(workspace=workspace, account_type="pro", day=day).needs_proration,
                 ("cycle", day) in due,
-                plan.next_cycle_to_invoice(workspace, today=day))
+                plan.next_cycle_to_invoice(workspace=workspace, today=day))
 
     assert answers() == (True, True, False, dt.date(2027, 1, 1))
     monkeypatch.setattr(seats, "invoiced_cycle_starts",
@@ -168,8 +168,8 @@ def test_one_definition_of_seats_on_a_date_serves_ledger_plan_and_previews(team,
 
     def answers():
         [cycle] = [d for d in plan.plan_invoices(workspace, at=day) if d.period_start == day]
-        preview = plan.preview_next_invoice(workspace, today=dt.date(2026, 11, 20))
-        return (seats.seats_on(workspace, day), {line.account_type: line.quantity for line in cycle.lines},
+        preview = plan.preview_next_invoice(workspace=workspace, today=dt.date(2026, 11, 20))
+        return (seats.seats_on(workspace=workspace, day=day), {line.account_type: line.quantity for line in cycle.lines},
                 {line.account_type: line.quantity for line in preview.lines})
 
     assert answers() == ({"pro": 1, "essentials": 1}, {"pro": 1, "essentials": 1}, {"pro": 1, "essentials": 1})
@@ -200,8 +200,8 @@ def _queries_of_a_run_and_a_preview(time_machine, seats_each: int) -> tuple[int,
         join(workspace.created_by, workspace, f"mid{seats_each}-{i}@linde.test", account_type="essentials")
     time_machine.move_to(at("2026-12-01"), tick=False)
     with CaptureQueriesContext(connection) as preview:
-        plan.cost_of_new_seats(workspaces[0], account_type="pro", count=3 * seats_each, today=dt.date(2026, 12, 1))
-        plan.preview_next_invoice(workspaces[0], today=dt.date(2026, 12, 1))
+        plan.cost_of_new_seats(workspace=workspaces[0], account_type="pro", count=3 * seats_each, today=dt.date(2026, 12, 1))
+        plan.preview_next_invoice(workspace=workspaces[0], today=dt.date(2026, 12, 1))
     with CaptureQueriesContext(connection) as run:
         report = billing_run(at=dt.date(2026, 12, 1))
     # per workspace: the November and December cycle invoices (caught up) and the 2026-11-16 proration

@@ -60,6 +60,13 @@ steps = st.lists(st.one_of(
 ), min_size=1, max_size=18)
 
 
+def _account_type(user) -> str:
+    """The account type of a member's current licence (every member of this model has one)."""
+    licence = licences.current_licence(user)
+    assert licence is not None
+    return licence.account_type
+
+
 def amounts(draft) -> tuple[int, int, int, int]:
     return (to_cents(draft.subtotal), to_cents(draft.credit_applied), to_cents(draft.vat), to_cents(draft.total))
 
@@ -76,7 +83,8 @@ def added(after: dict, before: dict, kind: str) -> tuple[int, int, int, int]:
             for i, (a, b) in enumerate(zip(after.get(key, (0, 0, 0, 0)), before.get(key, (0, 0, 0, 0)),
                                            strict=True)):
                 total[i] += a - b
-    return tuple(total)
+    a, b, c, d = total
+    return a, b, c, d
 
 
 def shown(charge) -> tuple[int, int, int, int]:
@@ -92,7 +100,7 @@ class Practice:
         self.move(START)
         self.owner = user_sign_up(email=f"owner{next(_emails)}@prop.test", password=PASSWORD)
         self.workspace = workspace_create(actor=self.owner, name="Praktijk Eigenschap", tier=tier)
-        self.members = []
+        self.members: list = []
         self.checked = 0
 
     def move(self, day: dt.date) -> None:
@@ -124,7 +132,7 @@ class Practice:
         self.checked += 1
 
     def join(self, account_type: str) -> None:
-        cost = plan.cost_of_new_seats(self.workspace, account_type=account_type, count=1, today=self.day)
+        cost = plan.cost_of_new_seats(workspace=self.workspace, account_type=account_type, count=1, today=self.day)
         email = f"m{next(_emails)}@prop.test"
 
         def invite_and_accept():
@@ -139,12 +147,12 @@ class Practice:
 
     def change(self, index: int, account_type: str) -> None:
         candidates = [m for m in self.paid_members()
-                      if licences.current_licence(m.user).account_type != account_type]
+                      if _account_type(m.user) != account_type]
         if not candidates:
             return
         member = candidates[index % len(candidates)]
-        old = licences.current_licence(member.user).account_type
-        cost = plan.cost_of_type_change(self.workspace, user=member.user, old_type=old, new_type=account_type,
+        old = _account_type(member.user)
+        cost = plan.cost_of_type_change(workspace=self.workspace, user=member.user, old_type=old, new_type=account_type,
                                         today=self.day)
         self.check_paid_change(cost, lambda: billing_services.member_change_account_type(
             access=self.access, membership_id=member.pk, account_type=account_type))
@@ -154,7 +162,7 @@ class Practice:
         if not candidates:
             return
         member = candidates[index % len(candidates)]
-        cost = plan.cost_of_new_seats(self.workspace, account_type=account_type, count=1, today=self.day)
+        cost = plan.cost_of_new_seats(workspace=self.workspace, account_type=account_type, count=1, today=self.day)
         self.check_paid_change(cost, lambda: billing_services.member_subscribe(
             access=self.access, membership_id=member.pk, account_type=account_type))
 
@@ -163,12 +171,12 @@ class Practice:
         if not candidates:
             return
         member = candidates[index % len(candidates)]
-        account_type = licences.current_licence(member.user).account_type
+        account_type = _account_type(member.user)
         credit = seats.planned_end(workspace=self.workspace, user=member.user, account_type=account_type,
                                    day=self.day).credit
-        before = seats.balance_cents(self.workspace)
+        before = seats.balance_cents(workspace=self.workspace)
         billing_services.member_unsubscribe(access=self.access, membership_id=member.pk)
-        assert seats.balance_cents(self.workspace) - before == to_cents(credit), (self.day, credit)
+        assert seats.balance_cents(workspace=self.workspace) - before == to_cents(credit), (self.day, credit)
         self.checked += 1
 
     def run(self) -> None:
@@ -220,7 +228,7 @@ def test_the_property_covers_a_change_after_the_anchor_days_run(time_machine):
         practice.join("pro")
         practice.wait("start")
         practice.run()
-        cost = plan.cost_of_new_seats(practice.workspace, account_type="pro", count=2, today=practice.day)
+        cost = plan.cost_of_new_seats(workspace=practice.workspace, account_type="pro", count=2, today=practice.day)
         assert shown(cost.now) == (11800, 0, 2478, 14278) and cost.cycle is None
         practice.join("pro")
         practice.join("pro")

@@ -113,15 +113,15 @@ def test_r_bil_6_upgrade_essentials_to_pro_is_a_credit_plus_a_prorated_charge(te
                        account_type="pro")
     assert (licence.account_type, licence.payer_workspace_id, licence.status) == ("pro", workspace.pk, "active")
     assert member_of(workspace, member.user).account_type == "pro"
-    assert balance_cents(workspace) == 1450
-    assert seats_on(workspace, d("2026-11-16")) == {"pro": 1}
+    assert balance_cents(workspace=workspace) == 1450
+    assert seats_on(workspace=workspace, day=d("2026-11-16")) == {"pro": 1}
 
     report = run("2026-11-17")
     assert len(report.proration_invoices) == 1 and not report.cycle_invoices
     proration = proration_invoice(workspace, "2026-11-16")
     assert lines(proration) == [("pro", 1, Decimal("29.50"))]
     assert amounts(proration) == (Decimal("29.50"), Decimal("14.50"), Decimal("3.15"), Decimal("18.15"))
-    assert balance_cents(workspace) == 0
+    assert balance_cents(workspace=workspace) == 0
 
     run("2026-12-01")
     assert lines(cycle_invoice(workspace, "2026-12-01")) == [("pro", 1, Decimal("59.00"))]
@@ -138,19 +138,19 @@ def test_r_bil_6_downgrade_pro_to_essentials(team, time_machine):
     time_machine.move_to(at("2026-11-16"), tick=False)
     as_admin(owner, workspace, services.member_change_account_type, membership_id=member.pk,
              account_type="essentials")
-    assert balance_cents(workspace) == 2950
+    assert balance_cents(workspace=workspace) == 2950
 
     run("2026-11-17")
     proration = proration_invoice(workspace, "2026-11-16")
     assert lines(proration) == [("essentials", 1, Decimal("14.50"))]
     assert amounts(proration) == (Decimal("14.50"), Decimal("14.50"), Decimal("0.00"), Decimal("0.00"))
-    assert balance_cents(workspace) == 1500
+    assert balance_cents(workspace=workspace) == 1500
 
     run("2026-12-01")
     december = cycle_invoice(workspace, "2026-12-01")
     assert lines(december) == [("essentials", 1, Decimal("29.00"))]
     assert amounts(december) == (Decimal("29.00"), Decimal("15.00"), Decimal("2.94"), Decimal("16.94"))
-    assert balance_cents(workspace) == 0
+    assert balance_cents(workspace=workspace) == 0
 
 
 def test_r_bil_6_changing_to_the_same_type_or_for_an_unpaid_member_is_refused(team, time_machine):
@@ -175,9 +175,9 @@ def test_r_bil_6_removal_on_the_cycles_first_day_gives_no_credit_and_no_charge(t
     run("2026-11-01")
     time_machine.move_to(at("2026-12-01"), tick=False)
     as_admin(owner, workspace, members_cancel, membership_ids=[member.pk])
-    assert balance_cents(workspace) == 0
+    assert balance_cents(workspace=workspace) == 0
     assert not BalanceEntry.objects.with_scopes_disabled().filter(workspace=workspace).exists()
-    assert seats_on(workspace, d("2026-12-01")) == {}
+    assert seats_on(workspace=workspace, day=d("2026-12-01")) == {}
     report = run("2026-12-01")
     assert not report.cycle_invoices
     assert not Invoice.objects.with_scopes_disabled().filter(workspace=workspace, period_start=d("2026-12-01")).exists()
@@ -189,7 +189,7 @@ def test_r_bil_6_removal_mid_cycle_is_a_credit(team, time_machine):
     run("2026-11-01")
     time_machine.move_to(at("2026-11-21"), tick=False)
     as_admin(owner, workspace, members_cancel, membership_ids=[member.pk])
-    assert balance_cents(workspace) == 1967  # 59.00 × 10/30 = 19.666… → 19.67
+    assert balance_cents(workspace=workspace) == 1967  # 59.00 × 10/30 = 19.666… → 19.67
     assert licences.effective_account_type(member.user) == "free"
 
 
@@ -200,7 +200,7 @@ def test_r_bil_6_removal_on_the_first_day_after_the_cycle_invoice_credits_the_wh
     run("2026-12-01")  # the scheduled run comes first: December is invoiced with the seat
     assert lines(cycle_invoice(workspace, "2026-12-01")) == [("pro", 1, Decimal("59.00"))]
     as_admin(owner, workspace, members_cancel, membership_ids=[member.pk])
-    assert balance_cents(workspace) == 5900  # 59.00 × 31/31: the unused remainder is the whole cycle
+    assert balance_cents(workspace=workspace) == 5900  # 59.00 × 31/31: the unused remainder is the whole cycle
 
 
 def test_r_bil_5_seat_added_on_the_first_day_after_the_cycle_invoice_is_charged(team, time_machine):
@@ -257,10 +257,10 @@ def test_r_bil_7b_self_payer_is_credited_on_their_personal_balance_and_the_team_
     assert member.pay_for_user is True
     assert not licences.pays_for_self(user)
     assert licences.current_licence(user).payer_workspace_id == workspace.pk
-    assert balance_cents(personal) == 2950
-    assert balance_cents(workspace) == 0
-    assert seats_on(personal, d("2026-11-16")) == {}
-    assert seats_on(workspace, d("2026-11-16")) == {"pro": 1}
+    assert balance_cents(workspace=personal) == 2950
+    assert balance_cents(workspace=workspace) == 0
+    assert seats_on(workspace=personal, day=d("2026-11-16")) == {}
+    assert seats_on(workspace=workspace, day=d("2026-11-16")) == {"pro": 1}
 
     run("2026-11-17")
     assert amounts(proration_invoice(workspace, "2026-11-16"))[0] == Decimal("29.50")
@@ -268,7 +268,7 @@ def test_r_bil_7b_self_payer_is_credited_on_their_personal_balance_and_the_team_
     run("2026-12-01")
     assert lines(cycle_invoice(workspace, "2026-12-01")) == [("pro", 1, Decimal("59.00"))]
     assert not Invoice.objects.with_scopes_disabled().filter(workspace=personal, period_start=d("2026-12-01")).exists()
-    assert balance_cents(personal) == 2950  # kept for a later subscription of their own
+    assert balance_cents(workspace=personal) == 2950  # kept for a later subscription of their own
 
 
 def test_r_bil_7c_trial_user_pay_now_is_charged_prorated_now(team, time_machine):
@@ -303,8 +303,8 @@ def test_r_bil_7d_trial_user_pay_after_trial_is_charged_from_the_trial_end(team,
     licence = licences.current_licence(user)
     assert (licence.status, licence.trial_ends_at, licence.payer_workspace_id) == (
         "trialing", at("2026-11-20"), workspace.pk)
-    assert seats_on(workspace, d("2026-11-19")) == {}
-    assert seats_on(workspace, d("2026-11-20")) == {"pro": 1}
+    assert seats_on(workspace=workspace, day=d("2026-11-19")) == {}
+    assert seats_on(workspace=workspace, day=d("2026-11-20")) == {"pro": 1}
 
     for day in ("2026-11-17", "2026-11-19", "2026-11-20"):
         report = run(day)
@@ -349,8 +349,8 @@ def test_r_bil_7d_member_paid_after_trial_can_be_unsubscribed_later(team, time_m
     run("2026-11-25")  # 21.63 for 11-20 .. 11-30
     as_admin(owner, workspace, services.member_unsubscribe, membership_id=member.pk)
     assert licences.effective_account_type(user) == "free"
-    assert seats_on(workspace, d("2026-11-25")) == {}
-    assert balance_cents(workspace) == 1180  # 59.00 × 6/30
+    assert seats_on(workspace=workspace, day=d("2026-11-25")) == {}
+    assert balance_cents(workspace=workspace) == 1180  # 59.00 × 6/30
     run("2026-12-01")
     assert not Invoice.objects.with_scopes_disabled().filter(workspace=workspace, kind="cycle", period_start=d("2026-12-01")).exists()
 
@@ -368,8 +368,8 @@ def test_r_bil_6_changing_the_type_during_pay_after_trial_leaves_one_seat(team, 
     time_machine.move_to(at("2026-11-17"), tick=False)
     as_admin(owner, workspace, services.member_change_account_type, membership_id=member.pk,
              account_type="essentials")
-    assert seats_on(workspace, d("2026-11-17")) == {"essentials": 1}
-    assert seats_on(workspace, d("2026-12-01")) == {"essentials": 1}
+    assert seats_on(workspace=workspace, day=d("2026-11-17")) == {"essentials": 1}
+    assert seats_on(workspace=workspace, day=d("2026-12-01")) == {"essentials": 1}
     run("2026-11-21")
     assert [lines(invoice) for invoice in Invoice.objects.with_scopes_disabled().filter(workspace=workspace).order_by("pk")] == [
         [("essentials", 1, Decimal("13.53"))]]  # 29.00 × 14/30 = 13.533…
@@ -391,15 +391,15 @@ def test_r_bil_8_admin_cannot_take_over_a_self_payer_until_they_cancel(team, tim
         as_admin(owner, workspace, services.member_subscribe, membership_id=member.pk, account_type="pro")
     assert exc.value.code == "pays_for_self"
     assert licences.pays_for_self(user)
-    assert seats_on(workspace, d("2026-11-16")) == {}
+    assert seats_on(workspace=workspace, day=d("2026-11-16")) == {}
 
     services.subscription_cancel(user=user)  # their consent
-    assert balance_cents(personal_workspace(user)) == 2950
+    assert balance_cents(workspace=personal_workspace(user)) == 2950
     assert licences.effective_account_type(user) == "free"
     licence = as_admin(owner, workspace, services.member_subscribe, membership_id=member.pk, account_type="pro")
     assert (licence.account_type, licence.payer_workspace_id) == ("pro", workspace.pk)
     assert member_of(workspace, user).pay_for_user is True
-    assert seats_on(workspace, d("2026-11-16")) == {"pro": 1}
+    assert seats_on(workspace=workspace, day=d("2026-11-16")) == {"pro": 1}
     run("2026-11-17")
     assert amounts(proration_invoice(workspace, "2026-11-16"))[0] == Decimal("29.50")
 
@@ -486,7 +486,7 @@ def test_r_bil_10_cancelled_in_a_trial_keeps_pro_until_the_trial_ends(team, time
     assert licences.effective_account_type(member.user) == "pro"
     assert licences.effective_account_type(member.user, at("2026-11-20") - dt.timedelta(seconds=1)) == "pro"
     assert licences.effective_account_type(member.user, at("2026-11-20")) == "free"
-    assert seats_on(workspace, d("2026-11-20")) == {}
+    assert seats_on(workspace=workspace, day=d("2026-11-20")) == {}
 
 
 def test_r_bil_10_cancelled_in_a_trial_is_never_charged(team, time_machine):
@@ -494,12 +494,12 @@ def test_r_bil_10_cancelled_in_a_trial_is_never_charged(team, time_machine):
     member = _pay_after_trial_member(owner, workspace, time_machine)
     time_machine.move_to(at("2026-11-17"), tick=False)
     as_admin(owner, workspace, services.member_unsubscribe, membership_id=member.pk)
-    assert balance_cents(workspace) == 0
+    assert balance_cents(workspace=workspace) == 0
     for day in ("2026-11-21", "2026-12-01"):
         time_machine.move_to(at(day), tick=False)
         run(day)
     assert not Invoice.objects.with_scopes_disabled().filter(workspace=workspace).exists()
-    assert balance_cents(workspace) == 0
+    assert balance_cents(workspace=workspace) == 0
 
 
 def test_r_bil_10_cancelled_in_a_trial_nets_to_nothing(team, time_machine):
@@ -514,7 +514,7 @@ def test_r_bil_10_cancelled_in_a_trial_nets_to_nothing(team, time_machine):
         run(day)
     invoices = Invoice.objects.with_scopes_disabled().filter(workspace=workspace)
     assert sum(invoice.total_cents for invoice in invoices) == 0
-    assert balance_cents(workspace) == 0
+    assert balance_cents(workspace=workspace) == 0
 
 
 def test_r_bil_10_cancelled_when_paid_is_free_at_once_with_a_credit(team, time_machine):
@@ -528,8 +528,8 @@ def test_r_bil_10_cancelled_when_paid_is_free_at_once_with_a_credit(team, time_m
     licence = licences.current_licence(member.user)
     assert (licence.account_type, licence.payer_workspace_id) == ("free", None)
     assert member_of(workspace, member.user).pay_for_user is False
-    assert balance_cents(workspace) == 2950
-    assert seats_on(workspace, d("2026-11-16")) == {}
+    assert balance_cents(workspace=workspace) == 2950
+    assert seats_on(workspace=workspace, day=d("2026-11-16")) == {}
     run("2026-12-01")
     assert not Invoice.objects.with_scopes_disabled().filter(workspace=workspace, period_start=d("2026-12-01")).exists()
     with pytest.raises(Conflict) as exc:
@@ -558,7 +558,7 @@ def test_r_bil_11_credit_note_negates_voids_and_returns_applied_credit(team, tim
     run("2026-11-17")
     proration = proration_invoice(workspace, "2026-11-16")
     assert amounts(proration) == (Decimal("29.50"), Decimal("14.50"), Decimal("3.15"), Decimal("18.15"))
-    assert balance_cents(workspace) == 0
+    assert balance_cents(workspace=workspace) == 0
 
     time_machine.move_to(at("2026-11-18"), tick=False)
     note = services.invoice_credit(invoice_id=proration.pk, actor=operator, reason="wrong seat")
@@ -570,13 +570,13 @@ def test_r_bil_11_credit_note_negates_voids_and_returns_applied_credit(team, tim
     assert amounts(note) == (Decimal("-15.00"), Decimal("0.00"), Decimal("-3.15"), Decimal("-18.15"))
     assert [(line.account_type, line.quantity, euros(line.amount_cents)) for line in note.lines.all()] == [
         ("pro", -1, Decimal("-29.50")), ("", 1, Decimal("14.50"))]
-    assert balance_cents(workspace) == 1450
+    assert balance_cents(workspace=workspace) == 1450
 
     note_1 = services.invoice_credit(invoice_id=november.pk, actor=operator, reason="goodwill")
     note_1.refresh_from_db()
     assert amounts(note_1) == (Decimal("-88.00"), Decimal("0.00"), Decimal("-18.48"), Decimal("-106.48"))
     assert [(a, q) for a, q, _p in lines(note_1)] == [("essentials", -1), ("pro", -1)]
-    assert balance_cents(workspace) == 1450  # nothing was applied on #1
+    assert balance_cents(workspace=workspace) == 1450  # nothing was applied on #1
 
     numbers = sorted(Invoice.objects.with_scopes_disabled().values_list("number", flat=True))
     assert numbers == ["2026-000001", "2026-000002", "2026-000003", "2026-000004"]
@@ -702,7 +702,7 @@ def test_annual_leap_year_cycle_has_366_days(team, time_machine):
     member = join(owner, workspace, "anna@linde.test", "pro")
     time_machine.move_to(at("2028-01-01"), tick=False)
     as_admin(owner, workspace, members_cancel, membership_ids=[member.pk])
-    assert balance_cents(workspace) == 49167
+    assert balance_cents(workspace=workspace) == 49167
 
 
 def test_licence_rows_follow_one_payer_at_a_time(team, time_machine):
@@ -713,4 +713,4 @@ def test_licence_rows_follow_one_payer_at_a_time(team, time_machine):
     as_admin(owner, workspace, services.member_change_account_type, membership_id=member.pk, account_type="pro")
     as_admin(owner, workspace, services.member_unsubscribe, membership_id=member.pk)
     assert Licence.objects.filter(user=member.user).exclude(status="ended").count() == 1
-    assert balance_cents(workspace) == 1450 + 2950
+    assert balance_cents(workspace=workspace) == 1450 + 2950

@@ -102,12 +102,12 @@ def test_r_bil_6_cancelled_seat_becomes_credit_deducted_from_the_next_invoice(te
     time_machine.move_to(at("2026-12-11"), tick=False)
     with scope(workspace=workspace):
         members_cancel(access=resolve_access(owner, workspace.slug), membership_ids=[leaving.pk])
-    assert balance_cents(workspace) == 3997
+    assert balance_cents(workspace=workspace) == 3997
 
     call_command("billing_run", at="2027-01-01", force=True)
     january = Invoice.objects.with_scopes_disabled().get(workspace=workspace, kind="cycle", period_start=dt.date(2027, 1, 1))
     assert [(line.quantity, line.unit_price_cents) for line in january.lines.all()] == [(1, 5900)]
     assert (january.subtotal_cents, january.credit_applied_cents, january.vat_cents, january.total_cents) == (
         5900, 3997, 400, 2303)
-    assert balance_cents(workspace) == 0
+    assert balance_cents(workspace=workspace) == 0
     assert BalanceEntry.objects.with_scopes_disabled().filter(workspace=workspace, invoice=january).get().amount_cents == -3997

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.template import engines
+from django.template.backends.django import DjangoTemplates
 
 ROOT = Path(__file__).resolve().parents[2]  # …/praxis
 KERNEL = ("core", "accounts", "workspaces", "audit", "notifications")
@@ -78,7 +79,9 @@ def template_violations(app: str, forbidden: tuple[str, ...]) -> list[str]:
     """`{% load %}` tags naming a forbidden app's library in `app`'s templates (`app="templates"`: the
     project-wide ones, base.html and e-mails, which belong to the kernel too)."""
     # Library name → module path, as Django resolved them (`billing_tags` → `praxis.billing.templatetags…`).
-    libraries = engines["django"].engine.libraries
+    backend = engines["django"]
+    assert isinstance(backend, DjangoTemplates)
+    libraries = backend.engine.libraries
     base = ROOT / app
     paths = base.rglob("*.html") if app == "templates" else base.rglob("templates/**/*.html")
     found = []

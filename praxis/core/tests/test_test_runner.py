@@ -67,7 +67,7 @@ def _run_probes(tmp_path: Path, **environ: str) -> tuple[dict[str, list[str]], d
     outcomes: dict[str, list[str]] = {}
     for case in ET.parse(junit).getroot().iter("testcase"):
         kinds = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
-        outcomes.setdefault(case.get("name"), []).append(kinds[0] if kinds else "passed")
+        outcomes.setdefault(case.get("name", ""), []).append(kinds[0] if kinds else "passed")
     recorded = {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
     return {name: sorted(kinds) for name, kinds in outcomes.items()}, recorded
 

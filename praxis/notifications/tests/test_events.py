@@ -61,11 +61,11 @@ def test_accept_page_warns_a_self_payer_with_the_exact_credit_they_then_get(clie
     assert "The unused rest of your subscription, € 14.50, is credited to your personal balance" in page
 
     personal = licences.personal_workspace(sol)
-    before = balance_cents(personal)
+    before = balance_cents(workspace=personal)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/invite/{token}/")
     assert response.status_code == 302
-    assert balance_cents(personal) - before == 1450  # the figure the page showed
+    assert balance_cents(workspace=personal) - before == 1450  # the figure the page showed
     assert licences.current_licence(sol).payer_workspace_id == workspace.pk
 
     [mail] = [m for m in mailoutbox if m.to == [sol.email]]

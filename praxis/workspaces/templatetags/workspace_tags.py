@@ -20,7 +20,7 @@ def can(access, capability: str) -> bool:
 @register.filter
 def role_label(value: str) -> str:
     """The translated name of a stored role value (`"clinician"` → "Clinician"); other text unchanged."""
-    return Role(value).label if value in Role.values else value
+    return str(Role(value).label) if value in Role.values else value
 
 
 @register.filter

@@ -74,7 +74,7 @@ def invitation_paths(email: str) -> list[str]:
     paths = []
     for message in mail.outbox:
         if email in message.to:
-            paths += re.findall(prefix + r"(/invite/[^/\s]+/)", message.body)
+            paths += re.findall(prefix + r"(/invite/[^/\s]+/)", str(message.body))
     return paths
 
 

@@ -543,8 +543,11 @@ def test_r_ws_5_owner_cannot_be_cancelled_and_nothing_else_changes(
     team = workspace_with_team
     before = snapshot(team.workspace)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(Conflict) as exc:
-        cancel(team, "staff", "owner", "clinician")
+        cancel(team, "staff", "owner", "clinician", by="owner")
     assert exc.value.code == "owner_cannot_be_cancelled"
+    # Issue 6 point 7: for an admin the owner is above them in the role order — a 403 before the rule.
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(PermissionDenied):
+        cancel(team, "staff", "owner", "clinician", by="admin")
     assert snapshot(team.workspace) == before
     assert mailoutbox == []
 
@@ -895,8 +898,10 @@ def test_r_ws_5_nobody_can_be_made_owner_by_a_role_change(workspace_with_team, p
         change_role(team, "admin", "owner", by="owner", password=password)
     assert exc.value.code == "invalid_role"
     with pytest.raises(ServiceError) as exc:
-        change_role(team, "owner", "staff", by="admin", password=password)
+        change_role(team, "owner", "staff", by="owner", password=password)
     assert exc.value.code == "owner_role"
+    with pytest.raises(PermissionDenied):  # issue 6 point 7: an admin does not manage the owner
+        change_role(team, "owner", "staff", by="admin", password=password)
     assert snapshot(team.workspace) == before
     assert active_owner_count(team.workspace) == 1
 

@@ -5,7 +5,6 @@ from django.urls import reverse
 from praxis.accounts.middleware import reauthenticated_at
 from praxis.core import clock
 
-from ..roles import Role
 from ..services import REAUTH_WINDOW
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -18,7 +17,3 @@ def _recently_reauthenticated(request) -> bool:
 
 def _ws_url(request, name: str, **kwargs) -> str:
     return reverse(f"workspaces:{name}", kwargs={"ws": request.access.workspace.slug, **kwargs})
-
-
-def _may_make_admins(access) -> bool:
-    return access.membership.role in (Role.OWNER, Role.ADMIN)

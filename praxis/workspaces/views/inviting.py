@@ -17,7 +17,7 @@ from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.web import form_error, is_htmx, keep_link_token_private, refuse
 
-from .. import ports, selectors, services
+from .. import policies, ports, selectors, services
 from ..forms import (
     InvitationsForm,
     InvitationSignupForm,
@@ -34,7 +34,7 @@ from ..invitations import (
 )
 from ..roles import MEMBERS_MANAGE
 from ..web import workspace_view
-from ._common import _may_make_admins, _ws_url
+from ._common import _ws_url
 
 # --- invitations ------------------------------------------------------------------------------------
 
@@ -52,7 +52,9 @@ def _pending_context(request) -> dict:
 def invitations(request):
     """Invite many addresses at once (R-INV-1, R-BIL-7) and list the pending invitations (R-INV-5)."""
     access = request.access
-    form = InvitationsForm(request.POST or None, may_invite_admins=_may_make_admins(access))
+    may_commit_money = policies.may_commit_money(access=access)  # issue 6 point 2: one answer for all
+    form = InvitationsForm(request.POST or None, roles=policies.assignable_roles(access=access),
+                           may_commit_money=may_commit_money)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -68,10 +70,12 @@ def invitations(request):
             ) % {"count": len(created)})
             return redirect(_ws_url(request, "invitations"))
     # R-BIL-14: the page lists what a seat costs per cycle (asked through the billing port, issue 6
-    # point 9); its cost panel (billing:seat_cost) refines it with htmx.
-    seat_prices = ports.billing().seat_prices(interval=access.workspace.billing_interval)
+    # point 9); its cost panel (billing:seat_cost) refines it with htmx. Both only for
+    # `policies.may_commit_money` (issue 6 point 2).
+    seat_prices = ports.billing().seat_prices(interval=access.workspace.billing_interval) if may_commit_money else []
     return render(request, "workspaces/invitations.html",
-                  {**_pending_context(request), "form": form, "seat_prices": seat_prices})
+                  {**_pending_context(request), "form": form, "seat_prices": seat_prices,
+                   "may_commit_money": may_commit_money})
 
 
 def _after_invitation_action(request):
@@ -117,6 +121,7 @@ def invite(request, token: str):
         return keep_link_token_private(render(request, "workspaces/invite.html",
                                               {"dead_message": link.message, "dead_state": link.state}, status=410))
     invitation = link.invitation
+    assert invitation is not None  # invitation_inspect() gives every VALID link its invitation
     user = request.user
     existing = None if user.is_authenticated else services.user_by_email(invitation.email)
     if not user.is_authenticated:

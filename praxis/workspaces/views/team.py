@@ -14,7 +14,7 @@ from praxis.core.errors import ServiceError
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.core.web import form_error, is_htmx, refuse
 
-from .. import licences, selectors, services
+from .. import licences, policies, selectors, services
 from ..contacts import contact_person_create, contact_person_update, pending_access
 from ..forms import (
     BulkMembersForm,
@@ -29,7 +29,7 @@ from ..invitations import (
 )
 from ..roles import MEMBERS_MANAGE, MEMBERS_VIEW, TICKETS_VIEW_ALL, Role
 from ..web import workspace_view
-from ._common import _may_make_admins, _recently_reauthenticated, _ws_url
+from ._common import _recently_reauthenticated, _ws_url
 
 # --- members ----------------------------------------------------------------------------------------
 
@@ -43,7 +43,8 @@ MEMBERS_PER_PAGE = 100
 
 
 def _members_context(request, status: str) -> dict:
-    workspace = request.access.workspace
+    access = request.access
+    workspace = access.workspace
     page = Paginator(selectors.members_list(workspace=workspace, status=status),
                      MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     members = list(page.object_list)
@@ -56,9 +57,13 @@ def _members_context(request, status: str) -> dict:
         "status": status,
         "page": page,
         "members": members,
+        # Whom this member may select for cancel / restore: the policy decides, the template only shows it.
+        "selectable": {m.pk for m in members if policies.may_cancel_member(access=access, target_role=m.role)},
         "counts": selectors.member_counts(workspace=workspace),
         "can_manage": request.access.can(MEMBERS_MANAGE),
         "restore_form": BulkRestoreForm(),
+        # Paying for a restored seat is a billing decision (issue 6 point 2).
+        "may_commit_money": policies.may_commit_money(access=request.access),
         "htmx": is_htmx(request),
     }
 
@@ -112,6 +117,8 @@ def members_cancel(request):
 @require_POST
 @workspace_view(MEMBERS_MANAGE)
 def members_restore(request):
+    # A posted `pay_for_user` without `billing.manage` is refused by the service (403, audited), not
+    # silently dropped (issue 6 point 2).
     form = BulkRestoreForm(request.POST)
     ids = form.cleaned_data["ids"] if form.is_valid() else []
     if not ids:
@@ -141,13 +148,14 @@ def member_edit(request, member_id: int):
     member = selectors.member_get(workspace=access.workspace, member_id=member_id)
     if member is None:
         raise Http404
+    # The decision comes from the policy (issue 6 point 7); the template only shows it. A refused POST is
+    # the service's audited 403.
+    editable = member.role != Role.OWNER and policies.may_manage_member(access=access, target_role=member.role)
     form = MemberRoleForm(
-        request.POST or None,
+        request.POST or None, roles=policies.assignable_roles(access=access),
         initial={"role": member.role, "staff_plus": TICKETS_VIEW_ALL in (member.grants or [])},
     )
-    if not _may_make_admins(access):
-        form.fields["role"].choices = [c for c in form.fields["role"].choices if c[0] != Role.ADMIN]
-    if request.method == "POST" and member.role != Role.OWNER and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         password = form.cleaned_data["password"]
         try:
             services.member_change_role(
@@ -165,6 +173,8 @@ def member_edit(request, member_id: int):
         "workspace": access.workspace,
         "member": member,
         "form": form,
+        "is_owner": member.role == Role.OWNER,
+        "editable": editable,
         "recently_reauthenticated": _recently_reauthenticated(request),
     })
 
@@ -181,7 +191,7 @@ def _render_contacts(request, *, add_form=None, access_form=None, access_for: in
     for member, pending in selectors.contact_persons(workspace=access.workspace):
         rows.append({
             "member": member,
-            "email": member.user.email if member.user_id else None,
+            "email": member.user.email if member.user is not None else None,
             "pending": pending,
             "roles": [member.role == role for role, _label in ROLE_COLUMNS],
             "staff_plus": TICKETS_VIEW_ALL in (member.grants or []),
@@ -194,7 +204,7 @@ def _render_contacts(request, *, add_form=None, access_form=None, access_for: in
         "rows": rows,
         "role_columns": [label for _role, label in ROLE_COLUMNS],
         "can_manage": access.can(MEMBERS_MANAGE),
-        "add_form": add_form or ContactPersonForm(),
+        "add_form": add_form or ContactPersonForm(roles=policies.assignable_roles(access=access)),
         "add_open": add_form is not None,
         "now": clock.now(),  # an expired portal invitation says so (issue 6 point 5)
     }, status=status)
@@ -208,7 +218,7 @@ def contacts(request):
 @require_POST
 @workspace_view(MEMBERS_MANAGE)
 def contact_add(request):
-    form = ContactPersonForm(request.POST)
+    form = ContactPersonForm(request.POST)  # all roles: a refused one is the service's audited 403
     if form.is_valid():
         data = form.cleaned_data
         try:
