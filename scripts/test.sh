@@ -100,7 +100,7 @@ TOTAL_PASSED=0
 TOTAL_FAILED=0
 TOTAL_SKIPPED=0
 
-# Reads a JUnit XML report; prints "passed failed skipped" (errors count as failed).
+# Reads a JUnit XML report; prints "passed failed skipped xfailed" (errors count as failed).
 junit_counts() {
     "$PY" - "$1" <<'PYEOF'
 import sys
@@ -109,7 +109,7 @@ import xml.etree.ElementTree as ET
 try:
     root = ET.parse(sys.argv[1]).getroot()
 except (OSError, ET.ParseError):
-    print("-1 -1 -1")
+    print("-1 -1 -1 -1")
     raise SystemExit(0)
 suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
 tests = failures = errors = skipped = 0
@@ -118,7 +118,9 @@ for s in suites:
     failures += int(s.get("failures", 0))
     errors += int(s.get("errors", 0))
     skipped += int(s.get("skipped", 0))
-print(tests - failures - errors - skipped, failures + errors, skipped)
+# JUnit reports an expected failure as skipped: count it apart, so "skipped" means really skipped.
+xfailed = sum(1 for e in root.iter("skipped") if e.get("type") == "pytest.xfail")
+print(tests - failures - errors - skipped, failures + errors, skipped - xfailed, xfailed)
 PYEOF
 }
 
@@ -146,9 +148,9 @@ run_pytest() {
         "$PY" -m pytest --junitxml="$junit" "${PYTEST_OPTS[@]}" "$@" || rc=$?
     local secs=$((SECONDS - start))
     echo "== pytest on $name: wall time ${secs}s ($workers; load average at end:$(_load_average))"
-    local passed="" failed="" skipped=""
-    read -r passed failed skipped < <(junit_counts "$junit") || true
-    passed=${passed:--1} failed=${failed:--1} skipped=${skipped:--1}
+    local passed="" failed="" skipped="" xfailed=""
+    read -r passed failed skipped xfailed < <(junit_counts "$junit") || true
+    passed=${passed:--1} failed=${failed:--1} skipped=${skipped:--1} xfailed=${xfailed:-0}
     if [[ $rc -eq 5 ]]; then
         # pytest: no tests collected. Not an error of the suite itself.
         SUMMARY+=("$name: no tests collected (${secs}s wall, $workers)")
@@ -163,9 +165,9 @@ run_pytest() {
     TOTAL_FAILED=$((TOTAL_FAILED + failed))
     TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
     if [[ $rc -eq 0 ]]; then
-        SUMMARY+=("$name: $passed passed, $failed failed, $skipped skipped (${secs}s wall, $workers)")
+        SUMMARY+=("$name: $passed passed, $failed failed, $skipped skipped, $xfailed xfailed (${secs}s wall, $workers)")
     else
-        SUMMARY+=("$name: $passed passed, $failed failed, $skipped skipped (${secs}s wall, $workers, pytest exit $rc)")
+        SUMMARY+=("$name: $passed passed, $failed failed, $skipped skipped, $xfailed xfailed (${secs}s wall, $workers, pytest exit $rc)")
         FAILED=1
     fi
 }
