@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django_scopes import scopes_disabled
 
 from praxis.testing import PASSWORD
 
@@ -151,3 +152,12 @@ def workspace_with_team(db, make_user) -> Team:
 def team(workspace_with_team) -> Team:
     """The same team, by its short name (a test module may define its own `team` on top of it)."""
     return workspace_with_team
+
+
+@pytest.fixture
+def unscoped():
+    """For tests that check amounts across the ledger, invoices and balances of several workspaces
+    directly: lifts the workspace scope (issue 6 point 10; scoping itself is tested in
+    billing/tests/test_scoping.py). Views called inside still enter their own scope."""
+    with scopes_disabled():
+        yield

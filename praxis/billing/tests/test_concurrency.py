@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 from django.db.models import Count
-from django_scopes import scopes_disabled
 
 from praxis.audit.services import verify_chain
 from praxis.billing import services
@@ -25,21 +24,13 @@ from praxis.testing.team import join
 from praxis.workspaces.services import workspace_create
 from praxis.workspaces.signup import user_sign_up
 
-
-@pytest.fixture(autouse=True)
-def _unscoped():
-    """These tests check amounts across the ledger, invoices and balances directly; the scoping of those
-    models (issue 6 point 10) is tested in test_scoping.py. Views called here still enter their own scope."""
-    with scopes_disabled():
-        yield
-
 NOON = dt.time(11, 0, tzinfo=dt.UTC)
 WORKSPACES = 20
 RUNS = 10
 
 # A transactional test ends with a flush, which also empties the plan catalogue of the data migration;
 # `catalogue.plans()` restores the default catalogue when it finds the table empty.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("unscoped")]
 
 
 def at(day: str) -> dt.datetime:

@@ -5,7 +5,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django_scopes import scopes_disabled
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -15,16 +14,11 @@ from praxis.billing.models import Invoice
 from praxis.billing.vat import vat_amount, vat_rate
 from praxis.core.money import Money, from_cents, round_cents, to_cents
 
-
-@pytest.fixture(autouse=True)
-def _unscoped():
-    """These tests check amounts across the ledger, invoices and balances directly; the scoping of those
-    models (issue 6 point 10) is tested in test_scoping.py. Views called here still enter their own scope."""
-    with scopes_disabled():
-        yield
-
 # Timing is not the property under test, and test machines are busy.
 no_deadline = hypothesis_settings(deadline=None)
+
+pytestmark = pytest.mark.usefixtures("unscoped")
+
 
 # --- Money -----------------------------------------------------------------------------------------
 
@@ -33,7 +27,6 @@ def test_money_refuses_floats():
         Money(2.675)
     with pytest.raises(TypeError):
         Money(0.1, "EUR")
-
 
 def test_money_takes_decimals_ints_and_strings():
     assert Money(Decimal("59")).amount == Decimal("59.00")

@@ -11,25 +11,17 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from praxis.billing.models import Invoice
+from praxis.testing import PASSWORD
 from praxis.workspaces import invitations
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.services import workspace_create
 from praxis.workspaces.signup import user_sign_up
 
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unscoped")]
 
-@pytest.fixture(autouse=True)
-def _unscoped():
-    """These tests check amounts across the ledger, invoices and balances directly; the scoping of those
-    models (issue 6 point 10) is tested in test_scoping.py. Views called here still enter their own scope."""
-    with scopes_disabled():
-        yield
-
-pytestmark = pytest.mark.django_db
-
-PASSWORD = "correct horse battery staple"
 NOON = dt.time(11, 0, tzinfo=dt.UTC)  # 12:00 in Amsterdam in winter
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

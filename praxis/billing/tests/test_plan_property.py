@@ -20,7 +20,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,22 +29,14 @@ from praxis.billing import services as billing_services
 from praxis.billing.models import BalanceEntry, Invoice
 from praxis.billing.run import billing_run
 from praxis.core.money import to_cents
+from praxis.testing import PASSWORD
 from praxis.workspaces import invitations, licences
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.services import workspace_create
 from praxis.workspaces.signup import user_sign_up
 
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unscoped")]
 
-@pytest.fixture(autouse=True)
-def _unscoped():
-    """These tests check amounts across the ledger, invoices and balances directly; the scoping of those
-    models (issue 6 point 10) is tested in test_scoping.py. Views called here still enter their own scope."""
-    with scopes_disabled():
-        yield
-
-pytestmark = pytest.mark.django_db
-
-PASSWORD = "correct horse battery staple"
 NOON = dt.time(11, 0, tzinfo=dt.UTC)  # 12:00 in Amsterdam: the practice's day is the UTC day
 START = dt.date(2026, 10, 30)  # a team workspace's anchor; the 31st is a cycle's eve, 1 December a start
 PAID = ["essentials", "pro"]
