@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("praxis.audit.urls")),
     path("", include("praxis.billing.urls")),
     path("", include("praxis.notifications.urls")),
+    path("", include("praxis.clients.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("operator/", admin.site.urls),

@@ -62,6 +62,7 @@ from praxis.accounts.api import auth_router, me_router  # noqa: E402
 from praxis.audit.api import router as audit_router  # noqa: E402
 from praxis.billing.api import me_billing_router  # noqa: E402
 from praxis.billing.api import router as billing_router  # noqa: E402
+from praxis.clients.api import router as clients_router  # noqa: E402
 from praxis.notifications.api import router as notifications_router  # noqa: E402
 from praxis.workspaces.api import invitation_links_router, workspaces_router  # noqa: E402
 
@@ -70,6 +71,7 @@ api.add_router("/me", me_router)
 api.add_router("/workspaces", workspaces_router)
 api.add_router("/workspaces", audit_router)
 api.add_router("/workspaces", billing_router)
+api.add_router("/workspaces", clients_router)
 api.add_router("/me", me_billing_router)
 api.add_router("/me", notifications_router)
 api.add_router("/invitations", invitation_links_router)

@@ -59,3 +59,23 @@ def restore_rows(rows) -> list:
         row.save(update_fields=["status", "cancelled_at", "cancelled_by"])
         changed.append(row)
     return changed
+
+
+def cancel_all(queryset, *, actor) -> list[int]:
+    """Cancel the active rows of `queryset` in one UPDATE (a bulk action on hundreds of rows costs the
+    same queries as on one); return the ids that changed. Lock or constrain before calling when the
+    selection must not change underneath (the caller's transaction)."""
+    ids = list(queryset.filter(status=LifecycleStatus.ACTIVE).values_list("pk", flat=True))
+    if ids:
+        queryset.model.objects.filter(pk__in=ids).update(
+            status=LifecycleStatus.CANCELLED, cancelled_at=clock.now(), cancelled_by=actor)
+    return ids
+
+
+def restore_all(queryset) -> list[int]:
+    """Restore the cancelled rows of `queryset` in one UPDATE; return the ids that changed."""
+    ids = list(queryset.filter(status=LifecycleStatus.CANCELLED).values_list("pk", flat=True))
+    if ids:
+        queryset.model.objects.filter(pk__in=ids).update(
+            status=LifecycleStatus.ACTIVE, cancelled_at=None, cancelled_by=None)
+    return ids

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "praxis.workspaces",
     "praxis.billing",
     "praxis.notifications",
+    "praxis.clients",
     "praxis.api",
     "praxis.demo",
 ]

@@ -1,0 +1,5 @@
+"""Clients API: relationships (skeleton; filled by its owner)."""
+
+from ninja import Router
+
+router = Router(tags=["clients"])

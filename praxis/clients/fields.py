@@ -1,0 +1,336 @@
+"""One validator per value type, shared by every write path (R-CLI-1, R-CLI-2): the HTML form, the API and
+the import all call these functions, so the same input is refused with the same message everywhere.
+
+Each validator takes the raw input (a string from a form or a file, or a JSON value from the API) and
+returns the value to store, or raises `ServiceError` with a stable `code`, a translated message and the
+`field` it concerns (`custom.<key>` for custom fields).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from praxis.core import clock
+from praxis.core.errors import ServiceError
+from praxis.core.validation import check_max_length, check_plain_text
+
+from .models import CustomField, FieldType, Gender
+
+# --- scalar normalisers --------------------------------------------------------------------------------
+
+
+def clean_email(raw: Any, *, field: str = "email") -> str:
+    """Trimmed and lower-cased; empty is allowed (required-ness is the caller's rule)."""
+    value = _text(raw, field=field).strip().lower()
+    if not value:
+        return ""
+    check_max_length(value, 254, field=field)
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ServiceError("invalid_email", _("Enter a valid e-mail address."), field=field) from None
+    return value
+
+
+def clean_phone(raw: Any, *, country: str, field: str = "phone") -> str:
+    """Any common notation ("06 12345678", "+31 6 1234 5678", "0031612345678") → E.164 ("+31612345678"),
+    read against the workspace's country when the number has no country code."""
+    value = _text(raw, field=field).strip()
+    if not value:
+        return ""
+    if value.startswith("00"):
+        value = "+" + value[2:]
+    try:
+        number = phonenumbers.parse(value, (country or "NL").upper())
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ServiceError("invalid_phone", _("Enter a valid phone number, e.g. +31 6 12345678."), field=field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Day first everywhere Praxis is sold; month first only where the country writes it so (ambiguous input
+# such as 03/04/2020 follows the workspace's country, R-CLI-9).
+MONTH_FIRST_COUNTRIES = {"US", "PH", "FM", "MH", "PW"}
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+
+
+def parse_date(raw: Any, *, country: str = "NL", field: str = "date_of_birth") -> dt.date | None:
+    """dd-mm-yyyy, dd/mm/yyyy, dd.mm.yyyy, yyyy-mm-dd, a `date`/`datetime` (an XLSX date cell) or an Excel
+    serial number; an impossible date ("31-02-2020") is refused."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return _excel_serial(raw, field=field)
+    value = _text(raw, field=field).strip()
+    if not value:
+        return None
+    if value.isdigit() and 4 < len(value) <= 6:  # an Excel serial that arrived as text
+        return _excel_serial(int(value), field=field)
+    value = value.split("T")[0].split(" ")[0]
+    match = _ISO.match(value)
+    try:
+        if match:
+            year, month, day = (int(g) for g in match.groups())
+        elif match := _DMY.match(value):
+            first, second, year = (int(g) for g in match.groups())
+            day, month = (second, first) if (country or "").upper() in MONTH_FIRST_COUNTRIES else (first, second)
+        else:
+            raise ValueError
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ServiceError("invalid_date", _("Enter a valid date, e.g. 31-12-1980."), field=field) from None
+
+
+def _excel_serial(serial: float, *, field: str) -> dt.date:
+    if not 1 <= serial < 2958466:  # Excel's range: 1900-01-01 … 9999-12-31
+        raise ServiceError("invalid_date", _("Enter a valid date, e.g. 31-12-1980."), field=field)
+    return dt.date(1899, 12, 30) + dt.timedelta(days=int(serial))
+
+
+def clean_date_of_birth(raw: Any, *, country: str, today: dt.date | None = None,
+                        field: str = "date_of_birth") -> dt.date | None:
+    value = parse_date(raw, country=country, field=field)
+    if value is not None:
+        today = today or clock.now().date()
+        if value > today:
+            raise ServiceError("date_in_future", _("The date of birth cannot be in the future."), field=field)
+        if value.year < 1880:
+            raise ServiceError("invalid_date", _("Enter a valid date, e.g. 31-12-1980."), field=field)
+    return value
+
+
+def clean_name(raw: Any, *, field: str, required: bool, limit: int = 150) -> str:
+    value = " ".join(_text(raw, field=field).split())
+    if required and not value:
+        raise ServiceError("required", _("This field is required."), field=field)
+    check_max_length(value, limit, field=field)
+    return value
+
+
+def clean_line(raw: Any, *, field: str, limit: int) -> str:
+    value = _text(raw, field=field).strip()
+    check_max_length(value, limit, field=field)
+    check_plain_text(value, field=field)
+    return value
+
+
+def clean_choice(raw: Any, *, field: str, choices: Iterable[str]) -> str:
+    value = _text(raw, field=field).strip()
+    if value and value not in set(choices):
+        raise ServiceError("invalid_choice", _("Select a valid choice."), field=field)
+    return value
+
+
+def clean_gender(raw: Any, *, field: str = "gender") -> str:
+    return clean_choice(raw, field=field, choices=Gender.values)
+
+
+def clean_language(raw: Any, *, field: str = "language") -> str:
+    return clean_choice(raw, field=field, choices=[code for code, _name in settings.LANGUAGES])
+
+
+def clean_country(raw: Any, *, field: str = "country") -> str:
+    value = _text(raw, field=field).strip().upper()
+    if value and not re.fullmatch(r"[A-Z]{2}", value):
+        raise ServiceError("invalid_country", _("Enter a two-letter country code, e.g. NL."), field=field)
+    return value
+
+
+def _text(raw: Any, *, field: str) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
+        raise ServiceError("invalid", _("Enter text."), field=field)
+    value = str(raw)
+    check_plain_text(value, field=field, multiline=True)
+    return value
+
+
+# --- the built-in client fields (R-CLI-1) -------------------------------------------------------------
+
+# name → (section, cleaner). The order is the order of the record's sections and of the new-client form.
+BUILTIN_FIELDS = (
+    "first_name", "last_name", "preferred_name", "date_of_birth", "gender", "national_id",
+    "email", "phone", "language", "street", "postal_code", "city", "country",
+)  # fmt: skip
+SENSITIVE_BUILTIN_FIELDS = frozenset({"national_id"})  # R-CLI-1, R-ROLE-3
+
+
+def clean_builtin(name: str, raw: Any, *, country: str) -> Any:
+    """Validate one built-in client field by name; the one place its rule lives."""
+    match name:
+        case "first_name" | "last_name":
+            return clean_name(raw, field=name, required=True)
+        case "preferred_name":
+            return clean_name(raw, field=name, required=False)
+        case "date_of_birth":
+            return clean_date_of_birth(raw, country=country)
+        case "gender":
+            return clean_gender(raw)
+        case "email":
+            return clean_email(raw)
+        case "phone":
+            return clean_phone(raw, country=country)
+        case "language":
+            return clean_language(raw)
+        case "country":
+            return clean_country(raw)
+        case "national_id":
+            return clean_line(raw, field=name, limit=32)
+        case "street" | "city":
+            return clean_line(raw, field=name, limit=200 if name == "street" else 100)
+        case "postal_code":
+            return clean_line(raw, field=name, limit=16).upper()
+    raise KeyError(name)
+
+
+# --- custom fields (R-CLI-2) --------------------------------------------------------------------------
+
+_TRUE = {"1", "true", "yes", "y", "on", "ja", "oui", "x", "✓"}
+_FALSE = {"0", "false", "no", "n", "off", "nee", "non", "nein", ""}
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value is False
+
+
+def clean_custom_value(definition: CustomField, raw: Any, *, country: str) -> Any:
+    """The stored JSON value of one custom field, or `ServiceError` on `custom.<key>`.
+
+    Stored forms: text → str; number → str of a Decimal (exact, no float); date → "YYYY-MM-DD";
+    single select → one of the choices; multi select → list of choices in definition order;
+    checkbox → bool; e-mail → lower-cased; phone → E.164. Empty input stores nothing (`None`).
+    """
+    field = f"custom.{definition.key}"
+    kind = definition.field_type
+    if kind == FieldType.CHECKBOX:
+        value: Any = _boolean(raw, field=field)
+    elif kind == FieldType.MULTI_SELECT:
+        value = _multi(definition, raw, field=field)
+    elif isinstance(raw, list | dict):
+        raise ServiceError("invalid", _("Enter text."), field=field)
+    elif kind == FieldType.TEXT:
+        value = clean_line(raw, field=field, limit=500) or None
+    elif kind == FieldType.LONG_TEXT:
+        value = _text(raw, field=field).strip() or None
+        check_max_length(value or "", 10000, field=field)
+    elif kind == FieldType.NUMBER:
+        value = _number(raw, field=field)
+    elif kind == FieldType.DATE:
+        parsed = parse_date(raw, country=country, field=field)
+        value = parsed.isoformat() if parsed else None
+    elif kind == FieldType.SINGLE_SELECT:
+        text = _text(raw, field=field).strip()
+        value = _match_choice(definition, text, field=field) if text else None
+    elif kind == FieldType.EMAIL:
+        value = clean_email(raw, field=field) or None
+    elif kind == FieldType.PHONE:
+        value = clean_phone(raw, country=country, field=field) or None
+    else:  # pragma: no cover - the model's choices are exhaustive
+        raise ServiceError("invalid", _("Unknown field type."), field=field)
+    if definition.required and is_empty(value) and kind != FieldType.CHECKBOX:
+        raise ServiceError("required", _("This field is required."), field=field)
+    if definition.required and kind == FieldType.CHECKBOX and value is not True:
+        raise ServiceError("required", _("This box must be ticked."), field=field)
+    return value
+
+
+def _boolean(raw: Any, *, field: str) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if raw is None:
+        return False
+    text = _text(raw, field=field).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ServiceError("invalid_boolean", _("Enter yes or no."), field=field)
+
+
+def _number(raw: Any, *, field: str) -> str | None:
+    if isinstance(raw, bool):
+        raise ServiceError("invalid_number", _("Enter a number."), field=field)
+    text = _text(raw, field=field).strip().replace(" ", "")
+    if not text:
+        return None
+    if "," in text and "." not in text:  # European decimal comma: "72,5"
+        text = text.replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ServiceError("invalid_number", _("Enter a number."), field=field) from None
+    if not number.is_finite() or abs(number) >= Decimal("1e15"):
+        raise ServiceError("invalid_number", _("Enter a number."), field=field)
+    return format(number.normalize(), "f") if number == number.to_integral() else format(number, "f")
+
+
+def _match_choice(definition: CustomField, text: str, *, field: str) -> str:
+    """A choice matched exactly, else case-insensitively (an import may write "yes" for "Yes")."""
+    options = [str(option) for option in definition.choices or []]
+    if text in options:
+        return text
+    folded = {option.casefold(): option for option in options}
+    if text.casefold() in folded:
+        return folded[text.casefold()]
+    raise ServiceError("invalid_choice", _("Select a valid choice."), field=field)
+
+
+def _multi(definition: CustomField, raw: Any, *, field: str) -> list[str]:
+    if raw is None or raw == "":
+        items: list[Any] = []
+    elif isinstance(raw, list | tuple):
+        items = list(raw)
+    elif isinstance(raw, str):
+        items = [part for part in re.split(r"[;,|]", raw)]
+    else:
+        raise ServiceError("invalid_choice", _("Select a valid choice."), field=field)
+    chosen = set()
+    for item in items:
+        if not isinstance(item, str):
+            raise ServiceError("invalid_choice", _("Select a valid choice."), field=field)
+        if item.strip():
+            chosen.add(_match_choice(definition, item.strip(), field=field))
+    return [option for option in definition.choices if option in chosen]
+
+
+def clean_custom_values(definitions: Iterable[CustomField], raw: dict[str, Any], *, country: str,
+                        current: dict[str, Any] | None = None, partial: bool = False) -> dict[str, Any]:
+    """The new `Client.custom` after applying `raw` (keyed by field key) for the given live definitions.
+
+    Values of fields not in `definitions` (retired ones, or ones the actor may not see) are kept from
+    `current` untouched. With `partial`, fields absent from `raw` keep their value and are not checked for
+    required-ness (an API PATCH); otherwise every definition is validated (a form or an import row).
+    Unknown keys are refused, so a typo is not silently dropped.
+    """
+    known = {definition.key: definition for definition in definitions}
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ServiceError("unknown_field", _("There is no custom field “%(key)s”.") % {"key": unknown[0]},
+                           field=f"custom.{unknown[0]}")
+    result = dict(current or {})
+    for key, definition in known.items():
+        if partial and key not in raw:
+            continue
+        value = clean_custom_value(definition, raw.get(key), country=country)
+        if is_empty(value) and definition.field_type != FieldType.CHECKBOX:
+            result.pop(key, None)
+        else:
+            result[key] = value
+    return result

@@ -1,0 +1,115 @@
+"""Who may see and do what with client records: the one policy every path asks (R-ROLE-3, R-WS-2).
+
+HTML views, the API, search, exports, imports and e-mails all call these functions; none decides on its
+own. Two questions, as in Wagtail's permission policies and NetBox's `restrict()`:
+
+- *which clients may this member list* — `visible_clients(access)`, a queryset;
+- *may this member do X to this client / see this field / open this tab* — the `may_*` functions.
+
+Rules:
+- `clients.view` lists clients and their contact details. In a `team` workspace members share nothing
+  but billing (R-WS-2): a member who does not manage the team (`members.manage`: owner, admin, assistant)
+  lists and opens only the clients assigned to them. In a `practice` workspace everyone with
+  `clients.view` sees all clients.
+- `clients.sensitive` is needed for the national identifier, sensitive custom fields and sensitive tabs;
+  `support` accounts never have it (R-ROLE-2, enforced in `workspaces.roles.capabilities_for`). Without
+  it those values are not sent at all — absent from HTML, API, exports and search (R-ROLE-3).
+- `clients.manage` creates, edits, imports and links clients; cancelling and restoring them is
+  `members.manage` (SPEC §3: "cancel/restore clients and staff").
+- `workspace.edit` defines custom fields and sections; `audit.view` reads a record's access history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from praxis.workspaces.models import Tier
+from praxis.workspaces.roles import (
+    AUDIT_VIEW,
+    CLIENTS_MANAGE,
+    CLIENTS_SENSITIVE,
+    CLIENTS_VIEW,
+    MEMBERS_MANAGE,
+    WORKSPACE_EDIT,
+)
+
+from .fields import BUILTIN_FIELDS, SENSITIVE_BUILTIN_FIELDS
+from .models import Client, CustomField
+
+if TYPE_CHECKING:
+    from praxis.workspaces.access import Access
+
+
+def sees_only_assigned(access: Access) -> bool:
+    """R-WS-2: in a `team` workspace a member who does not manage the team sees only their own clients."""
+    return access.workspace.tier == Tier.TEAM and not access.can(MEMBERS_MANAGE)
+
+
+def visible_clients(access: Access) -> QuerySet[Client]:
+    """Every client this member may list and open, of both statuses."""
+    if not access.can(CLIENTS_VIEW):
+        return Client.objects.none()
+    clients = Client.objects.filter(workspace=access.workspace)
+    if sees_only_assigned(access):
+        clients = clients.filter(clinicians=access.membership)
+    return clients
+
+
+def may_view_client(access: Access, client: Client) -> bool:
+    if client.workspace_id != access.workspace.pk or not access.can(CLIENTS_VIEW):
+        return False
+    if sees_only_assigned(access):
+        return client.clinicians.filter(pk=access.membership.pk).exists()
+    return True
+
+
+def may_manage_clients(access: Access) -> bool:
+    return access.can(CLIENTS_MANAGE)
+
+
+def may_cancel_clients(access: Access) -> bool:
+    return access.can(MEMBERS_MANAGE)
+
+
+def may_see_sensitive(access: Access) -> bool:
+    return access.can(CLIENTS_SENSITIVE)
+
+
+def may_edit_fields(access: Access) -> bool:
+    """Define, order and retire custom fields and sections (R-CLI-2)."""
+    return access.can(WORKSPACE_EDIT)
+
+
+def may_view_access_history(access: Access) -> bool:
+    return access.can(AUDIT_VIEW)
+
+
+def visible_builtin_fields(access: Access) -> tuple[str, ...]:
+    """The built-in client fields this member may receive, in record order."""
+    if may_see_sensitive(access):
+        return BUILTIN_FIELDS
+    return tuple(name for name in BUILTIN_FIELDS if name not in SENSITIVE_BUILTIN_FIELDS)
+
+
+def visible_custom_fields(access: Access, definitions: Iterable[CustomField]) -> list[CustomField]:
+    """The custom-field definitions whose values this member may receive (sensitive ones need
+    `clients.sensitive`)."""
+    sensitive_ok = may_see_sensitive(access)
+    return [d for d in definitions if sensitive_ok or not d.sensitive]
+
+
+def visible_custom_values(access: Access, client: Client, definitions: Iterable[CustomField]) -> dict:
+    """The client's custom values this member may receive — the others are absent, not null."""
+    keys = {d.key for d in visible_custom_fields(access, definitions)}
+    return {key: value for key, value in (client.custom or {}).items() if key in keys}
+
+
+def may_see_tab(access: Access, *, capability: str | None, sensitive: bool) -> bool:
+    """A record tab is shown when the member holds its capability and, for a sensitive tab,
+    `clients.sensitive` (R-ROLE-3: not rendered at all otherwise)."""
+    if capability and not access.can(capability):
+        return False
+    return not sensitive or may_see_sensitive(access)
