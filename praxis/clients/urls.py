@@ -6,11 +6,12 @@ from .views import access, exports, fields, imports, portal, records, relationsh
 app_name = "clients"
 
 urlpatterns = [
-    *records.urlpatterns,
     *fields.urlpatterns,
     *relationships.urlpatterns,
     *imports.urlpatterns,
     *exports.urlpatterns,
     *access.urlpatterns,
     *portal.urlpatterns,
+    # Last: the record's tab route (`clients/<id>/<tab>/`) would shadow any other per-client page.
+    *records.urlpatterns,
 ]

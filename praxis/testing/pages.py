@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import mail
@@ -73,6 +73,7 @@ class World:
     invoice: Invoice
     password_token: str
     visitors: dict = field(default_factory=dict)  # name → user, or None for the anonymous visitor
+    client: Any = None  # a clients.Client with a care team, tags and a custom section (issue 7)
 
     @property
     def slug(self) -> str:
@@ -87,6 +88,9 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "token_id": lambda w: w.api_token.pk,
     "invoice_id": lambda w: w.invoice.pk,
     "notification_id": lambda w: _owner_notification(w),  # the owner was told of the team's acceptances
+    "client_id": lambda w: w.client.pk,
+    "tab": lambda w: "personal",  # the record's tab every visitor with clients.view has
+    "section": lambda w: "personal",
 }
 ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
     ("workspaces:invite", "token"): lambda w: w.invitation_token,
@@ -141,7 +145,28 @@ def build_world(team, make_user) -> World:
     visitors = {"anonymous": None, **{role: team.users[role] for role in team.users}, "cancelled": cancelled_user}
     return World(team=team, contact=contact, cancelled=cancelled_user, invitation=invitation,
                  invitation_token=invitation_token, api_token=api_token, invoice=invoice,
-                 password_token=password_token, visitors=visitors)
+                 password_token=password_token, visitors=visitors, client=_world_client(team))
+
+
+def _world_client(team) -> Any:
+    """A client as a practice has them: care team, tags, a custom section and a sensitive field."""
+    from praxis.clients.models import CustomField, CustomSection
+    from praxis.clients.services import client_create
+
+    workspace = team.workspace
+    with scope(workspace=workspace):
+        section = CustomSection.objects.create(workspace=workspace, name="Verwijzing", position=1)
+        CustomField.objects.create(workspace=workspace, key="verwijzer", label="Verwijzer", field_type="text",
+                                   section=section)
+        CustomField.objects.create(workspace=workspace, key="diagnose", label="Diagnose", field_type="long_text",
+                                   builtin_section="personal", sensitive=True)
+        return client_create(
+            access=team.access("owner"),
+            values={"first_name": "Zoë", "last_name": "van der Berg-Müller", "date_of_birth": "03-04-2015",
+                    "email": "zoe.vdberg@example.test", "phone": "06 12345678", "national_id": "123456782",
+                    "street": "Lange Voorhout 1", "postal_code": "2514 EA", "city": "Den Haag", "country": "NL"},
+            custom={"verwijzer": "Huisartsenpraktijk De Linde", "diagnose": "F41.1"},
+            clinician_ids=[team.members["clinician"].pk], tag_names=["Wachtlijst", "Groepstherapie"])
 
 
 # --- enumerating the routes -----------------------------------------------------------------------------------

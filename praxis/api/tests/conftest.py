@@ -54,7 +54,7 @@ class Tenant:
     @property
     def identifying_strings(self) -> list[str]:
         """What must never appear in another tenant's answers (R-ROLE-4: never its data)."""
-        return [self.workspace.name, self.contact_name, *self.emails]
+        return [self.workspace.name, self.contact_name, *self.emails, *self.extra.get("strings", [])]
 
 
 def build_tenant(*, make_user, label: str, name: str, domain: str) -> Tenant:
@@ -85,6 +85,7 @@ def build_tenant(*, make_user, label: str, name: str, domain: str) -> Tenant:
         cancelled = Membership.objects.get(workspace=workspace, user=users["cancelled"])
         members_cancel(access=access, membership_ids=[cancelled.pk])
     owner_token, secret = token_create(user=owner, workspace_slug=workspace.slug, name=f"{label} owner token")
+    clients = _tenant_clients(access, label=label, clinician=users["clinician"])
 
     with scopes_disabled():
         members = {who: Membership.objects.select_related("user").get(workspace=workspace, user=user)
@@ -95,7 +96,23 @@ def build_tenant(*, make_user, label: str, name: str, domain: str) -> Tenant:
         cancelled_user=users["cancelled"], members=members, invitation=invitation,
         invitation_token=invitation_token, owner_token=owner_token, owner_token_secret=secret,
         contact_name=contact_name, invitee_email=invitee_email,
+        extra={**clients, "strings": [clients["client"].last_name, clients["client"].email]},
     )
+
+
+def _tenant_clients(access, *, label: str, clinician) -> dict:
+    """An active client (with a care team and a tag) and a cancelled one (issue 7)."""
+    from praxis.clients.services import client_create, clients_cancel
+    from praxis.workspaces.models import Membership
+
+    with scope(workspace=access.workspace):
+        member = Membership.objects.get(workspace=access.workspace, user=clinician)
+        client = client_create(access=access, values={"first_name": f"{label}client", "last_name": f"{label}Cliëntnaam",
+                                                      "email": f"client@{label.lower()}.example"},
+                               clinician_ids=[member.pk], tag_names=[f"{label}tag"])
+        gone = client_create(access=access, values={"first_name": f"{label}gone", "last_name": "Vertrokken"})
+        clients_cancel(access=access, client_ids=[gone.pk])
+    return {"client": client, "cancelled_client": gone}
 
 
 @dataclass
@@ -141,6 +158,7 @@ def workspace_state(workspace) -> dict:
 
     from praxis.api.models import ApiToken
     from praxis.billing.models import BalanceEntry, ChangeRequest, Invoice, SeatChange
+    from praxis.clients.models import Client, Tag
     from praxis.workspaces.models import Invitation, Licence, Membership, Workspace
 
     with scopes_disabled():
@@ -158,6 +176,10 @@ def workspace_state(workspace) -> dict:
             "seat_changes": list(SeatChange.objects.with_scopes_disabled().filter(workspace=ws).order_by("pk").values()),
             "balance": list(BalanceEntry.objects.with_scopes_disabled().filter(workspace=ws).order_by("pk").values()),
             "change_requests": list(ChangeRequest.objects.with_scopes_disabled().filter(workspace=ws).order_by("pk").values()),
+            "clients": list(Client.objects.filter(workspace=ws).order_by("pk").values()),
+            "client_care_teams": list(Client.clinicians.through.objects.filter(client__workspace=ws)
+                                      .order_by("pk").values()),
+            "client_tags": list(Tag.objects.filter(workspace=ws).order_by("pk").values()),
         }
 
 

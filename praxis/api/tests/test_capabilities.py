@@ -10,7 +10,7 @@ capability but is missing from `OPERATIONS` fails `test_every_declared_capabilit
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django_scopes import scope
@@ -42,6 +42,8 @@ class Targets:
     invoice: "Invoice"  # the workspace's first cycle invoice
     owner_member: "Membership"  # the owner (in their own trial)
     paid_member: "Membership"  # the clinician, a `pro` seat the workspace pays for
+    client: Any = None  # an active clients.Client (issue 7)
+    gone_client: Any = None  # a cancelled one
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,15 @@ OPERATIONS: dict[str, Op] = {
                                       roles.BILLING_MANAGE, lambda t: {"account_type": "essentials"}),
     "billing_member_unsubscribe": Op("POST", lambda t: f"/billing/members/{t.paid_member.pk}/unsubscribe",
                                      roles.BILLING_MANAGE),
+    "client_list": Op("GET", lambda t: "/clients", roles.CLIENTS_VIEW),
+    "client_detail": Op("GET", lambda t: f"/clients/{t.client.pk}", roles.CLIENTS_VIEW),
+    "client_create": Op("POST", lambda t: "/clients", roles.CLIENTS_MANAGE,
+                        lambda t: {"first_name": "Nieuwe", "last_name": "Cliënt"}),
+    "client_update": Op("PATCH", lambda t: f"/clients/{t.client.pk}", roles.CLIENTS_MANAGE,
+                        lambda t: {"city": "Utrecht"}),
+    "client_cancel": Op("POST", lambda t: "/clients/cancel", roles.MEMBERS_MANAGE, lambda t: {"ids": [t.client.pk]}),
+    "client_restore": Op("POST", lambda t: "/clients/restore", roles.MEMBERS_MANAGE,
+                         lambda t: {"ids": [t.gone_client.pk]}),
 }
 # Ownership transfer is not a capability but the owner's alone (R-WS-5): tested on its own below.
 NOT_A_CAPABILITY = {"ownership_transfer"}
@@ -154,11 +165,18 @@ def team(workspace_with_team):
                                                     account_type="free")
     from praxis.billing.models import Invoice
     from praxis.billing.run import billing_run
+    from praxis.clients.services import client_create, clients_cancel
 
     billing_run(at=team.workspace.billing_anchor)
+    with scope(workspace=team.workspace):
+        client = client_create(access=access, values={"first_name": "Carla", "last_name": "Cliënt"},
+                               clinician_ids=[team.members["clinician"].pk])
+        gone_client = client_create(access=access, values={"first_name": "Gerrit", "last_name": "Gestopt"})
+        clients_cancel(access=access, client_ids=[gone_client.pk])
     team.targets = Targets(contact=contact, gone=gone, invitation=invitation,
                            invoice=Invoice.objects.with_scopes_disabled().get(workspace=team.workspace, kind="cycle"),
-                           owner_member=team.members["owner"], paid_member=team.members["clinician"])
+                           owner_member=team.members["owner"], paid_member=team.members["clinician"],
+                           client=client, gone_client=gone_client)
     return team
 
 

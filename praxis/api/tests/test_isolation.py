@@ -75,6 +75,9 @@ class Ids:
     cancelled_member: int
     invitation_token: str
     notifications: tuple[int, ...] = ()  # the owner's own (person-bound, not workspace-bound: issue 6 point 4)
+    clients: tuple[int, ...] = ()  # tried in turn for a `client_id`: active, cancelled (issue 7)
+    client: int = 0
+    cancelled_client: int = 0
 
 
 def tenant_ids(tenant) -> Ids:
@@ -93,6 +96,9 @@ def tenant_ids(tenant) -> Ids:
         cancelled_member=m["cancelled"].pk,
         invitation_token=tenant.invitation_token,
         notifications=tuple(Notification.objects.for_user(tenant.owner).values_list("pk", flat=True)),
+        clients=(tenant.extra["client"].pk, tenant.extra["cancelled_client"].pk),
+        client=tenant.extra["client"].pk,
+        cancelled_client=tenant.extra["cancelled_client"].pk,
     )
 
 
@@ -105,6 +111,10 @@ OBJECT_PARAMS: dict[str, Callable[[Ids], tuple]] = {
     "token": lambda ids: (ids.invitation_token,),  # only in a pattern that has other parameters too
     # B's owner's notifications (they were told of B's accepted invitations): A's owner gets 404.
     "notification_id": lambda ids: ids.notifications,
+    "client_id": lambda ids: ids.clients,
+    # Not ids: a record tab and a record section exist in every workspace; with B's client they are B's.
+    "tab": lambda ids: ("personal",),
+    "section": lambda ids: ("personal",),
 }
 
 # A body that passes schema validation, by operation name, so the request reaches the handler (where
@@ -122,6 +132,10 @@ VALID_BODIES: dict[str, Callable[[Ids], dict]] = {
     "billing_change_request_create": lambda ids: {"subject": "Overgenomen", "agreed_to_costs": True},
     "billing_member_subscribe": lambda ids: {"account_type": "pro"},
     "billing_member_account_type": lambda ids: {"account_type": "essentials"},
+    "client_create": lambda ids: {"first_name": "Eve", "last_name": "Indringer"},
+    "client_update": lambda ids: {"city": "Overgenomen", "email": "eve@intruder.example"},
+    "client_cancel": lambda ids: {"ids": [ids.client]},
+    "client_restore": lambda ids: {"ids": [ids.cancelled_client]},
 }
 # The same for HTML forms that carry ids in their POST data, by URL name. With B's ids in A's URL such a
 # form may answer 404, re-render A's page with an error (200) or redirect (302) — as long as nothing of
@@ -130,6 +144,9 @@ HTML_FORM_BODIES: dict[str, Callable[[Ids], dict]] = {
     "workspaces:members_cancel": lambda ids: {"ids": [ids.active_member, ids.contact_member], "confirm": "1"},
     "workspaces:members_restore": lambda ids: {"ids": [ids.cancelled_member], "pay_for_user": "on"},
     "workspaces:transfer": lambda ids: {"member": ids.admin_member, "password": PASSWORD},
+    "clients:cancel": lambda ids: {"ids": [ids.client], "confirm": "1"},
+    "clients:restore": lambda ids: {"ids": [ids.cancelled_client]},
+    "clients:section_edit": lambda ids: {"first_name": "Eve", "last_name": "Indringer"},
 }
 
 
@@ -395,6 +412,7 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
     """The owner's personal workspace, given a contact person, a cancelled contact and a pending invitation
     so every id the walker substitutes is real there."""
     from praxis.billing import invoicing
+    from praxis.clients.services import client_create, clients_cancel
     from praxis.workspaces.access import resolve_access
     from praxis.workspaces.invitations import invitations_create
     from praxis.workspaces.models import Membership, Workspace
@@ -414,9 +432,13 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
         assert anchor is not None  # a personal workspace is billed from sign-up
         invoice = invoicing.issue(workspace=personal, draft=invoicing.draft_cycle_invoice(workspace=personal, cycle_start=anchor,
                                                                           seats={"pro": 1}))
+        own_client = client_create(access=access, values={"first_name": "Persoonlijk", "last_name": "Cliënt"})
+        gone_client = client_create(access=access, values={"first_name": "Persoonlijk", "last_name": "Oud"})
+        clients_cancel(access=access, client_ids=[gone_client.pk])
     ids = Ids(slug=personal.slug, members=(own.pk, contact.pk, gone.pk), invitations=(invitation.pk,),
               tokens=(), invoices=(invoice.pk,), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,
-              invitation_token=token)
+              invitation_token=token, clients=(own_client.pk, gone_client.pk), client=own_client.pk,
+              cancelled_client=gone_client.pk)
     return personal, ids
 
 
