@@ -1,11 +1,27 @@
-"""The normalised text the client search looks in (R-CLI-8).
+"""The normalised text the client search looks in, and the words a query looks for (R-CLI-8).
 
-`normalise()` is the one definition of "the same letters": accents removed, case folded, whitespace
-collapsed — "Zoë" and "ZOE" both become "zoe", "Müller" "muller", "De  Vries" "de vries". The stored
-`Client.search_text` holds the normalised name parts, e-mail, phone (E.164 digits and the national
-notation's digits) and date of birth in both written forms; every write path sets it through
-`search_text_for()`. The index over it (PostgreSQL trigram GIN, SQLite FTS5 trigram) and the query side
-live in `praxis.clients.selectors`.
+`normalise()` is the one definition of "the same letters": accents removed, case folded, a few letters
+without a decomposition spelled out (ø → o, æ → ae, ı → i, …), typographic apostrophes and dashes made
+plain, whitespace collapsed — "Zoë" and "ZOE" both become "zoe", "Müller" "muller", "De  Vries"
+"de vries", "Lætitia" "laetitia". Both sides of the search pass through it: the stored text
+(`search_text_for`) and the query (`query_terms`).
+
+A client matches a query when the stored text contains every query term as a substring. The stored
+`Client.search_text` holds, normalised:
+- the first, last and preferred name, and each name written without spaces and punctuation when that
+  differs ("De Vries" also as "devries", "O'Brien" as "obrien");
+- the e-mail address;
+- the phone number as digits: international without "+" ("31612345678") and national ("0612345678"), so
+  "06 12345678", "+31 6 1234 5678", "0031612345678" and "612345678" all find +31612345678;
+- the date of birth as "1985-03-12", "12-03-1985" and "12031985"; a date typed as dd-mm-yyyy,
+  dd/mm/yyyy, dd.mm.yyyy or yyyy-mm-dd is looked for in its ISO form, a part of one ("12-03", "12/03",
+  "1985-03") as written with dashes.
+The national identifier and custom fields are never in it: search must not reveal what a member may not
+see (R-ROLE-3).
+
+Every write path sets `search_text` through `search_text_for()` (services, the import's bulk insert, the
+demo); the index over it — a pg_trgm GIN index on PostgreSQL, an FTS5 `trigram` table kept by triggers on
+SQLite (migration `0002_search_index`) — and the query side live in `praxis.clients.selectors.matching`.
 """
 
 from __future__ import annotations
@@ -16,12 +32,26 @@ import unicodedata
 import phonenumbers
 
 _SPACES = re.compile(r"\s+")
+# Letters NFKD does not decompose, and typographic variants people type or paste interchangeably.
+_SPELLED = str.maketrans({
+    "ø": "o", "ł": "l", "đ": "d", "ı": "i", "ħ": "h", "ŧ": "t", "ð": "d", "þ": "th",
+    "æ": "ae", "œ": "oe",
+    "\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'", "\u00b4": "'",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+})  # fmt: skip
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+# What a query is, in order of precedence (see `query_terms`).
+_FULL_DATE = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
+_DATE_PART = re.compile(r"\d{1,2}[-/.]\d{1,2}(?:[-/.]\d{0,3})?|\d{4}[-/.]\d{1,2}(?:[-/.]\d?)?")
+_PHONE_NOISE = re.compile(r"[\s\-().\/]")
+_PHONE = re.compile(r"\+?\d{6,}")
 
 
 def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text or "")
     stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _SPACES.sub(" ", stripped.casefold().replace("ø", "o").replace("ł", "l").replace("đ", "d")).strip()
+    return _SPACES.sub(" ", stripped.casefold().translate(_SPELLED)).strip()
 
 
 def phone_digits(e164: str) -> list[str]:
@@ -32,34 +62,82 @@ def phone_digits(e164: str) -> list[str]:
     try:
         number = phonenumbers.parse(e164, None)
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        forms.append(re.sub(r"\D", "", national))
+        digits = re.sub(r"\D", "", national)
+        if digits and digits not in forms[0]:
+            forms.append(digits)
     except phonenumbers.NumberParseException:
         pass
     return forms
 
 
+def _compact(name: str) -> str:
+    """A name without spaces and punctuation ("de vries" → "devries"), or "" when that is the same."""
+    compact = _NOT_ALNUM.sub("", name)
+    return compact if compact != name else ""
+
+
 def search_text_for(client) -> str:
-    parts = [client.first_name, client.last_name, client.preferred_name, client.email]
+    """The normalised text stored in `Client.search_text` (see the module docstring for what is in it)."""
+    names = [normalise(part) for part in (client.first_name, client.last_name, client.preferred_name) if part]
+    parts = names + [_compact(name) for name in names]
+    parts.append(client.email or "")
     parts += phone_digits(client.phone)
     if client.date_of_birth:
         born = client.date_of_birth
-        parts += [born.isoformat(), born.strftime("%d-%m-%Y")]
+        parts += [born.isoformat(), born.strftime("%d-%m-%Y"), born.strftime("%d%m%Y")]
     return normalise(" ".join(part for part in parts if part))
 
 
-def query_terms(q: str) -> list[str]:
-    """The normalised words of a search query; a phone number typed with spaces or dashes becomes one
-    run of digits ("06 12345678" → "0612345678"), a date becomes its stored form."""
+def _date_term(word: str, *, country: str) -> str | None:
+    """A whole date → its ISO form; a part of one → with dashes ("12/03" → "12-03"); else None."""
     from .fields import ServiceError, parse_date
 
-    text = q.strip()
-    digits = re.sub(r"[\s\-().]", "", text)
-    if re.fullmatch(r"\+?\d{6,}", digits):
-        return [digits.lstrip("+").removeprefix("00")]
-    try:
-        born = parse_date(text) if re.fullmatch(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}", text) else None
-    except ServiceError:
-        born = None
-    if born:
-        return [born.isoformat()]
-    return [word for word in normalise(text).split(" ") if word]
+    if _FULL_DATE.fullmatch(word):
+        try:
+            born = parse_date(word, country=country or "NL")
+        except ServiceError:
+            return None  # "31-02-1985": not a date; read next as digits, which no date of birth holds
+        return born.isoformat() if born else None
+    if _DATE_PART.fullmatch(word):
+        return re.sub(r"[/.]", "-", word)
+    return None
+
+
+def _phone_term(text: str) -> str | None:
+    """Six or more digits, however grouped ("06-123 456 78", "+31 (0)6 1234 5678", "0031 6…") → the
+    digits as stored: international without "+" or "00", or national with its leading 0."""
+    digits = _PHONE_NOISE.sub("", text.replace("(0)", "") if text.startswith("+") else text)
+    if not _PHONE.fullmatch(digits):
+        return None
+    if digits.startswith("+"):
+        return digits[1:]
+    return digits[2:] if digits.startswith("00") else digits
+
+
+def query_terms(q: str, *, country: str = "") -> list[str]:
+    """The normalised terms of a search query; a client matches when its search text contains each one.
+
+    The whole query is first read as a date ("12/03/1985" → "1985-03-12", "12.03" → "12-03") and then as
+    a phone number ("06 12345678" → "0612345678", "+31 6 1234 5678" → "31612345678"); otherwise each
+    word is a term, with the same two readings per word ("jansen 12-03-1985"). A term contained in
+    another is dropped ("jan jansen" → "jansen"): it cannot narrow the result. `country` decides an
+    ambiguous date (03/04/2020) as the import does (the workspace's country).
+    """
+    text = _SPACES.sub(" ", (q or "").strip())
+    if not text:
+        return []
+    whole = _date_term(text, country=country) or _phone_term(text)
+    if whole:
+        return [whole]
+    terms: list[str] = []
+    for word in normalise(text).split(" "):
+        term = _date_term(word, country=country) or _phone_term(word) or word.removeprefix("+")
+        if term and term not in terms:
+            terms.append(term)
+    return [term for term in terms if not any(term != other and term in other for other in terms)]
+
+
+def fts5_string(term: str) -> str:
+    """One term as an FTS5 string literal (double quotes, inner quotes doubled): matched as a phrase,
+    which for the trigram tokenizer is a substring — no FTS5 operator or column filter can slip in."""
+    return '"' + term.replace('"', '""') + '"'

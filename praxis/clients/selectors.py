@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db import connections
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from praxis.core.errors import NotFound
 from praxis.core.lifecycle import LifecycleStatus
@@ -35,16 +37,35 @@ def clients_list(*, access: Access, status: str = LifecycleStatus.ACTIVE, q: str
     if tag_id:
         clients = clients.filter(tags=tag_id)
     if q.strip():
-        clients = matching(clients, q)
+        clients = matching(clients, q, country=access.workspace.country)
     if clinician_id or tag_id:
         clients = clients.distinct()
     return _with_related(clients).order_by("last_name", "first_name", "id")
 
 
-def matching(clients: QuerySet[Client], q: str) -> QuerySet[Client]:
-    """Clients whose normalised search text contains every word of the query (R-CLI-8)."""
-    for word in search.query_terms(q):
-        clients = clients.filter(search_text__contains=word)
+def matching(clients: QuerySet[Client], q: str, *, country: str = "") -> QuerySet[Client]:
+    """Clients whose normalised search text contains every term of the query (R-CLI-8).
+
+    The same rows on both databases, each answered from an index over `search_text`
+    (migration `0002_search_index`):
+    - PostgreSQL: `search_text LIKE '%term%'` per term (Django escapes `%`, `_` and `\\`), which the
+      pg_trgm GIN index answers for terms of three characters or more;
+    - SQLite: terms of three characters or more in one FTS5 `MATCH` on the `trigram` table (each term a
+      quoted string, so a substring match); shorter terms — which trigrams cannot see — as `LIKE`
+      (escaped) on the rows that remain, and on their own as `LIKE` over the workspace's rows.
+    The caller scopes `clients` to a workspace (and to what the member may see) first.
+    """
+    terms = search.query_terms(q, country=country)
+    if connections[clients.db].vendor == "sqlite":
+        indexed = [term for term in terms if len(term) >= 3]
+        if indexed:
+            clients = clients.filter(pk__in=RawSQL(
+                "SELECT rowid FROM clients_client_fts WHERE clients_client_fts MATCH %s",
+                (" ".join(search.fts5_string(term) for term in indexed),),
+            ))
+        terms = [term for term in terms if len(term) < 3]
+    for term in terms:
+        clients = clients.filter(search_text__contains=term)
     return clients
 
 
