@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from praxis.core import clock
@@ -143,7 +144,7 @@ class CustomSection(models.Model):
 class FieldType(models.TextChoices):
     TEXT = "text", _("Text")
     LONG_TEXT = "long_text", _("Long text")
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("type of a custom field", "Number")  # not "Number" as in an id
     DATE = "date", _("Date")
     SINGLE_SELECT = "single_select", _("Single select")
     MULTI_SELECT = "multi_select", _("Multi select")
