@@ -71,23 +71,26 @@ def matching(clients: QuerySet[Client], q: str, *, country: str = "") -> QuerySe
 
 
 def with_team_and_tags(rows: list[Client]) -> list[Client]:
-    """Set `care_team_ids` (membership ids) and `tag_names` on a page of clients, in two queries.
+    """Set `care_team` (memberships with their user) and `tag_list` on a page of clients, in two queries.
 
-    What the API's list items carry. A `prefetch_related` gives the same answer but builds a related
-    manager (and a scoped queryset) per row, which made the manager work ~60 % of an API list request.
+    What list rows show. `prefetch_related` gives the same answer but builds a related manager and a
+    scoped queryset per row, which made it ~25 % of a list page and ~60 % of an API list request; reading
+    the two link tables with their targets joined builds nothing per row. Use on a page (`.prefetch_related
+    (None)` first), not on an unbounded queryset.
     """
     ids = [client.pk for client in rows]
-    team: dict[int, list[int]] = defaultdict(list)
-    tags: dict[int, list[str]] = defaultdict(list)
-    care_team = Client.clinicians.through._default_manager.filter(client_id__in=ids).order_by("membership_id")
-    for client_id, membership_id in care_team.values_list("client_id", "membership_id"):
-        team[client_id].append(membership_id)
-    tagged = Client.tags.through._default_manager.filter(client_id__in=ids).order_by("tag__name")
-    for client_id, name in tagged.values_list("client_id", "tag__name"):
-        tags[client_id].append(name)
+    team: dict[int, list[Membership]] = defaultdict(list)
+    tags: dict[int, list[Tag]] = defaultdict(list)
+    care_team = (Client.clinicians.through._default_manager.filter(client_id__in=ids)
+                 .select_related("membership__user").order_by("membership__user__last_name", "membership_id"))
+    for link in care_team:
+        team[link.client_id].append(link.membership)
+    for link in (Client.tags.through._default_manager.filter(client_id__in=ids)
+                 .select_related("tag").order_by("tag__name")):
+        tags[link.client_id].append(link.tag)
     for client in rows:
-        client.care_team_ids = team[client.pk]  # type: ignore[attr-defined]
-        client.tag_names = tags[client.pk]  # type: ignore[attr-defined]
+        client.care_team = team[client.pk]  # type: ignore[attr-defined]
+        client.tag_list = tags[client.pk]  # type: ignore[attr-defined]
     return rows
 
 
