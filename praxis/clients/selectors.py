@@ -83,11 +83,11 @@ def with_team_and_tags(rows: list[Client]) -> list[Client]:
     tags: dict[int, list[Tag]] = defaultdict(list)
     care_team = (Client.clinicians.through._default_manager.filter(client_id__in=ids)
                  .select_related("membership__user").order_by("membership__user__last_name", "membership_id"))
-    for link in care_team:
-        team[link.client_id].append(link.membership)
-    for link in (Client.tags.through._default_manager.filter(client_id__in=ids)
-                 .select_related("tag").order_by("tag__name")):
-        tags[link.client_id].append(link.tag)
+    for member_link in care_team:
+        team[member_link.client_id].append(member_link.membership)
+    tagged = Client.tags.through._default_manager.filter(client_id__in=ids).select_related("tag").order_by("tag__name")
+    for tag_link in tagged:
+        tags[tag_link.client_id].append(tag_link.tag)  # type: ignore[attr-defined]
     for client in rows:
         client.care_team = team[client.pk]  # type: ignore[attr-defined]
         client.tag_list = tags[client.pk]  # type: ignore[attr-defined]
