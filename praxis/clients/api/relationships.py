@@ -13,11 +13,10 @@ Another workspace's client, contact or relationship answers 404 like a missing o
 `clients.manage` (`policies.may_edit_relationships`, checked again by the services).
 """
 
-from __future__ import annotations
 
 from typing import Any, Literal
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from praxis.api.scoping import workspace_endpoint
@@ -139,7 +138,7 @@ def relationship_create(request, ws: str, client_id: int, payload: RelationshipI
         new_client=payload.new_client.model_dump(exclude_unset=True) if payload.new_client else None,
         new_contact=payload.new_contact.model_dump(exclude_unset=True) if payload.new_contact else None,
         grants=_grants(payload))
-    return 201, _one(request, client_id, relationship.pk)
+    return Status(201, _one(request, client_id, relationship.pk))
 
 
 @router.patch("/{ws}/clients/{int:client_id}/relationships/{int:relationship_id}", response=RelationshipOut)
@@ -156,7 +155,7 @@ def relationship_update(request, ws: str, client_id: int, relationship_id: int, 
 def relationship_delete(request, ws: str, client_id: int, relationship_id: int):
     """Unlink: only the relationship row is removed."""
     services.relationship_delete(access=request.access, client_id=client_id, relationship_id=relationship_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{ws}/client-contacts", response=list[ContactOut])
@@ -170,4 +169,4 @@ def client_contact_list(request, ws: str):
 @workspace_endpoint(CLIENTS_MANAGE)
 def client_contact_create(request, ws: str, payload: ContactIn):
     contact = services.contact_create(access=request.access, values=payload.model_dump(exclude_unset=True))
-    return 201, contact
+    return Status(201, contact)
