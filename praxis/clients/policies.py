@@ -70,6 +70,18 @@ def may_manage_clients(access: Access) -> bool:
     return access.can(CLIENTS_MANAGE)
 
 
+def may_edit_relationships(access: Access) -> bool:
+    """R-CLI-4: linking, changing and unlinking relationships (and adding external contacts) is editing
+    the client: `clients.manage`."""
+    return access.can(CLIENTS_MANAGE)
+
+
+def linkable_clients(access: Access) -> QuerySet[Client]:
+    """The clients this member may link a client to: only those they may open themselves (a clinician
+    of a `team` workspace links only clients assigned to them), never another workspace's."""
+    return visible_clients(access)
+
+
 def may_cancel_clients(access: Access) -> bool:
     return access.can(MEMBERS_MANAGE)
 

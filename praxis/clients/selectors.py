@@ -15,7 +15,7 @@ from praxis.core.lifecycle import LifecycleStatus
 from praxis.workspaces.models import Membership
 
 from . import policies, search
-from .models import Client, CustomField, CustomSection, Relationship, Tag
+from .models import Client, Contact, CustomField, CustomSection, Relationship, Tag
 
 if TYPE_CHECKING:
     from praxis.workspaces.access import Access
@@ -138,11 +138,36 @@ def clinicians_list(*, workspace) -> QuerySet[Membership]:
 
 def relationships_of(*, access: Access, client: Client) -> list[tuple[Relationship, str, object]]:
     """The client's relationships from both sides: (relationship, type as seen from this client, the
-    other end — a Client or a Contact). The other client is included only when the member may see them
-    as a client; a linked client they may not open shows as the relationship without a link."""
+    other end — a Client or a Contact), in two queries whatever their number. The other client is marked
+    `openable` only when the member may open them (R-WS-2: a clinician of a `team` workspace sees the
+    relationship to a client not assigned to them, without a link to that record)."""
     from .relationships import seen_from
 
-    rows = (Relationship.objects.filter(workspace=access.workspace)
-            .filter(Q(client=client) | Q(other_client=client))
-            .select_related("client", "other_client", "contact").order_by("created_at", "id"))
-    return [seen_from(rel, client) for rel in rows]
+    rows = [seen_from(rel, client) for rel in (
+        Relationship.objects.filter(workspace=access.workspace)
+        .filter(Q(client=client) | Q(other_client=client))
+        .select_related("client", "other_client", "contact").order_by("created_at", "id"))]
+    others = [other for _rel, _kind, other in rows if isinstance(other, Client)]
+    if others and policies.sees_only_assigned(access):
+        openable = set(policies.visible_clients(access).filter(pk__in=[o.pk for o in others])
+                       .values_list("pk", flat=True))
+    else:
+        openable = {o.pk for o in others}
+    for other in others:
+        other.openable = other.pk in openable  # type: ignore[attr-defined]
+    return rows
+
+
+def contacts_list(*, workspace) -> QuerySet[Contact]:
+    """The workspace's external contacts (R-CLI-4), by name."""
+    return Contact.objects.filter(workspace=workspace).order_by("name", "id")
+
+
+def link_candidates(*, access: Access, client: Client, q: str, limit: int = 10) -> list[Client]:
+    """Clients this member may link `client` to whose name, e-mail, phone or date of birth match `q`
+    (the list's search, R-CLI-8) — never the client itself, never one they may not open."""
+    if not q.strip():
+        return []
+    candidates = matching(policies.linkable_clients(access).exclude(pk=client.pk), q,
+                          country=access.workspace.country)
+    return list(candidates.order_by("last_name", "first_name", "id")[:limit])

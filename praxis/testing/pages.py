@@ -53,6 +53,8 @@ SKIPPED_PREFIXES = {
 NOT_PAGES = {
     "home": "redirects to the last workspace, the list or the login page",
     "billing:seat_cost": "an htmx partial of the invitations page's form, checked inside that page",
+    "clients:relationship_search": "an htmx partial of the relationship dialog (search-as-you-type), checked "
+                                   "inside that dialog (clients/tests/test_relationships_browser.py)",
 }
 
 
@@ -91,6 +93,7 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "client_id": lambda w: w.client.pk,
     "tab": lambda w: "personal",  # the record's tab every visitor with clients.view has
     "section": lambda w: "personal",
+    "relationship_id": lambda w: _world_relationship(w),  # the client's link to her GP (R-CLI-4)
 }
 ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
     ("workspaces:invite", "token"): lambda w: w.invitation_token,
@@ -104,6 +107,15 @@ def _owner_notification(world: World) -> int:
 
     pk = Notification.objects.for_user(world.team.owner).values_list("pk", flat=True).first()
     assert pk is not None, "the owner was told of the team's acceptances"
+    return pk
+
+
+def _world_relationship(world: World) -> int:
+    from praxis.clients.models import Relationship
+
+    with scopes_disabled():
+        pk = Relationship.objects.filter(client=world.client).values_list("pk", flat=True).first()
+    assert pk is not None, "the world's client is linked to her GP"
     return pk
 
 
@@ -151,6 +163,7 @@ def build_world(team, make_user) -> World:
 def _world_client(team) -> Any:
     """A client as a practice has them: care team, tags, a custom section and a sensitive field."""
     from praxis.clients.models import CustomField, CustomSection
+    from praxis.clients.relationships import relationship_create
     from praxis.clients.services import client_create
 
     workspace = team.workspace
@@ -160,13 +173,17 @@ def _world_client(team) -> Any:
                                    section=section)
         CustomField.objects.create(workspace=workspace, key="diagnose", label="Diagnose", field_type="long_text",
                                    builtin_section="personal", sensitive=True)
-        return client_create(
+        client = client_create(
             access=team.access("owner"),
             values={"first_name": "Zoë", "last_name": "van der Berg-Müller", "date_of_birth": "03-04-2015",
                     "email": "zoe.vdberg@example.test", "phone": "06 12345678", "national_id": "123456782",
                     "street": "Lange Voorhout 1", "postal_code": "2514 EA", "city": "Den Haag", "country": "NL"},
             custom={"verwijzer": "Huisartsenpraktijk De Linde", "diagnose": "F41.1"},
             clinician_ids=[team.members["clinician"].pk], tag_names=["Wachtlijst", "Groepstherapie"])
+        relationship_create(access=team.access("owner"), client_id=client.pk, kind="referring_professional",
+                            new_contact={"name": "Dr. A. de Linde", "organisation": "Huisartsenpraktijk De Linde",
+                                         "phone": "070 123 4567"}, grants={"receives_information": True})
+        return client
 
 
 # --- enumerating the routes -----------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class Targets:
     paid_member: "Membership"  # the clinician, a `pro` seat the workspace pays for
     client: Any = None  # an active clients.Client (issue 7)
     gone_client: Any = None  # a cancelled one
+    relationship: Any = None  # the active client's link to an external contact (R-CLI-4)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,16 @@ OPERATIONS: dict[str, Op] = {
     "client_cancel": Op("POST", lambda t: "/clients/cancel", roles.MEMBERS_MANAGE, lambda t: {"ids": [t.client.pk]}),
     "client_restore": Op("POST", lambda t: "/clients/restore", roles.MEMBERS_MANAGE,
                          lambda t: {"ids": [t.gone_client.pk]}),
+    "relationship_list": Op("GET", lambda t: f"/clients/{t.client.pk}/relationships", roles.CLIENTS_VIEW),
+    "relationship_create": Op("POST", lambda t: f"/clients/{t.client.pk}/relationships", roles.CLIENTS_MANAGE,
+                              lambda t: {"kind": "sibling", "other_client": t.gone_client.pk}),
+    "relationship_update": Op("PATCH", lambda t: f"/clients/{t.client.pk}/relationships/{t.relationship.pk}",
+                              roles.CLIENTS_MANAGE, lambda t: {"portal_access": True}),
+    "relationship_delete": Op("DELETE", lambda t: f"/clients/{t.client.pk}/relationships/{t.relationship.pk}",
+                              roles.CLIENTS_MANAGE),
+    "client_contact_list": Op("GET", lambda t: "/client-contacts", roles.CLIENTS_VIEW),
+    "client_contact_create": Op("POST", lambda t: "/client-contacts", roles.CLIENTS_MANAGE,
+                                lambda t: {"name": "Dr. Jansen"}),
 }
 # Ownership transfer is not a capability but the owner's alone (R-WS-5): tested on its own below.
 NOT_A_CAPABILITY = {"ownership_transfer"}
@@ -165,6 +176,7 @@ def team(workspace_with_team):
                                                     account_type="free")
     from praxis.billing.models import Invoice
     from praxis.billing.run import billing_run
+    from praxis.clients.relationships import relationship_create
     from praxis.clients.services import client_create, clients_cancel
 
     billing_run(at=team.workspace.billing_anchor)
@@ -173,10 +185,12 @@ def team(workspace_with_team):
                                clinician_ids=[team.members["clinician"].pk])
         gone_client = client_create(access=access, values={"first_name": "Gerrit", "last_name": "Gestopt"})
         clients_cancel(access=access, client_ids=[gone_client.pk])
+        relationship = relationship_create(access=access, client_id=client.pk, kind="referring_professional",
+                                           new_contact={"name": "Dr. De Huisarts"})
     team.targets = Targets(contact=contact, gone=gone, invitation=invitation,
                            invoice=Invoice.objects.with_scopes_disabled().get(workspace=team.workspace, kind="cycle"),
                            owner_member=team.members["owner"], paid_member=team.members["clinician"],
-                           client=client, gone_client=gone_client)
+                           client=client, gone_client=gone_client, relationship=relationship)
     return team
 
 
