@@ -10,6 +10,7 @@ from django.db import connections
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from praxis.audit.models import AuditEvent
 from praxis.core.errors import NotFound
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.workspaces.models import Membership
@@ -171,3 +172,19 @@ def link_candidates(*, access: Access, client: Client, q: str, limit: int = 10) 
     candidates = matching(policies.linkable_clients(access).exclude(pk=client.pk), q,
                           country=access.workspace.country)
     return list(candidates.order_by("last_name", "first_name", "id")[:limit])
+
+
+def access_history(client: Client) -> QuerySet[AuditEvent]:
+    """Every audit entry about this client, newest first: who opened, searched into, changed or exported
+    the record, when, with what role, via which access point, on whose behalf, with what outcome
+    (R-AUD-1, R-AUD-3; GDPR art. 15).
+
+    Shared by the record's Access history tab, the client's own portal and the per-client data export,
+    so all three list the same entries. It is not a permission answer: the caller has already decided
+    that the reader may see it (`policies.may_view_access_history` for members; the client themself in
+    the portal). Entries are those written with `client_id` = this client in the client's workspace
+    (`services.client_view`, `client_update`, `client_export`, …); a list search names no single client
+    and is not among them. Constant queries: the actor and the "on behalf of" user are joined.
+    """
+    return (AuditEvent.objects.filter(workspace_id=client.workspace_id, client_id=str(client.pk))
+            .select_related("user", "on_behalf_of").order_by("-id"))

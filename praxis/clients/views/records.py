@@ -296,6 +296,7 @@ def _header_context(request, client: Client) -> dict[str, Any]:
         "age": client.age(workspace_today(workspace)),
         "date_of_birth": display.date(client.date_of_birth),
         "can_cancel": policies.may_cancel_clients(request.access),
+        "can_export": policies.may_export_client(request.access, client),
     }
 
 
