@@ -121,3 +121,79 @@ def relationships_of(*, access: Access, client: Client) -> list[tuple[Relationsh
             .filter(Q(client=client) | Q(other_client=client))
             .select_related("client", "other_client", "contact").order_by("created_at", "id"))
     return [seen_from(rel, client) for rel in rows]
+
+
+# --- access history and the client's own data (R-AUD-1, R-AUD-3, R-CLI-10, R-CLI-11) -----------------
+
+def access_history(client: Client, *, limit: int = 500) -> list[dict]:
+    """Who opened, changed, exported (or was refused) this client's record, newest first: the audit
+    entries that carry the client's id, with the NEN 7513 fields a reader needs — when, what, who, in
+    which role, on whose behalf, the outcome. Shared by the record's Access history tab (`audit.view`),
+    the client's portal and the GDPR export, so all three list exactly the same entries."""
+    from praxis.audit.labels import event_label, outcome_label
+    from praxis.audit.selectors import audit_events
+
+    events = (audit_events(workspace=client.workspace, client_id=str(client.pk))
+              .select_related("user", "on_behalf_of")[:limit])
+    return [{
+        "at": event.occurred_at,
+        "code": event.event_code,
+        "label": str(event_label(event.event_code)),
+        "action": event.action,
+        "outcome": event.outcome,
+        "outcome_label": str(outcome_label(event.outcome)),
+        "who": event.user_display or (event.user.display_name if event.user else ""),
+        "role": event.role,
+        "on_behalf_of": event.on_behalf_of.display_name if event.on_behalf_of else "",
+        "via": event.via,
+    } for event in events]
+
+
+def client_data(client: Client) -> dict:
+    """Everything Praxis holds about one client, as plain JSON-ready data (a GDPR access request,
+    R-CLI-10; the client's own download in the portal, R-CLI-11): every built-in field, every custom
+    value — of retired fields too, labelled — the tags, the care team, the relationships and the access
+    history. For the client themself: nothing is held back from a person's own data."""
+    definitions = {d.key: d for d in CustomField.objects.filter(workspace=client.workspace)}
+    rows = (Relationship.objects.filter(workspace=client.workspace)
+            .filter(Q(client=client) | Q(other_client=client))
+            .select_related("client", "other_client", "contact").order_by("created_at", "id"))
+    from .relationships import seen_from
+
+    relationships = []
+    for rel in rows:
+        _rel, kind, other = seen_from(rel, client)
+        relationships.append({"type": kind, "label": rel.label, "name": str(other) if other else "",
+                              "emergency_contact": rel.emergency_contact,
+                              "receives_information": rel.receives_information,
+                              "responsible_for_billing": rel.responsible_for_billing,
+                              "portal_access": rel.portal_access})
+    return {
+        "id": client.pk,
+        "workspace": client.workspace.name,
+        "status": client.status,
+        "first_name": client.first_name,
+        "last_name": client.last_name,
+        "preferred_name": client.preferred_name,
+        "date_of_birth": client.date_of_birth.isoformat() if client.date_of_birth else None,
+        "gender": client.gender,
+        "email": client.email,
+        "phone": client.phone,
+        "street": client.street,
+        "postal_code": client.postal_code,
+        "city": client.city,
+        "country": client.country,
+        "national_id": client.national_id,
+        "language": client.language,
+        "created_at": client.created_at.isoformat(),
+        "updated_at": client.updated_at.isoformat(),
+        "custom_fields": [
+            {"key": key, "label": definitions[key].label if key in definitions else key,
+             "retired": bool(definitions[key].retired_at) if key in definitions else True, "value": value}
+            for key, value in (client.custom or {}).items()
+        ],
+        "tags": [tag.name for tag in client.tags.all()],
+        "care_team": [member.display_name for member in client.clinicians.all()],
+        "relationships": relationships,
+        "access_history": [{**row, "at": row["at"].isoformat()} for row in access_history(client)],
+    }

@@ -34,6 +34,7 @@ from praxis.workspaces.web import workspace_view
 
 from .. import display, forms, policies, selectors, services, tabs
 from ..models import Client
+from . import portal
 
 # --- helpers ------------------------------------------------------------------------------------------
 
@@ -294,6 +295,7 @@ def _header_context(request, client: Client) -> dict[str, Any]:
         "age": client.age(workspace_today(workspace)),
         "date_of_birth": display.date(client.date_of_birth),
         "can_cancel": policies.may_cancel_clients(request.access),
+        **portal.portal_actions(request, client),  # R-CLI-11: "Invite to portal"
     }
 
 
