@@ -165,7 +165,10 @@ def portal_view(view):
     def wrapper(request, ws: str, *args, **kwargs):
         with scopes_disabled():
             workspace = Workspace.objects.filter(slug=ws).first()
-        clients = portal.portal_clients_of(user=request.user, workspace=workspace) if workspace else []
+        clients = []
+        if workspace is not None:
+            with scope(workspace=workspace):
+                clients = portal.portal_clients_of(user=request.user, workspace=workspace)
         if workspace is None or not clients:
             audit.record_not_found(request=request, actor=request.user)
             raise Http404
