@@ -71,6 +71,9 @@ EVENT_LABELS = {
     "custom_section.retired": _("Custom section retired"),
     "custom_section.restored": _("Custom section restored"),
     "client.portal_invited": _("Client invited to the portal"),
+    "client.portal_joined": _("Client portal invitation accepted"),
+    "client.portal_viewed": _("Client record opened in the portal"),
+    "client.portal_downloaded": _("Client data downloaded from the portal"),
     # licences, seats and billing
     "licence.trial_started": _("Trial started"),
     "licence.support_started": _("Support account started"),

@@ -188,3 +188,22 @@ def access_history(client: Client) -> QuerySet[AuditEvent]:
     """
     return (AuditEvent.objects.filter(workspace_id=client.workspace_id, client_id=str(client.pk))
             .select_related("user", "on_behalf_of").order_by("-id"))
+
+
+def access_history_rows(client: Client, *, limit: int = 500) -> list[dict]:
+    """The entries of `access_history` as the portal shows them (page and API): when, what, who, in which
+    role, on whose behalf, the outcome — labels translated in the reader's language."""
+    from praxis.audit.labels import event_label, outcome_label
+
+    return [{
+        "at": event.occurred_at,
+        "code": event.event_code,
+        "label": str(event_label(event.event_code)),
+        "action": event.action,
+        "outcome": event.outcome,
+        "outcome_label": str(outcome_label(event.outcome)),
+        "who": event.user_display or (event.user.display_name if event.user else ""),
+        "role": event.role,
+        "on_behalf_of": event.on_behalf_of.display_name if event.on_behalf_of else "",
+        "via": event.via,
+    } for event in access_history(client)[:limit]]

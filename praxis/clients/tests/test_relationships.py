@@ -61,7 +61,7 @@ def link(team, client, *, role="owner", **kwargs) -> Relationship:
         return rel_services.relationship_create(access=team.access(role), client_id=client.pk, **kwargs)
 
 
-def rows() -> list[dict]:
+def rows() -> list:
     with scopes_disabled():
         return list(Relationship.objects.order_by("pk").values())
 

@@ -34,6 +34,7 @@ from praxis.workspaces.web import workspace_view
 
 from .. import display, forms, policies, selectors, services, tabs
 from ..models import Client
+from . import portal
 
 # --- helpers ------------------------------------------------------------------------------------------
 
@@ -297,6 +298,7 @@ def _header_context(request, client: Client) -> dict[str, Any]:
         "date_of_birth": display.date(client.date_of_birth),
         "can_cancel": policies.may_cancel_clients(request.access),
         "can_export": policies.may_export_client(request.access, client),
+        **portal.portal_actions(request, client),  # R-CLI-11: "Invite to portal"
     }
 
 
