@@ -66,10 +66,12 @@ EVENT_LABELS = {
     "custom_field.updated": _("Custom field changed"),
     "custom_field.retired": _("Custom field retired"),
     "custom_field.restored": _("Custom field restored"),
+    "custom_field.moved": _("Custom field moved"),
     "custom_section.created": _("Custom section added"),
     "custom_section.updated": _("Custom section changed"),
     "custom_section.retired": _("Custom section retired"),
     "custom_section.restored": _("Custom section restored"),
+    "custom_section.moved": _("Custom section moved"),
     "client.portal_invited": _("Client invited to the portal"),
     # licences, seats and billing
     "licence.trial_started": _("Trial started"),
