@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from praxis.core import clock
@@ -65,7 +66,7 @@ class Client(Cancellable):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
     clinicians = models.ManyToManyField(Membership, blank=True, related_name="assigned_clients",
                                         verbose_name=_("assigned clinicians"))
-    tags = models.ManyToManyField(Tag, blank=True, related_name="clients", verbose_name=_("tags"))
+    tags: models.ManyToManyField[Tag, models.Model] = models.ManyToManyField(Tag, blank=True, related_name="clients", verbose_name=_("tags"))
     custom = models.JSONField(default=dict, blank=True)
     # The portal login of this client (R-CLI-11), set when they accept their portal invitation.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -143,7 +144,7 @@ class CustomSection(models.Model):
 class FieldType(models.TextChoices):
     TEXT = "text", _("Text")
     LONG_TEXT = "long_text", _("Long text")
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("type of a custom field", "Number")  # not "Number" as in an id
     DATE = "date", _("Date")
     SINGLE_SELECT = "single_select", _("Single select")
     MULTI_SELECT = "multi_select", _("Multi select")
