@@ -117,13 +117,24 @@ def clients_by_ids(*, access: Access, client_ids: list[int]) -> list[Client]:
 
 
 def live_fields(*, workspace) -> list[CustomField]:
-    """The custom fields in use (not retired), in section and field order."""
+    """The custom fields in use, in field order: not retired, and not in a retired section (a retired
+    section hides its fields with it). Only these are shown and validated on every write path (R-CLI-2)."""
     return list(CustomField.objects.filter(workspace=workspace, retired_at__isnull=True)
+                .filter(Q(section__isnull=True) | Q(section__retired_at__isnull=True))
                 .select_related("section").order_by("position", "id"))
 
 
 def live_sections(*, workspace) -> list[CustomSection]:
     return list(CustomSection.objects.filter(workspace=workspace, retired_at__isnull=True))
+
+
+def all_fields(*, workspace) -> list[CustomField]:
+    """Every custom field ever defined, live and retired (the settings page), with its section."""
+    return list(CustomField.objects.filter(workspace=workspace).select_related("section").order_by("position", "id"))
+
+
+def all_sections(*, workspace) -> list[CustomSection]:
+    return list(CustomSection.objects.filter(workspace=workspace).order_by("position", "id"))
 
 
 def tags_list(*, workspace) -> QuerySet[Tag]:
