@@ -48,3 +48,4 @@ lint: venv-test
 bench: venv
 	$(VPY) manage.py bench
 	$(VPY) manage.py bench_billing
+	$(VPY) manage.py bench_search

@@ -129,8 +129,19 @@ def _keep_default_status(operation) -> None:
     operation.view_func = with_status
 
 
-def _document_errors() -> None:
+def _all_routers():
+    """Every router with its full prefix, nested ones included (an app mounts one router of routers)."""
+    def walk(prefix: str, router):
+        yield prefix, router
+        for child_prefix, child, *_ in router._routers:
+            yield from walk(prefix + child_prefix, child)
+
     for prefix, router in api._routers:
+        yield from walk(prefix, router)
+
+
+def _document_errors() -> None:
+    for prefix, router in _all_routers():
         for path, path_view in router.path_operations.items():
             for operation in path_view.operations:
                 if len(operation.response_models) == 1 and next(iter(operation.response_models)) != 200:

@@ -154,7 +154,8 @@ def builtin_label(name: str) -> str:
         return str(_("Assigned clinicians"))
     if name == "tags":
         return str(_("Tags"))
-    return capfirst(str(Client._meta.get_field(name).verbose_name))
+    field = Client._meta.get_field(name)
+    return capfirst(str(getattr(field, "verbose_name", name)))
 
 
 def builtin_form_field(name: str, *, clinicians: Sequence[Membership] = ()) -> forms.Field:

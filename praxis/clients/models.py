@@ -65,7 +65,7 @@ class Client(Cancellable):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
     clinicians = models.ManyToManyField(Membership, blank=True, related_name="assigned_clients",
                                         verbose_name=_("assigned clinicians"))
-    tags = models.ManyToManyField(Tag, blank=True, related_name="clients", verbose_name=_("tags"))
+    tags: models.ManyToManyField[Tag, models.Model] = models.ManyToManyField(Tag, blank=True, related_name="clients", verbose_name=_("tags"))
     custom = models.JSONField(default=dict, blank=True)
     # The portal login of this client (R-CLI-11), set when they accept their portal invitation.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -3,6 +3,7 @@ everywhere). Every selector starts from `policies.visible_clients`, never from `
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from django.db import connections
@@ -67,6 +68,27 @@ def matching(clients: QuerySet[Client], q: str, *, country: str = "") -> QuerySe
     for term in terms:
         clients = clients.filter(search_text__contains=term)
     return clients
+
+
+def with_team_and_tags(rows: list[Client]) -> list[Client]:
+    """Set `care_team_ids` (membership ids) and `tag_names` on a page of clients, in two queries.
+
+    What the API's list items carry. A `prefetch_related` gives the same answer but builds a related
+    manager (and a scoped queryset) per row, which made the manager work ~60 % of an API list request.
+    """
+    ids = [client.pk for client in rows]
+    team: dict[int, list[int]] = defaultdict(list)
+    tags: dict[int, list[str]] = defaultdict(list)
+    care_team = Client.clinicians.through._default_manager.filter(client_id__in=ids).order_by("membership_id")
+    for client_id, membership_id in care_team.values_list("client_id", "membership_id"):
+        team[client_id].append(membership_id)
+    tagged = Client.tags.through._default_manager.filter(client_id__in=ids).order_by("tag__name")
+    for client_id, name in tagged.values_list("client_id", "tag__name"):
+        tags[client_id].append(name)
+    for client in rows:
+        client.care_team_ids = team[client.pk]  # type: ignore[attr-defined]
+        client.tag_names = tags[client.pk]  # type: ignore[attr-defined]
+    return rows
 
 
 def client_counts(*, access: Access) -> dict[str, int]:

@@ -247,7 +247,7 @@ def _lifecycle_audit_and_mail(access: Access, changed: list[Client], *, code: st
         for client in changed
     ])
     with_portal = [c for c in changed if c.user_id]
-    users = {u.pk: u for u in _users([c.user_id for c in with_portal])}
+    users = {u.pk: u for u in _users([c.user_id for c in with_portal if c.user_id is not None])}
     for client in with_portal:
         user = users[client.user_id]
         send_templated_email(to=user.email, template=template, language=client.language or user.language,

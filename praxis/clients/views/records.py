@@ -157,8 +157,8 @@ def _list_context(request, status: str, params=None) -> dict[str, Any]:
         services.clients_searched(access=access, query=q, hits=hits or 0)
     today = workspace_today(workspace)
     for client in page.rows:
-        client.age_now = client.age(today)
-        client.phone_display = display.phone(client.phone)
+        client.age_now = client.age(today)  # type: ignore[attr-defined]
+        client.phone_display = display.phone(client.phone)  # type: ignore[attr-defined]
     can_cancel = policies.may_cancel_clients(access)
     return {
         "workspace": workspace,
