@@ -125,7 +125,7 @@ class Checker:
         self.plan = Plan.build(table.header, mapping, definitions)
         self.on_progress = on_progress
 
-    def run(self, *, spill: IO[bytes] | None = None, fail_at: int | None = None) -> Report:
+    def run(self, *, spill: IO[bytes] | None = None) -> Report:
         started = time.perf_counter()
         report = Report()
         country = self.workspace.country or "NL"
@@ -137,8 +137,6 @@ class Checker:
             report.rows += 1
             if self.on_progress and report.rows % 2000 == 0:
                 self.on_progress(report.rows)
-            if fail_at is not None and report.rows == fail_at:
-                raise RuntimeError(f"failure injected at row {fail_at}")
             values, custom, errors = _clean_row(self.plan, cells, country=country)
             if errors:
                 report.invalid += [{"line": line, "column": column, "reason": reason} for column, reason in errors]

@@ -132,7 +132,7 @@ def import_commit(*, access: Access, job_id: int, fail_at: int | None = None,
     """Import the job's importable rows in ONE transaction (R-CLI-9): all of them, or — on any failure,
     or when the process is killed — none. Duplicates and invalid rows are skipped and reported.
 
-    `fail_at` (tests, the benchmark) raises at that data row inside the transaction; `on_progress` gets the
+    `fail_at` (tests) raises when the write step reaches that row, after every row before it was inserted; `on_progress` gets the
     progress values as they are written (the command's progress bar)."""
     try:
         access.require(CLIENTS_MANAGE, code="clients.imported")
@@ -187,12 +187,12 @@ def _commit(access: Access, job: ImportJob, table: reading.Table, accepted: dict
         checker = engine.Checker(workspace=workspace, table=table, mapping=accepted,
                                  definitions=_all_definitions(access),
                                  on_progress=lambda n: report_progress(rows_done=n))
-        report = checker.run(spill=spill, fail_at=fail_at)
+        report = checker.run(spill=spill)
         client_services.check_room_for(workspace=workspace, adding=report.importable)
         report_progress(force=True, rows_total=report.rows, rows_done=report.rows, phase="writing")
         started = time.perf_counter()
         spill.seek(0)
-        report.imported = _write(access, job, engine.spilled_rows(spill),
+        report.imported = _write(access, job, engine.spilled_rows(spill), fail_at=fail_at,
                                  on_batch=lambda n: report_progress(imported=n))
         audit.record(code="clients.imported", action="create", actor=access.user, workspace=workspace, obj=job,
                      role=access.membership.role, permission=CLIENTS_MANAGE,
@@ -203,7 +203,8 @@ def _commit(access: Access, job: ImportJob, table: reading.Table, accepted: dict
     return report
 
 
-def _write(access: Access, job: ImportJob, rows, *, on_batch: Callable[[int], None]) -> int:
+def _write(access: Access, job: ImportJob, rows, *, on_batch: Callable[[int], None],
+           fail_at: int | None = None) -> int:
     """Insert the spilled rows in batches; each new client gets its `client.created` entry (R-AUD-1: the
     client's access history shows how it came), and — in a `team` workspace, for a member who sees only
     their own clients — the importer as assigned clinician, as `client_create` does."""
@@ -231,7 +232,9 @@ def _write(access: Access, job: ImportJob, rows, *, on_batch: Callable[[int], No
         batch.clear()
         on_batch(done)
 
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
+        if number == fail_at:
+            raise RuntimeError(f"failure injected at row {fail_at}")  # tests: after {fail_at - 1} inserts
         batch.append(engine.client_from_row(row, workspace_id=workspace.pk, actor_id=actor_id, moment=moment))
         if len(batch) >= BATCH:
             flush()
