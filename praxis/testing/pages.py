@@ -89,6 +89,7 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "invoice_id": lambda w: w.invoice.pk,
     "notification_id": lambda w: _owner_notification(w),  # the owner was told of the team's acceptances
     "client_id": lambda w: w.client.pk,
+    "job_id": lambda w: _world_import_job(w),  # an uploaded client import (R-CLI-9)
     "tab": lambda w: "personal",  # the record's tab every visitor with clients.view has
     "section": lambda w: "personal",
 }
@@ -146,6 +147,18 @@ def build_world(team, make_user) -> World:
     return World(team=team, contact=contact, cancelled=cancelled_user, invitation=invitation,
                  invitation_token=invitation_token, api_token=api_token, invoice=invoice,
                  password_token=password_token, visitors=visitors, client=_world_client(team))
+
+
+def _world_import_job(world: World) -> int:
+    """An uploaded client import of the world's workspace, made once through `import_upload`."""
+    job = getattr(world.team, "import_job", None)
+    if job is None:
+        from praxis.clients.tests.factories import import_job_make
+        from praxis.workspaces.access import resolve_access
+
+        job = import_job_make(resolve_access(world.team.owner, world.team.workspace.slug))
+        world.team.import_job = job
+    return job.pk
 
 
 def _world_client(team) -> Any:

@@ -112,7 +112,9 @@ def _tenant_clients(access, *, label: str, clinician) -> dict:
                                clinician_ids=[member.pk], tag_names=[f"{label}tag"])
         gone = client_create(access=access, values={"first_name": f"{label}gone", "last_name": "Vertrokken"})
         clients_cancel(access=access, client_ids=[gone.pk])
-    return {"client": client, "cancelled_client": gone}
+    from praxis.clients.tests.factories import import_job_make
+
+    return {"client": client, "cancelled_client": gone, "import_job": import_job_make(access)}
 
 
 @dataclass

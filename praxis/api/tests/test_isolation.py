@@ -78,6 +78,7 @@ class Ids:
     clients: tuple[int, ...] = ()  # tried in turn for a `client_id`: active, cancelled (issue 7)
     client: int = 0
     cancelled_client: int = 0
+    import_jobs: tuple[int, ...] = ()  # a client import job (R-CLI-9)
 
 
 def tenant_ids(tenant) -> Ids:
@@ -99,6 +100,7 @@ def tenant_ids(tenant) -> Ids:
         clients=(tenant.extra["client"].pk, tenant.extra["cancelled_client"].pk),
         client=tenant.extra["client"].pk,
         cancelled_client=tenant.extra["cancelled_client"].pk,
+        import_jobs=(tenant.extra["import_job"].pk,),
     )
 
 
@@ -112,6 +114,7 @@ OBJECT_PARAMS: dict[str, Callable[[Ids], tuple]] = {
     # B's owner's notifications (they were told of B's accepted invitations): A's owner gets 404.
     "notification_id": lambda ids: ids.notifications,
     "client_id": lambda ids: ids.clients,
+    "job_id": lambda ids: ids.import_jobs,
     # Not ids: a record tab and a record section exist in every workspace; with B's client they are B's.
     "tab": lambda ids: ("personal",),
     "section": lambda ids: ("personal",),
@@ -133,6 +136,7 @@ VALID_BODIES: dict[str, Callable[[Ids], dict]] = {
     "billing_member_subscribe": lambda ids: {"account_type": "pro"},
     "billing_member_account_type": lambda ids: {"account_type": "essentials"},
     "client_create": lambda ids: {"first_name": "Eve", "last_name": "Indringer"},
+    "client_import_mapping": lambda ids: {"columns": {"First name": "first_name"}},
     "client_update": lambda ids: {"city": "Overgenomen", "email": "eve@intruder.example"},
     "client_cancel": lambda ids: {"ids": [ids.client]},
     "client_restore": lambda ids: {"ids": [ids.cancelled_client]},
@@ -435,10 +439,13 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
         own_client = client_create(access=access, values={"first_name": "Persoonlijk", "last_name": "Cliënt"})
         gone_client = client_create(access=access, values={"first_name": "Persoonlijk", "last_name": "Oud"})
         clients_cancel(access=access, client_ids=[gone_client.pk])
+    from praxis.clients.tests.factories import import_job_make
+
+    personal_job = import_job_make(access)
     ids = Ids(slug=personal.slug, members=(own.pk, contact.pk, gone.pk), invitations=(invitation.pk,),
               tokens=(), invoices=(invoice.pk,), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,
               invitation_token=token, clients=(own_client.pk, gone_client.pk), client=own_client.pk,
-              cancelled_client=gone_client.pk)
+              cancelled_client=gone_client.pk, import_jobs=(personal_job.pk,))
     return personal, ids
 
 
