@@ -405,8 +405,10 @@ def test_without_javascript_search_then_create_a_new_client(team, family):
     page = browser.get(url(team, f"{noor.pk}/relationships/new/"))
     assert "<html" in page.content.decode() and "Add a relationship of Noor Visser" in text_of(page)
     searched = browser.post(url(team, f"{noor.pk}/relationships/new/"),
-                            {"kind": "parent", "target": "client", "q": "eva", "action": "search"})
+                            {"kind": "", "target": "client", "q": "eva", "action": "search"})
     assert searched.status_code == 200 and "Eva Visser" in text_of(searched) and rows() == []
+    assert "errorlist" not in searched.content.decode()  # a look-up, not a refused save
+    assert 'value="eva"' in searched.content.decode()  # what was typed stays
     bad = browser.post(url(team, f"{noor.pk}/relationships/new/"),
                        {"kind": "parent", "target": "new_client", "new_client.first_name": "Bram",
                         "new_client.last_name": "", "new_client.date_of_birth": "31-02-1980"})
