@@ -6,6 +6,7 @@ unlink, no relationship across workspaces (R-ROLE-4), who may change them (R-ROL
 import html as html_module
 import json
 import re
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -61,7 +62,7 @@ def link(team, client, *, role="owner", **kwargs) -> Relationship:
         return rel_services.relationship_create(access=team.access(role), client_id=client.pk, **kwargs)
 
 
-def rows() -> list[dict]:
+def rows() -> list[Any]:
     with scopes_disabled():
         return list(Relationship.objects.order_by("pk").values())
 
