@@ -76,6 +76,7 @@ class World:
     password_token: str
     visitors: dict = field(default_factory=dict)  # name → user, or None for the anonymous visitor
     client: Any = None  # a clients.Client with a care team, tags and a custom section (issue 7)
+    portal_token: str = ""  # a pending client-portal invitation's link (R-CLI-11)
 
     @property
     def slug(self) -> str:
@@ -99,7 +100,11 @@ ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
     ("workspaces:invite", "token"): lambda w: w.invitation_token,
     ("accounts:password_set", "token"): lambda w: w.password_token,
     ("workspaces:contact_edit", "member_id"): lambda w: w.contact.pk,  # a login-less contact (R-INV-6)
+    ("clients:portal_invite", "token"): lambda w: w.portal_token,
 }
+# Routes only a client user opens (R-CLI-11): the portal is no capability of a member, so the owner —
+# who holds every capability — is refused them like any non-client (404).
+PORTAL_ONLY = {"clients:portal", "clients:portal_record", "clients:portal_download"}
 
 
 def _owner_notification(world: World) -> int:
@@ -154,10 +159,32 @@ def build_world(team, make_user) -> World:
     # The four languages spread over the roles, so long German or French words are checked too.
     for role, language in VISITOR_LANGUAGES.items():
         team.users[role] = profile_update(user=team.users[role], changes={"language": language})
-    visitors = {"anonymous": None, **{role: team.users[role] for role in team.users}, "cancelled": cancelled_user}
+    world_client = _world_client(team)
+    client_user, portal_token = _world_portal(team, world_client)
+    visitors = {"anonymous": None, **{role: team.users[role] for role in team.users}, "cancelled": cancelled_user,
+                "client": client_user}
     return World(team=team, contact=contact, cancelled=cancelled_user, invitation=invitation,
                  invitation_token=invitation_token, api_token=api_token, invoice=invoice,
-                 password_token=password_token, visitors=visitors, client=_world_client(team))
+                 password_token=password_token, visitors=visitors, client=world_client, portal_token=portal_token)
+
+
+def _world_portal(team, world_client) -> tuple[Any, str]:
+    """The world's client has portal access (R-CLI-11, the "client" visitor); a second client's portal
+    invitation is still pending (its link is a page for the anonymous visitor)."""
+    from praxis.clients.portal import portal_invitation_accept_new_user, portal_invitation_create
+    from praxis.clients.services import client_create
+
+    access = team.access("owner")
+    with scope(workspace=team.workspace):
+        _invitation, token = portal_invitation_create(access=access, client_id=world_client.pk)
+        milan = client_create(access=access, values={"first_name": "Milan", "last_name": "Janssens",
+                                                     "email": "milan.janssens@example.test"})
+        _pending, pending_token = portal_invitation_create(access=access, client_id=milan.pk)
+    from praxis.testing import PASSWORD
+
+    user, _client = portal_invitation_accept_new_user(token=token, password=PASSWORD, first_name="Zoë",
+                                                      last_name="van der Berg-Müller", language="en")
+    return user, pending_token
 
 
 def _world_client(team) -> Any:

@@ -203,8 +203,9 @@ def _request(client, team, op: Op):
 
 
 def _last_seq() -> int:
-    last = AuditEvent.objects.order_by("-seq").first()
-    return last.seq if last else 0
+    """The newest entry's id: `seq` only orders one chain (one per workspace), `id` orders them all."""
+    last = AuditEvent.objects.order_by("-id").first()
+    return last.pk if last else 0
 
 
 MATRIX = [pytest.param(name, role, id=f"{name}-{role}") for name in OPERATIONS for role in ROLES]
@@ -247,7 +248,7 @@ def test_refusal_is_audited(name, role, team, api_client):
 
     assert _request(client, team, op).status_code == 403
 
-    new = AuditEvent.objects.filter(seq__gt=seq)
+    new = AuditEvent.objects.filter(id__gt=seq)
     assert [e.outcome for e in new] == ["refused"]
     event = new.get()
     assert (event.user_id, event.workspace_id, event.permission, event.role) == (
@@ -315,7 +316,7 @@ def test_refused_ownership_transfer_is_audited(team, api_client):
     client = api_client(team.admin)
     seq = _last_seq()
     assert _transfer(client, team).status_code == 403
-    assert [(e.outcome, e.user_id) for e in AuditEvent.objects.filter(seq__gt=seq)] == [("refused", team.admin.pk)]
+    assert [(e.outcome, e.user_id) for e in AuditEvent.objects.filter(id__gt=seq)] == [("refused", team.admin.pk)]
 
 
 def test_role_change_takes_effect_on_the_next_request(team, api_client):
