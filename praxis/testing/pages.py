@@ -92,6 +92,7 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "invoice_id": lambda w: w.invoice.pk,
     "notification_id": lambda w: _owner_notification(w),  # the owner was told of the team's acceptances
     "client_id": lambda w: w.client.pk,
+    "job_id": lambda w: _world_import_job(w),  # an uploaded client import (R-CLI-9)
     "tab": lambda w: "personal",  # the record's tab every visitor with clients.view has
     "section": lambda w: "personal",
     "relationship_id": lambda w: _world_relationship(w),  # the client's link to her GP (R-CLI-4)
@@ -185,6 +186,18 @@ def _world_portal(team, world_client) -> tuple[Any, str]:
     user, _client = portal_invitation_accept_new_user(token=token, password=PASSWORD, first_name="Zoë",
                                                       last_name="van der Berg-Müller", language="en")
     return user, pending_token
+
+
+def _world_import_job(world: World) -> int:
+    """An uploaded client import of the world's workspace, made once through `import_upload`."""
+    job = getattr(world.team, "import_job", None)
+    if job is None:
+        from praxis.clients.tests.factories import import_job_make
+        from praxis.workspaces.access import resolve_access
+
+        job = import_job_make(resolve_access(world.team.owner, world.team.workspace.slug))
+        world.team.import_job = job  # type: ignore[attr-defined]
+    return job.pk
 
 
 def _world_client(team) -> Any:

@@ -116,8 +116,10 @@ def _tenant_clients(access, *, label: str, clinician) -> dict:
         # R-CLI-4: a relationship (to an external contact) for the `relationship_id` routes.
         relationship = relationship_create(access=access, client_id=client.pk, kind="referring_professional",
                                            new_contact={"name": f"{label}huisarts"})
+    from praxis.clients.tests.factories import import_job_make
+
     return {"client": client, "cancelled_client": gone, "relationship": relationship,
-            "contact": relationship.contact}
+            "contact": relationship.contact, "import_job": import_job_make(access)}
 
 
 @dataclass

@@ -80,6 +80,7 @@ class Ids:
     cancelled_client: int = 0
     relationships: tuple[int, ...] = ()  # a client's relationship (to an external contact), R-CLI-4
     contact: int = 0  # an external contact of the client (R-CLI-4)
+    import_jobs: tuple[int, ...] = ()  # a client import job (R-CLI-9)
 
 
 def tenant_ids(tenant) -> Ids:
@@ -103,6 +104,7 @@ def tenant_ids(tenant) -> Ids:
         cancelled_client=tenant.extra["cancelled_client"].pk,
         relationships=(tenant.extra["relationship"].pk,),
         contact=tenant.extra["contact"].pk,
+        import_jobs=(tenant.extra["import_job"].pk,),
     )
 
 
@@ -117,6 +119,7 @@ OBJECT_PARAMS: dict[str, Callable[[Ids], tuple]] = {
     "notification_id": lambda ids: ids.notifications,
     "client_id": lambda ids: ids.clients,
     "relationship_id": lambda ids: ids.relationships,
+    "job_id": lambda ids: ids.import_jobs,
     # Not ids: a record tab and a record section exist in every workspace; with B's client they are B's.
     "tab": lambda ids: ("personal",),
     "section": lambda ids: ("personal",),
@@ -138,6 +141,7 @@ VALID_BODIES: dict[str, Callable[[Ids], dict]] = {
     "billing_member_subscribe": lambda ids: {"account_type": "pro"},
     "billing_member_account_type": lambda ids: {"account_type": "essentials"},
     "client_create": lambda ids: {"first_name": "Eve", "last_name": "Indringer"},
+    "client_import_mapping": lambda ids: {"columns": {"First name": "first_name"}},
     "client_update": lambda ids: {"city": "Overgenomen", "email": "eve@intruder.example"},
     "client_cancel": lambda ids: {"ids": [ids.client]},
     "client_restore": lambda ids: {"ids": [ids.cancelled_client]},
@@ -448,10 +452,14 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
         clients_cancel(access=access, client_ids=[gone_client.pk])
         relationship = relationship_create(access=access, client_id=own_client.pk, kind="other",
                                            new_contact={"name": "Persoonlijk Contact"})
+    from praxis.clients.tests.factories import import_job_make
+
+    personal_job = import_job_make(access)
     ids = Ids(slug=personal.slug, members=(own.pk, contact.pk, gone.pk), invitations=(invitation.pk,),
               tokens=(), invoices=(invoice.pk,), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,
               invitation_token=token, clients=(own_client.pk, gone_client.pk), client=own_client.pk,
-              cancelled_client=gone_client.pk, relationships=(relationship.pk,), contact=relationship.contact_id)
+              cancelled_client=gone_client.pk, relationships=(relationship.pk,), contact=relationship.contact_id,
+              import_jobs=(personal_job.pk,))
     return personal, ids
 
 
