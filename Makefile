@@ -48,4 +48,5 @@ lint: venv-test
 bench: venv
 	$(VPY) manage.py bench
 	$(VPY) manage.py bench_billing
+	$(VPY) manage.py bench_search
 	$(VPY) manage.py bench_audit

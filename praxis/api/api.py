@@ -63,6 +63,7 @@ from praxis.audit.api import router as audit_router  # noqa: E402
 from praxis.billing.api import me_billing_router  # noqa: E402
 from praxis.billing.api import router as billing_router  # noqa: E402
 from praxis.clients.api import router as clients_router  # noqa: E402
+from praxis.clients.api.portal import me_router as client_portal_router  # noqa: E402
 from praxis.notifications.api import router as notifications_router  # noqa: E402
 from praxis.workspaces.api import invitation_links_router, workspaces_router  # noqa: E402
 
@@ -74,6 +75,7 @@ api.add_router("/workspaces", billing_router)
 api.add_router("/workspaces", clients_router)
 api.add_router("/me", me_billing_router)
 api.add_router("/me", notifications_router)
+api.add_router("/me", client_portal_router)
 api.add_router("/invitations", invitation_links_router)
 
 
@@ -129,8 +131,19 @@ def _keep_default_status(operation) -> None:
     operation.view_func = with_status
 
 
-def _document_errors() -> None:
+def _all_routers():
+    """Every router with its full prefix, nested ones included (an app mounts one router of routers)."""
+    def walk(prefix: str, router):
+        yield prefix, router
+        for child_prefix, child, *_ in router._routers:
+            yield from walk(prefix + child_prefix, child)
+
     for prefix, router in api._routers:
+        yield from walk(prefix, router)
+
+
+def _document_errors() -> None:
+    for prefix, router in _all_routers():
         for path, path_view in router.path_operations.items():
             for operation in path_view.operations:
                 if len(operation.response_models) == 1 and next(iter(operation.response_models)) != 200:

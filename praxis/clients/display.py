@@ -33,7 +33,7 @@ def date(value: dt.date | str | None) -> str:
         try:
             value = dt.date.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     return formats.date_format(value, "DATE_FORMAT")
 
 

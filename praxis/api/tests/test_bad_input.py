@@ -17,7 +17,7 @@ from django_scopes import scopes_disabled
 
 from praxis.api.api import api
 
-from .test_isolation import all_routes, skip_reason, tenant_ids
+from .test_isolation import OBJECT_PARAMS, all_routes, skip_reason, tenant_ids
 
 HUGE = 99999999999999999999
 HOSTILE = {
@@ -83,9 +83,10 @@ def _snapshot(tenant, api_snapshot) -> dict:
 
 
 def _api_path(path: str, *, kind: str, ids, tenant) -> str:
-    values = {"ws": tenant.slug, "member_id": ids.active_member, "invitation_id": ids.invitations[0],
-              "invoice_id": ids.invoices[0], "token_id": ids.tokens[0], "token": tenant.invitation_token,
-              "notification_id": (ids.notifications or (1,))[0]}
+    # The first candidate of each object parameter the isolation walker knows (one list of parameters).
+    values = {name: candidates(ids)[0] for name, candidates in OBJECT_PARAMS.items() if candidates(ids)}
+    values["ws"] = tenant.slug
+    values.setdefault("notification_id", 1)
     if kind == "huge_int":
         values = {k: (HUGE if k.endswith("_id") else v) for k, v in values.items()}
     return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)

@@ -8,7 +8,6 @@ translate JSON to services and selectors; what a member may receive is `policies
 """
 
 
-from django.db.models import prefetch_related_objects
 from ninja import Router
 
 from praxis.api.scoping import paginate, workspace_endpoint
@@ -33,7 +32,8 @@ def client_list(request, ws: str, q: str = "", status: Status = "active", clinic
         tag_id = found.pk if found else -1  # an unknown tag matches no client
     query = " ".join(q.split())[:200]
     clients = selectors.clients_list(access=access, status=status, q=query, clinician_id=clinician, tag_id=tag_id)
-    result = paginate(clients, page=page, page_size=page_size)
+    result = paginate(clients.prefetch_related(None), page=page, page_size=page_size)
+    selectors.with_team_and_tags(result["items"])
     if query:
         services.clients_searched(access=access, query=query, hits=result["count"], via="api")
     return result
@@ -91,5 +91,4 @@ def client_restore(request, ws: str, payload: ClientIdsIn):
 def _as_stored(request, changed):
     """The changed clients re-read after the bulk UPDATE (their new status), care teams in two queries."""
     rows = selectors.clients_by_ids(access=request.access, client_ids=[c.pk for c in changed])
-    prefetch_related_objects(rows, "clinicians", "tags")
-    return rows
+    return selectors.with_team_and_tags(rows)
