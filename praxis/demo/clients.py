@@ -163,10 +163,10 @@ def load_demo_clients(access: Access) -> int:
     clients.check_room_for(workspace=workspace, adding=len(built))
     created = Client.objects.bulk_create(built)
     Clinicians, Tags = Client.clinicians.through, Client.tags.through  # noqa: N806
-    Clinicians.objects.bulk_create(
+    Clinicians._default_manager.bulk_create(
         Clinicians(client_id=c.pk, membership_id=m.pk)
         for c in created for m in rng.sample(clinicians, k=1 if rng.random() < 0.85 else min(2, len(clinicians))))
-    Tags.objects.bulk_create(Tags(client_id=c.pk, tag_id=tags[name].pk)
+    Tags._default_manager.bulk_create(Tags(client_id=c.pk, tag_id=tags[name].pk)
                              for c, names in zip(created, tag_names, strict=True) for name in names)
     audit.record_many([
         {"code": "client.created", "action": "create", "actor": access.user, "workspace": workspace, "obj": c,
