@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from praxis.core import clock
 
 from . import context
-from .models import LEGACY_CHAIN, Action, AuditEvent, Outcome, chain_for
+from .models import DEPLOYMENT_CHAIN, LEGACY_CHAIN, Action, AuditEvent, Outcome
 
 GENESIS = "0" * 64
 LOCK_CLASS = 751300  # first key of the chains' advisory locks; the second is the chain
@@ -97,11 +97,11 @@ def _lock_key(chain: int) -> int:
     return (chain + 2**31) % 2**32 - 2**31
 
 
-def _link(chain: int, events: list[AuditEvent]) -> None:
+def _link(chain: int, events: list[AuditEvent], *, lock: bool = True) -> None:
     """Give `events` the next seqs of `chain`, each linked to the one before it. On PostgreSQL the
     advisory lock of that chain — held to the end of the caller's transaction — makes the read of the
     chain's newest entry and the insert one step; other chains (other workspaces) are not touched."""
-    if connection.vendor == "postgresql":
+    if lock and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, _lock_key(chain)])
     last = AuditEvent.objects.filter(chain=chain).order_by("-seq").values("seq", "hash").first()
@@ -112,6 +112,23 @@ def _link(chain: int, events: list[AuditEvent]) -> None:
         event.hash = prev = compute_hash(event)
 
 
+def _outside_chain() -> int:
+    """The chain for entries outside any workspace, locked (PostgreSQL): the deployment chain, unless
+    this transaction already holds a workspace's chain — then that one.
+
+    Why: a transaction may append to a workspace and then outside any workspace (cancelling a member ends
+    the licence they pay themselves), another one the other way round (accepting an invitation). If the
+    first waited for the deployment chain while holding the workspace's, the two could deadlock. With
+    this rule the deployment chain is only ever locked as a transaction's first chain (lowest key first),
+    so no cycle through it can form. One statement, so the query count is that of a plain lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE((SELECT min(objid::bigint) FROM pg_locks WHERE locktype = 'advisory' AND "
+            "pid = pg_backend_pid() AND granted AND classid = %s AND objsubid = 2 AND objid::bigint < %s), "
+            "(SELECT 0 FROM pg_advisory_xact_lock(%s, 0)))", [LOCK_CLASS, 2**31, LOCK_CLASS])
+        return int(cursor.fetchone()[0])
+
+
 def _append(events: list[AuditEvent]) -> list[AuditEvent]:
     """Link `events` after the newest entry of their chain (their workspace's, or the deployment chain)
     and insert them: the same few queries for one entry or many."""
@@ -119,17 +136,23 @@ def _append(events: list[AuditEvent]) -> list[AuditEvent]:
     # SQLite the IMMEDIATE transaction's write lock (all writers queue there anyway) make the read of the
     # last entry and the insert one step. The unique `(chain, seq)` stays the guard; the retry only
     # matters when called outside any transaction.
-    chains: dict[int, list[AuditEvent]] = {}
-    for event in events:
-        chains.setdefault(chain_for(event.workspace_id), []).append(event)
     nested = connection.in_atomic_block
     for attempt in range(5):
         try:
             with transaction.atomic(savepoint=not nested):
+                chains: dict[int, list[AuditEvent]] = {}
+                locked = set()
+                outside = DEPLOYMENT_CHAIN
+                if connection.vendor == "postgresql" and any(e.workspace_id is None for e in events):
+                    outside = _outside_chain()
+                    locked.add(outside)
+                for event in events:  # in order, so merged entries keep it
+                    chain = outside if event.workspace_id is None else event.workspace_id
+                    chains.setdefault(chain, []).append(event)
                 # One call touching several chains locks them in ascending order, so two such calls
                 # cannot deadlock each other.
                 for chain in sorted(chains):
-                    _link(chain, chains[chain])
+                    _link(chain, chains[chain], lock=chain not in locked)
                 if len(events) == 1:
                     events[0].save(force_insert=True)
                 else:
@@ -176,7 +199,9 @@ def _check_entry(report: ChainReport, event: AuditEvent, expected_seq: int, expe
         say(f"chain {chain}: entry #{event.seq} does not link to the entry before it")
     if compute_hash(event) != event.hash:
         say(f"chain {chain}: entry #{event.seq} was altered")
-    if chain != LEGACY_CHAIN and chain_for(event.workspace_id) != chain:
+    # A workspace's chain holds its entries and entries outside any workspace written in the same
+    # transaction (`_outside_chain`); the deployment chain only the latter.
+    if chain != LEGACY_CHAIN and event.workspace_id not in (None, chain if chain != DEPLOYMENT_CHAIN else None):
         say(f"chain {chain}: entry #{event.seq} is not of this chain's workspace")
 
 

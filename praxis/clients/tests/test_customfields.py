@@ -286,7 +286,7 @@ def test_every_write_is_audited_r_aud_1(team):
         assert rows.count() == count, code
         assert all(e.user_id == team.owner.pk and e.role == "owner" and e.permission == "workspace.edit"
                    for e in rows), code
-    assert events("custom_field.created").order_by("seq").first().data == {"key": "huisarts", "label": "Huisarts", "type": "text"}
+    assert events("custom_field.created").order_by("id").first().data == {"key": "huisarts", "label": "Huisarts", "type": "text"}
 
 
 # --- ordering (R-CLI-2) -------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ def test_audit_entries_for_invitation_acceptance_and_portal_reads_r_aud_1(team, 
     browser = logged_in(client, user)
     browser.get(portal_url(team, f"{zoe.pk}/"))
     browser.get(portal_url(team, f"{zoe.pk}/download/"))
-    rows = list(AuditEvent.objects.filter(client_id=str(zoe.pk)).order_by("seq")
+    rows = list(AuditEvent.objects.filter(client_id=str(zoe.pk)).order_by("id")
                 .values_list("event_code", "user_id", "role", "workspace_id", "action"))
     assert rows[1:] == [
         ("client.portal_invited", team.owner.pk, "owner", team.workspace.pk, "create"),
