@@ -93,7 +93,9 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "notification_id": lambda w: _owner_notification(w),  # the owner was told of the team's acceptances
     "client_id": lambda w: w.client.pk,
     "job_id": lambda w: _world_import_job(w),  # an uploaded client import (R-CLI-9)
-    "tab": lambda w: "personal",  # the record's tab every visitor with clients.view has
+    # The record page itself shows the Personal tab; the tab route is walked with the other tab every
+    # visitor with clients.view has (the Access history tab is checked in clients/tests/test_exports_browser.py).
+    "tab": lambda w: "relationships",
     "section": lambda w: "personal",
     "relationship_id": lambda w: _world_relationship(w),  # the client's link to her GP (R-CLI-4)
 }
