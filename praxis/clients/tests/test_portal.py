@@ -401,3 +401,26 @@ def test_accept_and_portal_in_the_browser_at_390_and_1280_with_axe(team, page, l
     problems += walker.check_page(page, where="portal record", widths=(390, 1280))
     assert not problems, "\n".join(problems)
     assert reload(zoe).user_id is not None
+
+
+def test_someone_acting_for_two_clients_chooses_on_the_portals_start(team, client):
+    """A parent of two children (and a client themself) sees the three records to choose from, and
+    only those."""
+    parent = make(team, first_name="Marie", last_name="Kind", email="marie@example.test")
+    kids = [make(team, first_name=name, last_name="Kind") for name in ("Mila", "Noor")]
+    stranger = make(team, first_name="Vreemd", last_name="Ander")
+    with scope(workspace=team.workspace):
+        rels = [Relationship.objects.create(workspace=team.workspace, client=kid, other_client=parent,
+                                            kind="parent", portal_access=True) for kid in kids]
+    user = accept_new(invite(team, parent), first_name="Marie")
+    for kid, rel in zip(kids, rels, strict=True):
+        with scope(workspace=team.workspace):
+            _inv, token = portal.portal_invitation_create(access=team.access("owner"), client_id=kid.pk,
+                                                          relationship_id=rel.pk)
+        portal.portal_invitation_accept(token=token, user=user)
+    page = logged_in(client, user).get(portal_url(team))
+    assert page.status_code == 200
+    shown = text_of(page)
+    assert "Marie Kind (you)" in shown and "Mila Kind" in shown and "Noor Kind" in shown
+    assert "Vreemd" not in shown
+    assert client.get(portal_url(team, f"{stranger.pk}/")).status_code == 404
