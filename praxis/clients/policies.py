@@ -17,6 +17,11 @@ Rules:
 - `clients.manage` creates, edits, imports and links clients; cancelling and restoring them is
   `members.manage` (SPEC §3: "cancel/restore clients and staff").
 - `workspace.edit` defines custom fields and sections; `audit.view` reads a record's access history.
+- Exports (R-CLI-10): the client list as CSV is a read of the list — `clients.view`, the clients of
+  `visible_clients` and the fields of `visible_builtin_fields` / `visible_custom_fields`. A per-client
+  data export (a GDPR access request, JSON or FHIR) hands over a whole record: it needs a member who may
+  open the record and handles records (`clients.manage`; there is no separate export capability in the
+  SPEC §3 matrix), with the same sensitive filter; its access history part needs `audit.view`.
 - The portal (R-CLI-11) is not a membership: a client user opens only the active records that are
   theirs (`Client.user`) or that they act for (an accepted invitation on the client's behalf through a
   relationship that still has `portal_access`) — `portal_clients(user)`. They are no member, so every
@@ -67,12 +72,25 @@ def may_view_client(access: Access, client: Client) -> bool:
     if client.workspace_id != access.workspace.pk or not access.can(CLIENTS_VIEW):
         return False
     if sees_only_assigned(access):
-        return client.clinicians.filter(pk=access.membership.pk).exists()
+        # Iterating uses the care team a selector prefetched (no query on the record page).
+        return any(m.pk == access.membership.pk for m in client.clinicians.all())
     return True
 
 
 def may_manage_clients(access: Access) -> bool:
     return access.can(CLIENTS_MANAGE)
+
+
+def may_edit_relationships(access: Access) -> bool:
+    """R-CLI-4: linking, changing and unlinking relationships (and adding external contacts) is editing
+    the client: `clients.manage`."""
+    return access.can(CLIENTS_MANAGE)
+
+
+def linkable_clients(access: Access) -> QuerySet[Client]:
+    """The clients this member may link a client to: only those they may open themselves (a clinician
+    of a `team` workspace links only clients assigned to them), never another workspace's."""
+    return visible_clients(access)
 
 
 def may_cancel_clients(access: Access) -> bool:
@@ -90,6 +108,16 @@ def may_edit_fields(access: Access) -> bool:
 
 def may_view_access_history(access: Access) -> bool:
     return access.can(AUDIT_VIEW)
+
+
+def may_export_clients(access: Access) -> bool:
+    """The client list as CSV (R-CLI-10): whoever may list clients, with what they may see."""
+    return access.can(CLIENTS_VIEW)
+
+
+def may_export_client(access: Access, client: Client) -> bool:
+    """One client's data export for a GDPR access request, JSON or FHIR (R-CLI-10)."""
+    return access.can(CLIENTS_MANAGE) and may_view_client(access, client)
 
 
 def visible_builtin_fields(access: Access) -> tuple[str, ...]:

@@ -55,6 +55,8 @@ NOT_PAGES = {
     "billing:seat_cost": "an htmx partial of the invitations page's form, checked inside that page",
     "clients:portal": "redirects a client to their one record; a choice only for someone acting for several "
                       "(tested in clients/tests/test_portal.py)",
+    "clients:relationship_search": "an htmx partial of the relationship dialog (search-as-you-type), checked "
+                                   "inside that dialog (clients/tests/test_relationships_browser.py)",
 }
 
 
@@ -92,8 +94,10 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "invoice_id": lambda w: w.invoice.pk,
     "notification_id": lambda w: _owner_notification(w),  # the owner was told of the team's acceptances
     "client_id": lambda w: w.client.pk,
+    "job_id": lambda w: _world_import_job(w),  # an uploaded client import (R-CLI-9)
     "tab": lambda w: "personal",  # the record's tab every visitor with clients.view has
     "section": lambda w: "personal",
+    "relationship_id": lambda w: _world_relationship(w),  # the client's link to her GP (R-CLI-4)
 }
 ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
     ("workspaces:invite", "token"): lambda w: w.invitation_token,
@@ -111,6 +115,15 @@ def _owner_notification(world: World) -> int:
 
     pk = Notification.objects.for_user(world.team.owner).values_list("pk", flat=True).first()
     assert pk is not None, "the owner was told of the team's acceptances"
+    return pk
+
+
+def _world_relationship(world: World) -> int:
+    from praxis.clients.models import Relationship
+
+    with scopes_disabled():
+        pk = Relationship.objects.filter(client=world.client).values_list("pk", flat=True).first()
+    assert pk is not None, "the world's client is linked to her GP"
     return pk
 
 
@@ -177,9 +190,22 @@ def _world_portal(team, world_client) -> tuple[Any, str]:
     return user, pending_token
 
 
+def _world_import_job(world: World) -> int:
+    """An uploaded client import of the world's workspace, made once through `import_upload`."""
+    job = getattr(world.team, "import_job", None)
+    if job is None:
+        from praxis.clients.tests.factories import import_job_make
+        from praxis.workspaces.access import resolve_access
+
+        job = import_job_make(resolve_access(world.team.owner, world.team.workspace.slug))
+        world.team.import_job = job  # type: ignore[attr-defined]
+    return job.pk
+
+
 def _world_client(team) -> Any:
     """A client as a practice has them: care team, tags, a custom section and a sensitive field."""
     from praxis.clients.models import CustomField, CustomSection
+    from praxis.clients.relationships import relationship_create
     from praxis.clients.services import client_create
 
     workspace = team.workspace
@@ -189,13 +215,17 @@ def _world_client(team) -> Any:
                                    section=section)
         CustomField.objects.create(workspace=workspace, key="diagnose", label="Diagnose", field_type="long_text",
                                    builtin_section="personal", sensitive=True)
-        return client_create(
+        client = client_create(
             access=team.access("owner"),
             values={"first_name": "Zoë", "last_name": "van der Berg-Müller", "date_of_birth": "03-04-2015",
                     "email": "zoe.vdberg@example.test", "phone": "06 12345678", "national_id": "123456782",
                     "street": "Lange Voorhout 1", "postal_code": "2514 EA", "city": "Den Haag", "country": "NL"},
             custom={"verwijzer": "Huisartsenpraktijk De Linde", "diagnose": "F41.1"},
             clinician_ids=[team.members["clinician"].pk], tag_names=["Wachtlijst", "Groepstherapie"])
+        relationship_create(access=team.access("owner"), client_id=client.pk, kind="referring_professional",
+                            new_contact={"name": "Dr. A. de Linde", "organisation": "Huisartsenpraktijk De Linde",
+                                         "phone": "070 123 4567"}, grants={"receives_information": True})
+        return client
 
 
 # --- enumerating the routes -----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 they act for, active only — `policies.portal_clients`), each with its workspace; `GET
 /me/client-records/{client_id}` is one of them with its access history; `GET
 /me/client-records/{client_id}/data` is the client's own data, the same content as the portal's JSON
-download (`selectors.client_data`). Every read of a record is audited (R-AUD-1). A record the caller
+download (`exports.client_data`). Every read of a record is audited (R-AUD-1). A record the caller
 may not open — another person's, a cancelled one, a missing id — answers the same 404.
 """
 
@@ -17,7 +17,7 @@ from django.http import Http404
 from django_scopes import scope, scopes_disabled
 from ninja import Router, Schema
 
-from .. import policies, portal, selectors
+from .. import exports, policies, portal, selectors
 from ..models import Client
 
 me_router = Router(tags=["client portal"])
@@ -89,7 +89,7 @@ def client_record(request, client_id: int):
     client = _open(request, client_id)
     with scope(workspace=client.workspace):
         portal.portal_read(user=request.auth, client=client, page="api")
-        return {**_out(client, request.auth), "access_history": selectors.access_history(client, limit=200)}
+        return {**_out(client, request.auth), "access_history": selectors.access_history_rows(client, limit=200)}
 
 
 @me_router.get("/client-records/{client_id}/data", response=dict)
@@ -98,4 +98,4 @@ def client_record_data(request, client_id: int):
     client = _open(request, client_id)
     with scope(workspace=client.workspace):
         portal.portal_read(user=request.auth, client=client, page="download")
-        return selectors.client_data(client)
+        return exports.client_data(client, sensitive=True, history=True)

@@ -39,7 +39,7 @@ from praxis.workspaces.roles import CLIENTS_MANAGE
 from praxis.workspaces.services import user_by_email
 from praxis.workspaces.web import workspace_view
 
-from .. import display, portal, selectors
+from .. import display, exports, portal, selectors
 from ..models import Client
 
 # --- the staff side: "Invite to portal" ---------------------------------------------------------------
@@ -225,17 +225,17 @@ def portal_record(request, client_id: int):
     client = request.portal.client(client_id)
     portal.portal_read(user=request.user, client=client, page="record")
     return render(request, "clients/portal/record.html", _context(
-        request, client=client, details=_details(client), history=selectors.access_history(client, limit=200),
+        request, client=client, details=_details(client), history=selectors.access_history_rows(client, limit=200),
         age=client.age(workspace_today(client.workspace)), own=client.user_id == request.user.pk))
 
 
 @require_GET
 @portal_view
 def portal_download(request, client_id: int):
-    """The client's own data as JSON — the same content as the GDPR export (`selectors.client_data`)."""
+    """The client's own data as JSON — the same content as the GDPR export (`exports.client_data`)."""
     client = request.portal.client(client_id)
     portal.portal_read(user=request.user, client=client, page="download")
-    body = json.dumps(selectors.client_data(client), ensure_ascii=False, indent=2, default=str)
+    body = json.dumps(exports.client_data(client, sensitive=True, history=True), ensure_ascii=False, indent=2, default=str)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="praxis-client-{client.pk}.json"'
     return response
