@@ -124,8 +124,10 @@ def test_download_is_the_clients_own_data_as_json(team, client):
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     assert "attachment" in response["Content-Disposition"]
     data = json.loads(response.content)
-    assert data["first_name"] == "Zoë" and data["city"] == "Utrecht" and data["email"] == "zoe.visser@example.test"
-    assert [row["code"] for row in data["access_history"]][-2:] == ["client.portal_invited", "client.created"]
+    own = data["client"]
+    assert own["first_name"] == "Zoë" and own["city"] == "Utrecht" and own["email"] == "zoe.visser@example.test"
+    assert "withheld" not in data  # the client's own data, in full (GDPR art. 15)
+    assert [row["event"] for row in data["access_history"]][-2:] == ["client.portal_invited", "client.created"]
 
 
 def test_audit_entries_for_invitation_acceptance_and_portal_reads_r_aud_1(team, client):
@@ -370,7 +372,7 @@ def test_api_lists_only_the_callers_own_records(team, client):
     assert item["id"] == zoe.pk and item["own"] is True and item["workspace"] == team.workspace.slug
     detail = browser.get(f"/api/v1/me/client-records/{zoe.pk}").json()
     assert detail["first_name"] == "Zoë" and detail["access_history"][0]["code"] == "client.portal_viewed"
-    assert browser.get(f"/api/v1/me/client-records/{zoe.pk}/data").json()["email"] == "zoe.visser@example.test"
+    assert browser.get(f"/api/v1/me/client-records/{zoe.pk}/data").json()["client"]["email"] == "zoe.visser@example.test"
     for path in (f"/api/v1/me/client-records/{other.pk}", f"/api/v1/me/client-records/{other.pk}/data"):
         response = browser.get(path)
         assert response.status_code == 404 and response.json()["code"] == "not_found"
