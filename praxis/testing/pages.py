@@ -53,6 +53,8 @@ SKIPPED_PREFIXES = {
 NOT_PAGES = {
     "home": "redirects to the last workspace, the list or the login page",
     "billing:seat_cost": "an htmx partial of the invitations page's form, checked inside that page",
+    "clients:portal": "redirects a client to their one record; a choice only for someone acting for several "
+                      "(tested in clients/tests/test_portal.py)",
     "clients:relationship_search": "an htmx partial of the relationship dialog (search-as-you-type), checked "
                                    "inside that dialog (clients/tests/test_relationships_browser.py)",
 }
