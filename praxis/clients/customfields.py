@@ -171,10 +171,10 @@ def _placement(access: Access, *, section_id: int | None, builtin_section: str |
     if section_id is not None and builtin_section:
         raise ServiceError("invalid_section", _("Choose one section."), field="section")
     if section_id is not None:
-        section = CustomSection.objects.filter(workspace=access.workspace, pk=section_id,
-                                               retired_at__isnull=True).first()
-        if section is None:
-            raise ServiceError("invalid_section", _("Choose a section of this workspace."), field="section")
+        # Another workspace's section answers like a missing one (R-ROLE-4); a retired one is refused.
+        section = _section(access, section_id)
+        if section.retired_at is not None:
+            raise ServiceError("invalid_section", _("That section is retired; restore it first."), field="section")
         return section, ""
     if builtin_section in BuiltinSection.values:
         return None, str(builtin_section)

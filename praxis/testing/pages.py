@@ -91,12 +91,25 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "client_id": lambda w: w.client.pk,
     "tab": lambda w: "personal",  # the record's tab every visitor with clients.view has
     "section": lambda w: "personal",
+    "field_id": lambda w: _world_custom(w, "field"),  # the client's custom field (R-CLI-2)
+    "section_id": lambda w: _world_custom(w, "section"),
 }
 ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
     ("workspaces:invite", "token"): lambda w: w.invitation_token,
     ("accounts:password_set", "token"): lambda w: w.password_token,
     ("workspaces:contact_edit", "member_id"): lambda w: w.contact.pk,  # a login-less contact (R-INV-6)
 }
+
+
+def _world_custom(world: World, kind: str) -> int:
+    """The id of the world's first custom field or custom section (made with its client)."""
+    from praxis.clients.models import CustomField, CustomSection
+
+    model = CustomField if kind == "field" else CustomSection
+    with scopes_disabled():
+        pk = model.objects.filter(workspace=world.team.workspace).order_by("pk").values_list("pk", flat=True).first()
+    assert pk is not None, "the world's client has a custom section and field"
+    return pk
 
 
 def _owner_notification(world: World) -> int:

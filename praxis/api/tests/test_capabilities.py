@@ -44,6 +44,8 @@ class Targets:
     paid_member: "Membership"  # the clinician, a `pro` seat the workspace pays for
     client: Any = None  # an active clients.Client (issue 7)
     gone_client: Any = None  # a cancelled one
+    custom_field: Any = None  # a live clients.CustomField in `custom_section` (R-CLI-2)
+    custom_section: Any = None  # a live clients.CustomSection
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,28 @@ OPERATIONS: dict[str, Op] = {
     "client_cancel": Op("POST", lambda t: "/clients/cancel", roles.MEMBERS_MANAGE, lambda t: {"ids": [t.client.pk]}),
     "client_restore": Op("POST", lambda t: "/clients/restore", roles.MEMBERS_MANAGE,
                          lambda t: {"ids": [t.gone_client.pk]}),
+    # Custom fields and sections (R-CLI-2): read with clients.view, defined with workspace.edit.
+    "custom_field_list": Op("GET", lambda t: "/custom-fields", roles.CLIENTS_VIEW),
+    "custom_field_create": Op("POST", lambda t: "/custom-fields", roles.WORKSPACE_EDIT,
+                              lambda t: {"label": "Huisarts", "field_type": "text", "builtin_section": "care"}),
+    "custom_field_update": Op("PATCH", lambda t: f"/custom-fields/{t.custom_field.pk}", roles.WORKSPACE_EDIT,
+                              lambda t: {"required": True}),
+    "custom_field_retire": Op("DELETE", lambda t: f"/custom-fields/{t.custom_field.pk}", roles.WORKSPACE_EDIT),
+    "custom_field_restore": Op("POST", lambda t: f"/custom-fields/{t.custom_field.pk}/restore",
+                               roles.WORKSPACE_EDIT),
+    "custom_field_move": Op("POST", lambda t: f"/custom-fields/{t.custom_field.pk}/move", roles.WORKSPACE_EDIT,
+                            lambda t: {"builtin_section": "personal"}),
+    "custom_section_list": Op("GET", lambda t: "/custom-field-sections", roles.CLIENTS_VIEW),
+    "custom_section_create": Op("POST", lambda t: "/custom-field-sections", roles.WORKSPACE_EDIT,
+                                lambda t: {"name": "Zorgverzekering"}),
+    "custom_section_update": Op("PATCH", lambda t: f"/custom-field-sections/{t.custom_section.pk}",
+                                roles.WORKSPACE_EDIT, lambda t: {"name": "Doorverwijzing"}),
+    "custom_section_retire": Op("DELETE", lambda t: f"/custom-field-sections/{t.custom_section.pk}",
+                                roles.WORKSPACE_EDIT),
+    "custom_section_restore": Op("POST", lambda t: f"/custom-field-sections/{t.custom_section.pk}/restore",
+                                 roles.WORKSPACE_EDIT),
+    "custom_section_move": Op("POST", lambda t: f"/custom-field-sections/{t.custom_section.pk}/move",
+                              roles.WORKSPACE_EDIT, lambda t: {"direction": "up"}),
 }
 # Ownership transfer is not a capability but the owner's alone (R-WS-5): tested on its own below.
 NOT_A_CAPABILITY = {"ownership_transfer"}
@@ -165,6 +189,7 @@ def team(workspace_with_team):
                                                     account_type="free")
     from praxis.billing.models import Invoice
     from praxis.billing.run import billing_run
+    from praxis.clients import customfields
     from praxis.clients.services import client_create, clients_cancel
 
     billing_run(at=team.workspace.billing_anchor)
@@ -173,10 +198,14 @@ def team(workspace_with_team):
                                clinician_ids=[team.members["clinician"].pk])
         gone_client = client_create(access=access, values={"first_name": "Gerrit", "last_name": "Gestopt"})
         clients_cancel(access=access, client_ids=[gone_client.pk])
+        custom_section = customfields.section_create(access=access, name="Verwijzing")
+        custom_field = customfields.field_create(access=access, label="Verwijzer", field_type="text",
+                                                 section_id=custom_section.pk)
     team.targets = Targets(contact=contact, gone=gone, invitation=invitation,
                            invoice=Invoice.objects.with_scopes_disabled().get(workspace=team.workspace, kind="cycle"),
                            owner_member=team.members["owner"], paid_member=team.members["clinician"],
-                           client=client, gone_client=gone_client)
+                           client=client, gone_client=gone_client, custom_field=custom_field,
+                           custom_section=custom_section)
     return team
 
 

@@ -78,6 +78,9 @@ class Ids:
     clients: tuple[int, ...] = ()  # tried in turn for a `client_id`: active, cancelled (issue 7)
     client: int = 0
     cancelled_client: int = 0
+    fields: tuple[int, ...] = ()  # tried in turn for a `field_id`: live, retired custom field (R-CLI-2)
+    sections: tuple[int, ...] = ()  # tried in turn for a `section_id`: live, retired custom section
+    section: int = 0
 
 
 def tenant_ids(tenant) -> Ids:
@@ -99,6 +102,9 @@ def tenant_ids(tenant) -> Ids:
         clients=(tenant.extra["client"].pk, tenant.extra["cancelled_client"].pk),
         client=tenant.extra["client"].pk,
         cancelled_client=tenant.extra["cancelled_client"].pk,
+        fields=(tenant.extra["custom_field"].pk, tenant.extra["retired_field"].pk),
+        sections=(tenant.extra["custom_section"].pk, tenant.extra["retired_section"].pk),
+        section=tenant.extra["custom_section"].pk,
     )
 
 
@@ -115,6 +121,8 @@ OBJECT_PARAMS: dict[str, Callable[[Ids], tuple]] = {
     # Not ids: a record tab and a record section exist in every workspace; with B's client they are B's.
     "tab": lambda ids: ("personal",),
     "section": lambda ids: ("personal",),
+    "field_id": lambda ids: ids.fields,
+    "section_id": lambda ids: ids.sections,
 }
 
 # A body that passes schema validation, by operation name, so the request reaches the handler (where
@@ -136,6 +144,13 @@ VALID_BODIES: dict[str, Callable[[Ids], dict]] = {
     "client_update": lambda ids: {"city": "Overgenomen", "email": "eve@intruder.example"},
     "client_cancel": lambda ids: {"ids": [ids.client]},
     "client_restore": lambda ids: {"ids": [ids.cancelled_client]},
+    # (A's new field in B's section: test_customfields.py, as this route also lists with GET.)
+    "custom_field_create": lambda ids: {"label": "Overgenomen", "field_type": "text", "builtin_section": "personal"},
+    "custom_field_update": lambda ids: {"label": "Overgenomen", "required": True},
+    "custom_field_move": lambda ids: {"position": 0, "section_id": ids.section},
+    "custom_section_create": lambda ids: {"name": "Overgenomen"},
+    "custom_section_update": lambda ids: {"name": "Overgenomen"},
+    "custom_section_move": lambda ids: {"direction": "down"},
 }
 # The same for HTML forms that carry ids in their POST data, by URL name. With B's ids in A's URL such a
 # form may answer 404, re-render A's page with an error (200) or redirect (302) — as long as nothing of
@@ -147,6 +162,10 @@ HTML_FORM_BODIES: dict[str, Callable[[Ids], dict]] = {
     "clients:cancel": lambda ids: {"ids": [ids.client], "confirm": "1"},
     "clients:restore": lambda ids: {"ids": [ids.cancelled_client]},
     "clients:section_edit": lambda ids: {"first_name": "Eve", "last_name": "Indringer"},
+    "clients:field_edit": lambda ids: {"label": "Overgenomen", "field_type": "text"},
+    "clients:field_move": lambda ids: {"position": "0", "place": f"custom:{ids.section}"},
+    "clients:field_section_rename": lambda ids: {"name": "Overgenomen"},
+    "clients:field_section_move": lambda ids: {"direction": "down"},
 }
 
 
@@ -435,10 +454,15 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
         own_client = client_create(access=access, values={"first_name": "Persoonlijk", "last_name": "Cliënt"})
         gone_client = client_create(access=access, values={"first_name": "Persoonlijk", "last_name": "Oud"})
         clients_cancel(access=access, client_ids=[gone_client.pk])
+    from praxis.api.tests.conftest import _tenant_custom_fields
+
+    custom = _tenant_custom_fields(access, label="Persoonlijk")
     ids = Ids(slug=personal.slug, members=(own.pk, contact.pk, gone.pk), invitations=(invitation.pk,),
               tokens=(), invoices=(invoice.pk,), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,
               invitation_token=token, clients=(own_client.pk, gone_client.pk), client=own_client.pk,
-              cancelled_client=gone_client.pk)
+              cancelled_client=gone_client.pk,
+              fields=(custom["custom_field"].pk, custom["retired_field"].pk),
+              sections=(custom["custom_section"].pk, custom["retired_section"].pk), section=custom["custom_section"].pk)
     return personal, ids
 
 

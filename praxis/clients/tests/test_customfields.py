@@ -482,3 +482,24 @@ def test_fields_page_costs_the_same_queries_for_3_and_30_fields(team, client, dj
     assert count() == small
     with django_assert_num_queries(small):
         browser.get(page_url(team))
+
+
+def test_another_workspaces_section_answers_like_a_missing_one_r_role_4(team, client, make_user):
+    """A field defined in A cannot be put in B's section (by the form, the API or a move): 404, nothing
+    changes (the isolation walker covers B's ids in the URL)."""
+    from praxis.testing.team import build_team
+
+    other = build_team(make_user, name="Praktijk Zuid", label="Z")
+    with scope(workspace=other.workspace):
+        theirs = customfields.section_create(access=other.access("owner"), name="Van hen")
+    mine = define(team, "Huisarts")
+    browser = logged_in(client, team.owner)
+    before = list(CustomField.objects.with_scopes_disabled().order_by("pk").values())
+    assert browser.post(page_url(team, "new/"), {"label": "Indringer", "field_type": "text",
+                                                 "place": f"custom:{theirs.pk}"}).status_code == 404
+    assert send(browser, "POST", api(team, "custom-fields"),
+                {"label": "Indringer", "field_type": "text", "section_id": theirs.pk}).status_code == 404
+    assert send(browser, "POST", api(team, f"custom-fields/{mine.pk}/move"),
+                {"section_id": theirs.pk}).status_code == 404
+    assert browser.post(page_url(team, f"{mine.pk}/move/"), {"place": f"custom:{theirs.pk}"}).status_code == 404
+    assert list(CustomField.objects.with_scopes_disabled().order_by("pk").values()) == before
