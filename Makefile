@@ -49,3 +49,4 @@ bench: venv
 	$(VPY) manage.py bench
 	$(VPY) manage.py bench_billing
 	$(VPY) manage.py bench_search
+	$(VPY) manage.py bench_audit

@@ -45,16 +45,16 @@ class ClientOut(Schema):
     def resolve_clinicians(obj) -> list[int]:
         if isinstance(obj, dict):
             return obj["clinicians"]
-        if hasattr(obj, "care_team_ids"):  # a list page (`selectors.with_team_and_tags`)
-            return obj.care_team_ids
+        if hasattr(obj, "care_team"):  # a list page (`selectors.with_team_and_tags`)
+            return [m.pk for m in obj.care_team]
         return [m.pk for m in obj.clinicians.all()]
 
     @staticmethod
     def resolve_tags(obj) -> list[str]:
         if isinstance(obj, dict):
             return obj["tags"]
-        if hasattr(obj, "tag_names"):
-            return obj.tag_names
+        if hasattr(obj, "tag_list"):
+            return [t.name for t in obj.tag_list]
         return [t.name for t in obj.tags.all()]
 
 

@@ -160,7 +160,7 @@ STORAGES = {
 }
 # A refused CSRF check shows the site's own page, in the user's language (issue 6 point 14).
 CSRF_FAILURE_VIEW = "praxis.core.error_views.csrf_failure"
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = Path(env("PRAXIS_MEDIA_ROOT")) if env("PRAXIS_MEDIA_ROOT") else BASE_DIR / "media"
 
 EMAIL_BACKEND = env("PRAXIS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("PRAXIS_EMAIL_HOST", "localhost")

@@ -44,6 +44,8 @@ class Targets:
     paid_member: "Membership"  # the clinician, a `pro` seat the workspace pays for
     client: Any = None  # an active clients.Client (issue 7)
     gone_client: Any = None  # a cancelled one
+    relationship: Any = None  # the active client's link to an external contact (R-CLI-4)
+    import_job: Any = None  # an uploaded client import (R-CLI-9)
     custom_field: Any = None  # a live clients.CustomField in `custom_section` (R-CLI-2)
     custom_section: Any = None  # a live clients.CustomSection
 
@@ -55,6 +57,7 @@ class Op:
     capability: str | None  # what SPEC §3 requires; None: every member
     body: Callable[[Targets], dict] | None = None
     declared: bool = True  # False: the service checks it (the endpoint declares nothing)
+    multipart: bool = False  # a file upload (multipart form), not a JSON body
 
 
 OPERATIONS: dict[str, Op] = {
@@ -106,6 +109,22 @@ OPERATIONS: dict[str, Op] = {
     "client_cancel": Op("POST", lambda t: "/clients/cancel", roles.MEMBERS_MANAGE, lambda t: {"ids": [t.client.pk]}),
     "client_restore": Op("POST", lambda t: "/clients/restore", roles.MEMBERS_MANAGE,
                          lambda t: {"ids": [t.gone_client.pk]}),
+    "relationship_list": Op("GET", lambda t: f"/clients/{t.client.pk}/relationships", roles.CLIENTS_VIEW),
+    "relationship_create": Op("POST", lambda t: f"/clients/{t.client.pk}/relationships", roles.CLIENTS_MANAGE,
+                              lambda t: {"kind": "sibling", "other_client": t.gone_client.pk}),
+    "relationship_update": Op("PATCH", lambda t: f"/clients/{t.client.pk}/relationships/{t.relationship.pk}",
+                              roles.CLIENTS_MANAGE, lambda t: {"portal_access": True}),
+    "relationship_delete": Op("DELETE", lambda t: f"/clients/{t.client.pk}/relationships/{t.relationship.pk}",
+                              roles.CLIENTS_MANAGE),
+    "client_contact_list": Op("GET", lambda t: "/client-contacts", roles.CLIENTS_VIEW),
+    "client_contact_create": Op("POST", lambda t: "/client-contacts", roles.CLIENTS_MANAGE,
+                                lambda t: {"name": "Dr. Jansen"}),
+    "client_import_upload": Op("POST", lambda t: "/clients/import", roles.CLIENTS_MANAGE, multipart=True),
+    "client_import_detail": Op("GET", lambda t: f"/clients/import/{t.import_job.pk}", roles.CLIENTS_MANAGE),
+    "client_import_mapping": Op("PUT", lambda t: f"/clients/import/{t.import_job.pk}/mapping", roles.CLIENTS_MANAGE,
+                                lambda t: {"columns": {"First name": "first_name"}}),
+    "client_import_check": Op("POST", lambda t: f"/clients/import/{t.import_job.pk}/check", roles.CLIENTS_MANAGE),
+    "client_import_commit": Op("POST", lambda t: f"/clients/import/{t.import_job.pk}/commit", roles.CLIENTS_MANAGE),
     # Custom fields and sections (R-CLI-2): read with clients.view, defined with workspace.edit.
     "custom_field_list": Op("GET", lambda t: "/custom-fields", roles.CLIENTS_VIEW),
     "custom_field_create": Op("POST", lambda t: "/custom-fields", roles.WORKSPACE_EDIT,
@@ -190,7 +209,9 @@ def team(workspace_with_team):
     from praxis.billing.models import Invoice
     from praxis.billing.run import billing_run
     from praxis.clients import customfields
+    from praxis.clients.relationships import relationship_create
     from praxis.clients.services import client_create, clients_cancel
+    from praxis.clients.tests.factories import import_job_make
 
     billing_run(at=team.workspace.billing_anchor)
     with scope(workspace=team.workspace):
@@ -198,13 +219,16 @@ def team(workspace_with_team):
                                clinician_ids=[team.members["clinician"].pk])
         gone_client = client_create(access=access, values={"first_name": "Gerrit", "last_name": "Gestopt"})
         clients_cancel(access=access, client_ids=[gone_client.pk])
+        relationship = relationship_create(access=access, client_id=client.pk, kind="referring_professional",
+                                           new_contact={"name": "Dr. De Huisarts"})
         custom_section = customfields.section_create(access=access, name="Verwijzing")
         custom_field = customfields.field_create(access=access, label="Verwijzer", field_type="text",
                                                  section_id=custom_section.pk)
     team.targets = Targets(contact=contact, gone=gone, invitation=invitation,
                            invoice=Invoice.objects.with_scopes_disabled().get(workspace=team.workspace, kind="cycle"),
                            owner_member=team.members["owner"], paid_member=team.members["clinician"],
-                           client=client, gone_client=gone_client, custom_field=custom_field,
+                           client=client, gone_client=gone_client, relationship=relationship,
+                           import_job=import_job_make(access), custom_field=custom_field,
                            custom_section=custom_section)
     return team
 
@@ -214,12 +238,17 @@ def _request(client, team, op: Op):
     body = op.body(team.targets) if op.body else None
     if op.method == "GET":
         return client.get(url)
+    if op.multipart:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        return client.post(url, {"file": SimpleUploadedFile("import.csv", b"First name,Last name\nAda,Lovelace\n")})
     return client.generic(op.method, url, data=json.dumps(body or {}), content_type="application/json")
 
 
 def _last_seq() -> int:
-    last = AuditEvent.objects.order_by("-seq").first()
-    return last.seq if last else 0
+    """The newest entry's id: `seq` only orders one chain (one per workspace), `id` orders them all."""
+    last = AuditEvent.objects.order_by("-id").first()
+    return last.pk if last else 0
 
 
 MATRIX = [pytest.param(name, role, id=f"{name}-{role}") for name in OPERATIONS for role in ROLES]
@@ -262,7 +291,7 @@ def test_refusal_is_audited(name, role, team, api_client):
 
     assert _request(client, team, op).status_code == 403
 
-    new = AuditEvent.objects.filter(seq__gt=seq)
+    new = AuditEvent.objects.filter(id__gt=seq)
     assert [e.outcome for e in new] == ["refused"]
     event = new.get()
     assert (event.user_id, event.workspace_id, event.permission, event.role) == (
@@ -330,7 +359,7 @@ def test_refused_ownership_transfer_is_audited(team, api_client):
     client = api_client(team.admin)
     seq = _last_seq()
     assert _transfer(client, team).status_code == 403
-    assert [(e.outcome, e.user_id) for e in AuditEvent.objects.filter(seq__gt=seq)] == [("refused", team.admin.pk)]
+    assert [(e.outcome, e.user_id) for e in AuditEvent.objects.filter(id__gt=seq)] == [("refused", team.admin.pk)]
 
 
 def test_role_change_takes_effect_on_the_next_request(team, api_client):

@@ -78,6 +78,9 @@ class Ids:
     clients: tuple[int, ...] = ()  # tried in turn for a `client_id`: active, cancelled (issue 7)
     client: int = 0
     cancelled_client: int = 0
+    relationships: tuple[int, ...] = ()  # a client's relationship (to an external contact), R-CLI-4
+    contact: int = 0  # an external contact of the client (R-CLI-4)
+    import_jobs: tuple[int, ...] = ()  # a client import job (R-CLI-9)
     fields: tuple[int, ...] = ()  # tried in turn for a `field_id`: live, retired custom field (R-CLI-2)
     sections: tuple[int, ...] = ()  # tried in turn for a `section_id`: live, retired custom section
     section: int = 0
@@ -102,6 +105,9 @@ def tenant_ids(tenant) -> Ids:
         clients=(tenant.extra["client"].pk, tenant.extra["cancelled_client"].pk),
         client=tenant.extra["client"].pk,
         cancelled_client=tenant.extra["cancelled_client"].pk,
+        relationships=(tenant.extra["relationship"].pk,),
+        contact=tenant.extra["contact"].pk,
+        import_jobs=(tenant.extra["import_job"].pk,),
         fields=(tenant.extra["custom_field"].pk, tenant.extra["retired_field"].pk),
         sections=(tenant.extra["custom_section"].pk, tenant.extra["retired_section"].pk),
         section=tenant.extra["custom_section"].pk,
@@ -118,6 +124,8 @@ OBJECT_PARAMS: dict[str, Callable[[Ids], tuple]] = {
     # B's owner's notifications (they were told of B's accepted invitations): A's owner gets 404.
     "notification_id": lambda ids: ids.notifications,
     "client_id": lambda ids: ids.clients,
+    "relationship_id": lambda ids: ids.relationships,
+    "job_id": lambda ids: ids.import_jobs,
     # Not ids: a record tab and a record section exist in every workspace; with B's client they are B's.
     "tab": lambda ids: ("personal",),
     "section": lambda ids: ("personal",),
@@ -141,9 +149,13 @@ VALID_BODIES: dict[str, Callable[[Ids], dict]] = {
     "billing_member_subscribe": lambda ids: {"account_type": "pro"},
     "billing_member_account_type": lambda ids: {"account_type": "essentials"},
     "client_create": lambda ids: {"first_name": "Eve", "last_name": "Indringer"},
+    "client_import_mapping": lambda ids: {"columns": {"First name": "first_name"}},
     "client_update": lambda ids: {"city": "Overgenomen", "email": "eve@intruder.example"},
     "client_cancel": lambda ids: {"ids": [ids.client]},
     "client_restore": lambda ids: {"ids": [ids.cancelled_client]},
+    "relationship_create": lambda ids: {"kind": "sibling", "other_client": ids.cancelled_client},
+    "relationship_update": lambda ids: {"kind": "sibling", "portal_access": True},
+    "client_contact_create": lambda ids: {"name": "Eve Indringer"},
     # (A's new field in B's section: test_customfields.py, as this route also lists with GET.)
     "custom_field_create": lambda ids: {"label": "Overgenomen", "field_type": "text", "builtin_section": "personal"},
     "custom_field_update": lambda ids: {"label": "Overgenomen", "required": True},
@@ -162,6 +174,8 @@ HTML_FORM_BODIES: dict[str, Callable[[Ids], dict]] = {
     "clients:cancel": lambda ids: {"ids": [ids.client], "confirm": "1"},
     "clients:restore": lambda ids: {"ids": [ids.cancelled_client]},
     "clients:section_edit": lambda ids: {"first_name": "Eve", "last_name": "Indringer"},
+    "clients:relationship_new": lambda ids: {"kind": "sibling", "target": "client", "other_client": ids.client},
+    "clients:relationship_edit": lambda ids: {"kind": "sibling", "portal_access": "on"},
     "clients:field_edit": lambda ids: {"label": "Overgenomen", "field_type": "text"},
     "clients:field_move": lambda ids: {"position": "0", "place": f"custom:{ids.section}"},
     "clients:field_section_rename": lambda ids: {"name": "Overgenomen"},
@@ -431,6 +445,7 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
     """The owner's personal workspace, given a contact person, a cancelled contact and a pending invitation
     so every id the walker substitutes is real there."""
     from praxis.billing import invoicing
+    from praxis.clients.relationships import relationship_create
     from praxis.clients.services import client_create, clients_cancel
     from praxis.workspaces.access import resolve_access
     from praxis.workspaces.invitations import invitations_create
@@ -454,13 +469,19 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
         own_client = client_create(access=access, values={"first_name": "Persoonlijk", "last_name": "Cliënt"})
         gone_client = client_create(access=access, values={"first_name": "Persoonlijk", "last_name": "Oud"})
         clients_cancel(access=access, client_ids=[gone_client.pk])
+        relationship = relationship_create(access=access, client_id=own_client.pk, kind="other",
+                                           new_contact={"name": "Persoonlijk Contact"})
+    from praxis.clients.tests.factories import import_job_make
+
+    personal_job = import_job_make(access)
     from praxis.api.tests.conftest import _tenant_custom_fields
 
     custom = _tenant_custom_fields(access, label="Persoonlijk")
     ids = Ids(slug=personal.slug, members=(own.pk, contact.pk, gone.pk), invitations=(invitation.pk,),
               tokens=(), invoices=(invoice.pk,), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,
               invitation_token=token, clients=(own_client.pk, gone_client.pk), client=own_client.pk,
-              cancelled_client=gone_client.pk,
+              cancelled_client=gone_client.pk, relationships=(relationship.pk,), contact=relationship.contact_id,
+              import_jobs=(personal_job.pk,),
               fields=(custom["custom_field"].pk, custom["retired_field"].pk),
               sections=(custom["custom_section"].pk, custom["retired_section"].pk), section=custom["custom_section"].pk)
     return personal, ids

@@ -29,3 +29,15 @@ def client_rows(workspace, count: int, *, prefix: str = "Bulk") -> list[Client]:
         client.search_text = search.search_text_for(client)
         rows.append(client)
     return Client.objects.bulk_create(rows, batch_size=1000)
+
+
+def import_job_make(access, *, rows: str = "Ada,Lovelace\n"):
+    """An uploaded (not yet imported) client import job, made through `import_upload` (R-CLI-9)."""
+    from django.core.files.base import ContentFile
+    from django_scopes import scope
+
+    from praxis.clients.imports.services import import_upload
+
+    with scope(workspace=access.workspace):
+        return import_upload(access=access, filename="import.csv",
+                             content=ContentFile(("First name,Last name\n" + rows).encode(), name="import.csv"))

@@ -1,0 +1,170 @@
+"""`manage.py bench_import [--rows N]`: time a client import (R-CLI-9) on a throw-away database.
+
+Writes a CSV of N clients (10 standard columns + 3 custom fields, every row valid and distinct), then on
+the database DATABASE_URL selects (SQLite or PostgreSQL; a test database of its own):
+- parse: reading the file alone (`reading.open_table(...).rows()`);
+- validate: the dry run (parse + validation + duplicates) minus parse;
+- write: the commit's write step (inserts, audit entries), and the whole commit (`import_commit`);
+- floor: the same cleaned rows inserted raw in one transaction — `executemany` on SQLite, `COPY` on
+  PostgreSQL — rolled back; the commit's write step and total are printed as a ratio of it.
+Peak RSS is the process's high-water mark (`ru_maxrss`) after the run. Prints numbers; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.test.utils import override_settings
+from django_scopes import scope, scopes_disabled
+
+FIRST = ("Zoë", "Jan", "Anna", "Émile", "Lars", "Fenna", "Noah", "Mila", "Sven", "Chloé", "Jürgen", "Inès")
+LAST = ("de Vries", "Müller", "Janssen", "Dubois", "Bakker", "Peeters", "Schmidt", "Lefèvre", "Visser")
+CITIES = ("Utrecht", "Amsterdam", "Gent", "Köln", "Lille", "Den Haag")
+
+
+def write_csv(path: Path, rows: int) -> None:
+    rng = random.Random(7)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("Voornaam;Achternaam;Roepnaam;Geboortedatum;Geslacht;E-mailadres;Telefoon;Straat;Postcode;"
+                  "Woonplaats;Verzekeraar;Sessies;Verwijzer\r\n")
+        for i in range(rows):
+            first, last = rng.choice(FIRST), f"{rng.choice(LAST)} {i}"
+            born = f"{rng.randint(1, 28):02d}-{rng.randint(1, 12):02d}-{rng.randint(1940, 2015)}"
+            phone = f"06 {10000000 + i:08d}"
+            out.write(f"{first};{last};;{born};{rng.choice(('female', 'male', ''))};c{i}@example.nl;{phone};"
+                      f"Dorpsstraat {i % 300 + 1};{1000 + i % 8999} AB;{rng.choice(CITIES)};"
+                      f"{rng.choice(('VGZ', 'CZ', 'Zilveren Kruis'))};{i % 40};Huisarts {i % 97}\r\n")
+
+
+class Command(BaseCommand):
+    help = "Benchmark a client import (parse / validate / write) against a raw insert floor."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rows", type=int, default=100_000)
+
+    @scopes_disabled()  # setting up the bench workspace; the import itself runs in its scope
+    def handle(self, *args, **options):
+        rows = options["rows"]
+        settings_dict = connection.settings_dict
+        old_name = settings_dict["NAME"]
+        test_settings = settings_dict.setdefault("TEST", {})
+        if connection.vendor == "sqlite":
+            test_settings["NAME"] = os.path.join(tempfile.gettempdir(), f"praxis-bench-import-{os.getpid()}.sqlite3")
+        else:
+            test_settings["NAME"] = f"praxis_bench_import_{os.getpid()}"
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        try:
+            with tempfile.TemporaryDirectory() as media, override_settings(
+                    MEDIA_ROOT=media, TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
+                self._run(rows, Path(media))
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    def _run(self, rows: int, media: Path) -> None:
+        from django.core.files import File
+
+        from praxis.clients.imports import engine
+        from praxis.clients.imports import services as imports
+        from praxis.clients.models import Client, CustomField, ImportJob
+        from praxis.workspaces.access import resolve_access
+        from praxis.workspaces.services import workspace_create
+        from praxis.workspaces.signup import user_sign_up
+
+        owner = user_sign_up(email="bench-owner@example.test", password="bench-Password-1", first_name="Bench")
+        workspace = workspace_create(actor=owner, name="Bench import", tier="practice")
+        CustomField.objects.bulk_create([
+            CustomField(workspace=workspace, key="verzekeraar", label="Verzekeraar", field_type="single_select",
+                        builtin_section="care", choices=["VGZ", "CZ", "Zilveren Kruis"]),
+            CustomField(workspace=workspace, key="sessies", label="Sessies", field_type="number",
+                        builtin_section="care"),
+            CustomField(workspace=workspace, key="verwijzer", label="Verwijzer", field_type="text",
+                        builtin_section="care"),
+        ])
+        access = resolve_access(owner, workspace.slug)
+        path = media / "bench.csv"
+        write_csv(path, rows)
+        size = path.stat().st_size / 1e6
+        self.stdout.write(f"database: {connection.vendor}; file: {rows} rows, {size:.1f} MB, 13 columns")
+
+        with scope(workspace=workspace):
+            with path.open("rb") as handle:
+                job = imports.import_upload(access=access, filename="bench.csv", content=File(handle, name="bench.csv"))
+            unmapped = [name for name, target in job.mapping.items() if not target]
+            table = imports.table_of(job)
+            start = time.perf_counter()
+            count = sum(1 for _row in table.rows())
+            parse = time.perf_counter() - start
+
+            start = time.perf_counter()
+            checked = imports.import_check(access=access, job_id=job.pk)
+            check = time.perf_counter() - start
+            assert checked.report["importable"] == rows, (checked.report["importable"], checked.report["invalid"][:3])
+
+            floor = self._floor(table, job, workspace)
+
+            start = time.perf_counter()
+            report = imports.import_commit(access=access, job_id=job.pk)
+            total = time.perf_counter() - start
+            imported = Client.objects.filter(workspace=workspace).count()
+        write = report.timings["write"]
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stdout.write(
+            f"import {rows} rows ({connection.vendor}): parse {parse:.2f} s, validate {check - parse:.2f} s "
+            f"(dry run {check:.2f} s), write {write:.2f} s; commit total {total:.2f} s; "
+            f"floor ({'COPY' if connection.vendor == 'postgresql' else 'executemany'}) {floor:.2f} s; "
+            f"write/floor {write / floor:.1f}×, total/floor {total / floor:.1f}×; peak RSS {rss:.0f} MB; "
+            f"{imported} imported, {count} rows read, unmapped columns: {unmapped or 'none'}")
+        assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE
+        del engine
+
+    def _floor(self, table, job, workspace) -> float:
+        """The same rows, cleaned, inserted raw in one transaction (rolled back)."""
+        import json
+
+        from praxis.clients.imports import engine
+
+        with tempfile.TemporaryFile() as spill:
+            engine.Checker(workspace=workspace, table=table, mapping=job.mapping,
+                           definitions=list(workspace.client_fields.all())).run(spill=spill)
+            spill.seek(0)
+            tuples = []
+            for row in engine.spilled_rows(spill):
+                born = row[4]
+                tuples.append((workspace.pk, row[1], row[2], row[3], born and str(born), row[5], row[6], row[7],
+                               row[8], row[9], row[10], row[11], row[12], row[13], json.dumps(row[-1]),
+                               engine.search_text_of(row)))
+        columns = ("workspace_id", "first_name", "last_name", "preferred_name", "date_of_birth", "gender", "email",
+                   "phone", "street", "postal_code", "city", "country", "national_id", "language", "custom",
+                   "search_text")
+        start = time.perf_counter()
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    if connection.vendor == "postgresql":
+                        raw = cursor.cursor  # psycopg 3
+                        with raw.copy(f"COPY clients_client ({', '.join(columns)}, status, created_at, updated_at) "
+                                      "FROM STDIN") as copy:
+                            for values in tuples:
+                                copy.write_row((*values, "active", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"))
+                    else:
+                        marks = ", ".join(["%s"] * (len(columns) + 3))
+                        cursor.executemany(
+                            f"INSERT INTO clients_client ({', '.join(columns)}, status, created_at, updated_at) "
+                            f"VALUES ({marks})",
+                            [(*values, "active", "2026-01-01 00:00:00", "2026-01-01 00:00:00") for values in tuples])
+                elapsed = time.perf_counter() - start
+                raise _Rollback
+        except _Rollback:
+            pass
+        return elapsed
+
+
+class _Rollback(Exception):
+    pass

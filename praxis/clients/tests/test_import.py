@@ -1,0 +1,316 @@
+"""Client import (R-CLI-9): reading messy files, the exact report, XLSX, the command, mapping rules,
+every custom-field type with the form's message, the limit, audit (R-AUD-1) and sensitive fields
+(R-ROLE-3)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django_scopes import scope, scopes_disabled
+
+from praxis.audit.models import AuditEvent
+from praxis.clients import search
+from praxis.clients.imports import mapping, reading
+from praxis.clients.models import Client, CustomField, CustomSection, ImportJob
+
+from .factories import client_make
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["Voornaam", "Achternaam", "Geboortedatum", "E-mailadres", "Telefoon", "Woonplaats", "Opmerking"]
+# Each entry is one physical line of the file after the header; None is a blank line.
+ROWS: list[list[str] | None] = [
+    ["Zoë", "Müller", "12-03-1985", "zoe@example.nl", "06 12345678", "Utrecht", "eerste; met, tekens"],  # 2
+    None,                                                                                                 # 3
+    ["Jan", "de Vries", "31-02-1990", "jan@example.nl", "", "Amsterdam", ""],                             # 4
+    ["Anna", "Janssen", "1990-07-01", " ANNA@Example.nl ", "+31 6 1234 5679", "Den Haag", ""],             # 5
+    ["Zoë", "Müller", "12.03.1985", "zoe@example.nl", "", "Utrecht", ""],                                 # 6
+    None,                                                                                                 # 7
+    ["Piet", "Bakker", "05/06/1975", "piet@", "0612345", "Rotterdam", ""],                                # 8
+    ["Émile", "Dubois", "1988-13-01", "emile@example.be", "", "Brussel", ""],                             # 9
+    ["ANNA", "janssen", "01-07-1990", "", "", "Den Haag", ""],                                            # 10
+    ["", "Leeg", "01-01-2000", "leeg@example.nl", "", "", ""],                                            # 11
+    ["Fenna", "Visser", "03/04/2020", "fenna@example.nl", "", "Groningen", ""],                           # 12
+    ["Toekomst", "Kind", "01-01-2099", "kind@example.nl", "", "", ""],                                    # 13
+    ["Kees", "Bestaand", "", "KEES@example.nl", "", "", ""],                                              # 14
+]
+DATE = "Enter a valid date, e.g. 31-12-1980."
+
+
+def expected_report(existing_id: int, *, imported: int = 0) -> dict:
+    return {
+        "rows": 11,
+        "importable": 3,
+        "imported": imported,
+        "invalid": [
+            {"line": 4, "column": "Geboortedatum", "reason": DATE},
+            {"line": 8, "column": "E-mailadres", "reason": "Enter a valid e-mail address."},
+            {"line": 8, "column": "Telefoon", "reason": "Enter a valid phone number, e.g. +31 6 12345678."},
+            {"line": 9, "column": "Geboortedatum", "reason": DATE},
+            {"line": 11, "column": "Voornaam", "reason": "This field is required."},
+            {"line": 13, "column": "Geboortedatum", "reason": "The date of birth cannot be in the future."},
+        ],
+        "duplicates": [
+            {"line": 6, "duplicate_of_line": 2, "duplicate_of_client": None, "by": "email"},
+            {"line": 10, "duplicate_of_line": 5, "duplicate_of_client": None, "by": "name_dob"},
+            {"line": 14, "duplicate_of_line": None, "duplicate_of_client": existing_id, "by": "email"},
+        ],
+    }
+
+
+def messy_bytes(*, delimiter: str = ";", encoding: str = "utf-8-sig", newline: str = "\r\n") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline)
+    writer.writerow(HEADER)
+    for row in ROWS:
+        if row is None:
+            out.write(newline)
+        else:
+            writer.writerow(row)
+    return out.getvalue().encode(encoding)
+
+
+def mixed_encodings() -> bytes:
+    """A UTF-8 file (with BOM) whose line 9 was pasted from a Windows-1252 export ("Émile" as byte 0xC9)."""
+    lines = messy_bytes(delimiter=",", encoding="utf-8-sig", newline="\n").split(b"\n")
+    lines[8] = lines[8].decode("utf-8").encode("cp1252")
+    return b"\n".join(lines)
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def existing(team):
+    with scope(workspace=team.workspace):
+        return client_make(team.access("owner"), first_name="Kees", last_name="Bestaand", email="kees@example.nl")
+
+
+def run(team, path, *args) -> dict:
+    out = io.StringIO()
+    call_command("import_clients", team.workspace.slug, str(path), "--json", *args, stdout=out, stderr=io.StringIO())
+    return json.loads(out.getvalue())
+
+
+def clients_of(team):
+    with scopes_disabled():
+        return Client.objects.filter(workspace=team.workspace)
+
+
+VARIANTS = {
+    "utf8-bom-semicolon-crlf": lambda: messy_bytes(),
+    "cp1252-comma-lf": lambda: messy_bytes(delimiter=",", encoding="cp1252", newline="\n"),
+    "latin1-pipe-crlf": lambda: messy_bytes(delimiter="|", encoding="latin-1"),
+    "utf16-tab-crlf": lambda: messy_bytes(delimiter="\t", encoding="utf-16"),
+    "utf8-and-cp1252-lines": mixed_encodings,
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_messy_file_gives_the_exact_report(team, existing, tmp_path, variant):
+    """R-CLI-9: delimiters , ; tab |, BOM, CRLF, blank lines (counted as lines), quoted cells, encodings
+    UTF-8/UTF-16/Windows-1252/Latin-1 (and both in one file), Dutch headers, impossible and future dates,
+    duplicates within the file (e-mail; name + date of birth) and against an existing client; the dry run
+    imports nothing."""
+    path = tmp_path / "clients.csv"
+    path.write_bytes(VARIANTS[variant]())
+    assert run(team, path, "--dry-run") == expected_report(existing.pk)
+    assert clients_of(team).count() == 1
+
+
+def test_commit_imports_the_importable_rows_with_search_text_and_audit(team, existing, tmp_path):
+    """R-CLI-9, R-CLI-8, R-AUD-1: the commit writes exactly the importable rows (first occurrences kept),
+    values normalised like every other write path, search text filled, one `clients.imported` entry plus
+    a `client.created` entry per client."""
+    path = tmp_path / "clients.csv"
+    path.write_bytes(messy_bytes())
+    assert run(team, path) == expected_report(existing.pk, imported=3)
+    with scopes_disabled():
+        rows = {c.first_name: c for c in clients_of(team).exclude(pk=existing.pk)}
+        assert sorted(rows) == ["Anna", "Fenna", "Zoë"]
+        zoe, anna, fenna = rows["Zoë"], rows["Anna"], rows["Fenna"]
+        assert (zoe.phone, zoe.date_of_birth, zoe.city) == ("+31612345678", dt.date(1985, 3, 12), "Utrecht")
+        assert anna.email == "anna@example.nl"
+        assert fenna.date_of_birth == dt.date(2020, 4, 3)  # 03/04/2020 in an NL workspace: 3 April
+        assert zoe.search_text == search.search_text_for(zoe) and "muller" in zoe.search_text
+        assert zoe.created_by == team.owner
+        job = ImportJob.objects.get(workspace=team.workspace)
+        assert job.status == ImportJob.Status.DONE and job.imported == 3
+        [entry] = AuditEvent.objects.filter(event_code="clients.imported")
+        assert entry.data["imported"] == 3 and entry.object_id == str(job.pk) and entry.outcome == "success"
+        created = AuditEvent.objects.filter(event_code="client.created", data__via="import")
+        assert sorted(int(e.client_id) for e in created) == sorted(c.pk for c in rows.values())
+        assert AuditEvent.objects.filter(event_code="clients.import_uploaded").count() == 1
+
+
+def test_ambiguous_date_follows_the_workspace_country(team, tmp_path):
+    """R-CLI-9: 03/04/2020 is 3 April in an NL workspace and 4 March in a US one."""
+    from praxis.workspaces.models import Workspace
+
+    with scopes_disabled():
+        Workspace.objects.filter(pk=team.workspace.pk).update(country="US")
+    path = tmp_path / "us.csv"
+    path.write_text("First Name,Last Name,DOB\nFenna,Visser,03/04/2020\n")
+    assert run(team, path)["imported"] == 1
+    with scopes_disabled():
+        assert Client.objects.get(first_name="Fenna").date_of_birth == dt.date(2020, 3, 4)
+
+
+def test_the_same_rows_as_xlsx_give_the_same_report(team, existing, tmp_path):
+    """R-CLI-9: XLSX read streaming; real date cells and text dates; line = sheet row number (blank rows
+    count)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    for row in ROWS:
+        if row is None:
+            sheet.append([])
+            continue
+        cells: list = list(row)
+        try:  # a valid dd-mm-yyyy date becomes a real date cell; the rest stays text
+            day, month, year = (int(p) for p in row[2].split("-"))
+            cells[2] = dt.date(year, month, day)
+        except ValueError:
+            pass
+        sheet.append(cells)
+    path = tmp_path / "clients.xlsx"
+    workbook.save(path)
+    assert run(team, path, "--dry-run") == expected_report(existing.pk)
+    assert run(team, path)["imported"] == 3
+    with scopes_disabled():
+        assert Client.objects.get(first_name="Zoë").date_of_birth == dt.date(1985, 3, 12)
+
+
+def test_excel_serial_dates_and_numbers(team, tmp_path):
+    """R-CLI-9: an Excel serial (a number cell, or as text) is a date; a numeric postal code is text."""
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["First name", "Last name", "Date of birth", "Postcode"])
+    sheet.append(["Ada", "Serial", 31118, 3511])  # 31118 = 1985-03-12
+    sheet.append(["Bea", "Serial", "31119", 1000])
+    path = tmp_path / "serial.xlsx"
+    workbook.save(path)
+    assert run(team, path)["imported"] == 2
+    with scopes_disabled():
+        ada = Client.objects.get(first_name="Ada")
+        assert (ada.date_of_birth, ada.postal_code) == (dt.date(1985, 3, 12), "3511")
+        assert Client.objects.get(first_name="Bea").date_of_birth == dt.date(1985, 3, 13)
+
+
+def test_line_numbers_count_a_multiline_cell_from_its_first_line(team, tmp_path):
+    """R-CLI-9: the header is line 1, a quoted cell over two lines keeps the next row's physical line."""
+    path = tmp_path / "multi.csv"
+    path.write_text('First name,Last name,Notes,DOB\nAda,One,"two\nlines",01-01-1980\nBea,Two,,31-02-1980\n')
+    report = run(team, path, "--dry-run")
+    assert report["invalid"] == [{"line": 4, "column": "DOB", "reason": DATE}]
+
+
+def test_full_name_column_and_product_headers(team, tmp_path):
+    """R-CLI-9: headers of practice-management exports (Cliniko's snake_case fields, SimplePractice's
+    "Legal first name") map automatically; a single "Name" column is split."""
+    assert mapping.auto_map(["first_name", "last_name", "preferred_first_name", "date_of_birth", "post_code",
+                             "patient_phone_numbers", "Unknown"], []) == {
+        "first_name": "first_name", "last_name": "last_name", "preferred_first_name": "preferred_name",
+        "date_of_birth": "date_of_birth", "post_code": "postal_code", "patient_phone_numbers": "phone",
+        "Unknown": ""}
+    assert mapping.auto_map(["Legal first name", "Legal last name", "E-mail adres", "Geburtsdatum",
+                             "Prénom", "Téléphone"], []) == {
+        "Legal first name": "first_name", "Legal last name": "last_name", "E-mail adres": "email",
+        "Geburtsdatum": "date_of_birth", "Prénom": "", "Téléphone": "phone"}
+    path = tmp_path / "names.csv"
+    path.write_text("Client full name,Email\nAnna de Vries,anna@example.nl\nVries, Bert,bert@example.nl\n")
+    path.write_text('Client full name,Email\nAnna de Vries,anna@example.nl\n"Jansen, Bert",bert@example.nl\n')
+    assert run(team, path)["imported"] == 2
+    with scopes_disabled():
+        assert (Client.objects.get(first_name="Anna").last_name, Client.objects.get(first_name="Bert").last_name) \
+            == ("de Vries", "Jansen")
+
+
+def test_mapping_file_overrides_and_unmapped_columns_are_ignored(team, tmp_path):
+    """R-CLI-9: `--mapping` adjusts the proposal; a column mapped to nothing is not imported."""
+    path = tmp_path / "c.csv"
+    path.write_text("A,B,Woonplaats\nAda,Lovelace,Londen\n")
+    mapping_file = tmp_path / "m.json"
+    mapping_file.write_text(json.dumps({"A": "first_name", "B": "last_name", "Woonplaats": ""}))
+    assert run(team, path, "--mapping", str(mapping_file))["imported"] == 1
+    with scopes_disabled():
+        assert Client.objects.get(first_name="Ada").city == ""
+
+
+def test_names_must_be_mapped(team, tmp_path):
+    """R-CLI-9: without a first and last name (or full name) column the import is refused with a reason."""
+    path = tmp_path / "c.csv"
+    path.write_text("Foo,Bar\n1,2\n")
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_clients", team.workspace.slug, str(path), "--json", stdout=out, stderr=io.StringIO())
+    assert json.loads(out.getvalue())["error"]["code"] == "names_unmapped"
+    assert clients_of(team).count() == 0
+
+
+def test_sniffing_and_encoding_detection():
+    assert reading.sniff_delimiter('a;b;"c,d"') == ";"
+    assert reading.sniff_delimiter("a|b|c") == "|"
+    assert reading.sniff_delimiter("a\tb") == "\t"
+    assert reading.sniff_delimiter("single") == ","
+    assert reading.detect_encoding("é".encode("utf-8-sig")) == "utf-8-sig"
+    assert reading.detect_encoding("a,b\n".encode("utf-16")) == "utf-16"
+    assert reading.detect_encoding("Voornaam;Achternaam\nZoë;Müller;Émile\n".encode("cp1252")) in {"cp1252", "latin_1"}
+
+
+def test_client_limit_refuses_the_whole_import(team, tmp_path, monkeypatch):
+    """R-CLI-9, SPEC §4: an import past the account type's limit imports nothing, with the limit's message."""
+    from praxis.clients import services as client_services
+
+    monkeypatch.setattr(client_services, "workspace_account_type", lambda workspace: "free")
+    path = tmp_path / "c.csv"
+    path.write_text("First name,Last name\n" + "".join(f"Client{i},Test\n" for i in range(11)))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="10 active clients"):
+        call_command("import_clients", team.workspace.slug, str(path), "--json", stdout=out, stderr=io.StringIO())
+    assert clients_of(team).count() == 0
+    with scopes_disabled():
+        job = ImportJob.objects.get(workspace=team.workspace)
+        assert job.status == ImportJob.Status.FAILED and "10 active clients" in job.error
+        assert AuditEvent.objects.filter(event_code="clients.imported", outcome="error").count() == 1
+
+
+def test_sensitive_fields_refused_for_member_without_clients_sensitive(team, tmp_path):
+    """R-ROLE-3: a member without `clients.sensitive` may not map a column to the national identifier or
+    a sensitive custom field: refused (403, audited), nothing imported; auto-mapping never proposes it."""
+    from praxis.clients.imports import services as imports
+    from praxis.core.errors import PermissionDenied
+
+    with scope(workspace=team.workspace):
+        section = CustomSection.objects.create(workspace=team.workspace, name="Zorg")
+        CustomField.objects.create(workspace=team.workspace, key="diagnose", label="Diagnose", field_type="text",
+                                   section=section, sensitive=True)
+    path = tmp_path / "c.csv"
+    path.write_text("Voornaam,Achternaam,Diagnose,BSN\nAda,Lovelace,x,123\n")
+    access = team.access("assistant")  # clients.manage without clients.sensitive
+    with scope(workspace=team.workspace), path.open("rb") as handle:
+        from django.core.files import File
+
+        job = imports.import_upload(access=team.access("owner"), filename="c.csv", content=File(handle))
+        assert job.mapping["Diagnose"] == "custom.diagnose" and job.mapping["BSN"] == "national_id"
+        handle.seek(0)
+        own = imports.import_upload(access=access, filename="c.csv", content=File(handle))
+        assert own.mapping["Diagnose"] == "" and own.mapping["BSN"] == ""
+        with pytest.raises(PermissionDenied):
+            imports.import_map(access=access, job_id=job.pk, columns={"Diagnose": "custom.diagnose"})
+        with pytest.raises(PermissionDenied):
+            imports.import_commit(access=access, job_id=job.pk)
+    assert clients_of(team).count() == 0
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(event_code="clients.import_mapped", outcome="refused").count() == 1
+        assert AuditEvent.objects.filter(event_code="clients.imported", outcome="refused").count() == 1
