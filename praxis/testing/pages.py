@@ -99,6 +99,8 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     # visitor with clients.view has (the Access history tab is checked in clients/tests/test_exports_browser.py).
     "tab": lambda w: "relationships",
     "section": lambda w: "personal",
+    "field_id": lambda w: _world_custom(w, "field"),  # the client's custom field (R-CLI-2)
+    "section_id": lambda w: _world_custom(w, "section"),
     "relationship_id": lambda w: _world_relationship(w),  # the client's link to her GP (R-CLI-4)
 }
 ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
@@ -110,6 +112,17 @@ ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
 # Routes only a client user opens (R-CLI-11): the portal is no capability of a member, so the owner —
 # who holds every capability — is refused them like any non-client (404).
 PORTAL_ONLY = {"clients:portal", "clients:portal_record", "clients:portal_download"}
+
+
+def _world_custom(world: World, kind: str) -> int:
+    """The id of the world's first custom field or custom section (made with its client)."""
+    from praxis.clients.models import CustomField, CustomSection
+
+    model = CustomField if kind == "field" else CustomSection
+    with scopes_disabled():
+        pk = model.objects.filter(workspace=world.team.workspace).order_by("pk").values_list("pk", flat=True).first()
+    assert pk is not None, "the world's client has a custom section and field"
+    return pk
 
 
 def _owner_notification(world: World) -> int:
