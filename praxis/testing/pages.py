@@ -74,6 +74,7 @@ class World:
     password_token: str
     visitors: dict = field(default_factory=dict)  # name → user, or None for the anonymous visitor
     client: Any = None  # a clients.Client with a care team, tags and a custom section (issue 7)
+    import_job: Any = None  # an uploaded client import (R-CLI-9), made on first use
 
     @property
     def slug(self) -> str:
@@ -151,13 +152,13 @@ def build_world(team, make_user) -> World:
 
 def _world_import_job(world: World) -> int:
     """An uploaded client import of the world's workspace, made once through `import_upload`."""
-    job = getattr(world.team, "import_job", None)
+    job = world.import_job
     if job is None:
         from praxis.clients.tests.factories import import_job_make
         from praxis.workspaces.access import resolve_access
 
         job = import_job_make(resolve_access(world.team.owner, world.team.workspace.slug))
-        world.team.import_job = job
+        world.import_job = job
     return job.pk
 
 
