@@ -48,4 +48,6 @@ lint: venv-test
 bench: venv
 	$(VPY) manage.py bench
 	$(VPY) manage.py bench_billing
+	$(VPY) manage.py bench_import --rows 100000
+	$(VPY) manage.py bench_import --rows 300000
 	$(VPY) manage.py bench_search
