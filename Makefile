@@ -51,3 +51,4 @@ bench: venv
 	$(VPY) manage.py bench_import --rows 100000
 	$(VPY) manage.py bench_import --rows 300000
 	$(VPY) manage.py bench_search
+	$(VPY) manage.py bench_audit

@@ -63,6 +63,7 @@ from praxis.audit.api import router as audit_router  # noqa: E402
 from praxis.billing.api import me_billing_router  # noqa: E402
 from praxis.billing.api import router as billing_router  # noqa: E402
 from praxis.clients.api import router as clients_router  # noqa: E402
+from praxis.clients.api.portal import me_router as client_portal_router  # noqa: E402
 from praxis.notifications.api import router as notifications_router  # noqa: E402
 from praxis.workspaces.api import invitation_links_router, workspaces_router  # noqa: E402
 
@@ -74,6 +75,7 @@ api.add_router("/workspaces", billing_router)
 api.add_router("/workspaces", clients_router)
 api.add_router("/me", me_billing_router)
 api.add_router("/me", notifications_router)
+api.add_router("/me", client_portal_router)
 api.add_router("/invitations", invitation_links_router)
 
 

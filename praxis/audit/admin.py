@@ -7,7 +7,7 @@ from .models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the log is append-only (R-AUD-1)."""
 
-    list_display = ("seq", "occurred_at", "event_code", "action", "outcome", "user_display", "workspace")
+    list_display = ("chain", "seq", "occurred_at", "event_code", "action", "outcome", "user_display", "workspace")
     list_filter = ("action", "outcome")
     search_fields = ("event_code", "user_display", "object_id")
 

@@ -14,7 +14,8 @@ router = Router(tags=["audit"])
 
 
 class AuditEventOut(Schema):
-    seq: int
+    seq: int  # gapless within `chain` (the workspace's chain; -1: entries from before chains existed)
+    chain: int
     occurred_at: dt.datetime
     event_code: str
     action: str

@@ -3,8 +3,17 @@
 Each entry stores the hash of the entry before it and a hash over its own fields plus that previous
 hash, so changing or deleting an entry breaks the chain from there on (`manage.py verify_audit`).
 Removing the newest entries leaves a shorter valid chain; that is caught against a head the operator
-noted elsewhere (`verify_audit` prints it; `verify_audit --head SEQ:HASH` checks it is still there).
-`seq` is unique and gapless: two concurrent appends cannot both claim the same predecessor.
+noted elsewhere (`verify_audit` prints one per chain; `verify_audit --head CHAIN:SEQ:HASH` checks it is
+still there).
+
+Chains (issue 7, "Audit at the scale of client reads"): there is one chain per workspace (`chain` is the
+workspace id) and one for events outside any workspace (`DEPLOYMENT_CHAIN`), so appends of different
+workspaces never wait for each other. `seq` is unique and gapless *per chain*: two concurrent appends to
+one chain cannot both claim the same predecessor (unique `(chain, seq)`). The entries written before
+chains existed keep their original global seq and hashes in the closed `LEGACY_CHAIN` (migration 0002
+assigns them there and rewrites nothing, so heads noted before the change stay verifiable).
+An entry of a workspace chain always carries that workspace (`workspace_id == chain`): the hash covers
+`workspace_id`, so moving an entry to another chain is detected too.
 """
 
 from django.conf import settings
@@ -25,8 +34,18 @@ class Outcome(models.TextChoices):
     ERROR = "error"
 
 
+DEPLOYMENT_CHAIN = 0  # events outside any workspace (sign-up, operator console, …)
+LEGACY_CHAIN = -1  # the single global chain written before per-workspace chains; closed, never appended to
+
+
+def chain_for(workspace_id: int | None) -> int:
+    """The chain an entry of `workspace_id` (None: outside any workspace) is appended to."""
+    return workspace_id if workspace_id is not None else DEPLOYMENT_CHAIN
+
+
 class AuditEvent(models.Model):
-    seq = models.PositiveBigIntegerField(unique=True)
+    chain = models.BigIntegerField()
+    seq = models.PositiveBigIntegerField()
     occurred_at = models.DateTimeField(db_index=True)
     event_code = models.CharField(max_length=64)
     action = models.CharField(max_length=8, choices=Action.choices)
@@ -56,8 +75,12 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "-seq"])]
-        ordering = ["-seq"]
+        # The unique index also finds a chain's newest entry (scanned backwards) for the next append.
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_seq_unique_per_chain")]
+        # `seq` only orders entries within one chain; `id` is the insertion order across chains (a
+        # workspace's list holds its own chain and, for old entries, part of the legacy chain).
+        indexes = [models.Index(fields=["workspace", "-id"], name="audit_workspace_newest")]
+        ordering = ["-id"]
 
     def __str__(self):
-        return f"#{self.seq} {self.event_code} {self.outcome}"
+        return f"#{self.chain}:{self.seq} {self.event_code} {self.outcome}"

@@ -21,7 +21,7 @@ def audit_events(*, workspace, user_id: int | None = None, code: str = "", clien
                  date_from: dt.date | None = None, date_to: dt.date | None = None) -> QuerySet[AuditEvent]:
     """A workspace's entries, newest first, optionally by user, event code (part of it), client and
     period (both days included)."""
-    qs = AuditEvent.objects.filter(workspace=workspace).select_related("user").order_by("-seq")
+    qs = AuditEvent.objects.filter(workspace=workspace).select_related("user").order_by("-id")
     if user_id:
         qs = qs.filter(user_id=user_id)
     if client_id:

@@ -7,6 +7,7 @@ contents or other health data in `data`; secrets are masked here as a last line 
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -14,9 +15,10 @@ from django.db import IntegrityError, connection, transaction
 from praxis.core import clock
 
 from . import context
-from .models import Action, AuditEvent, Outcome
+from .models import LEGACY_CHAIN, Action, AuditEvent, Outcome, chain_for
 
 GENESIS = "0" * 64
+LOCK_CLASS = 751300  # first key of the chains' advisory locks; the second is the chain
 _SECRET_KEYS = {"password", "token", "token_hash", "secret", "current_password", "new_password"}
 _HASHED_FIELDS = (
     "seq", "occurred_at", "event_code", "action", "outcome", "user_id", "user_display", "role",
@@ -89,25 +91,45 @@ def _event(
     )
 
 
+def _lock_key(chain: int) -> int:
+    """`chain` as the signed 32-bit second key of `pg_advisory_xact_lock(int, int)`. Beyond 2**31
+    workspaces two chains may share a key: they then queue behind each other, still correctly."""
+    return (chain + 2**31) % 2**32 - 2**31
+
+
+def _link(chain: int, events: list[AuditEvent]) -> None:
+    """Give `events` the next seqs of `chain`, each linked to the one before it. On PostgreSQL the
+    advisory lock of that chain — held to the end of the caller's transaction — makes the read of the
+    chain's newest entry and the insert one step; other chains (other workspaces) are not touched."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, _lock_key(chain)])
+    last = AuditEvent.objects.filter(chain=chain).order_by("-seq").values("seq", "hash").first()
+    seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS)
+    for event in events:
+        seq += 1
+        event.chain, event.seq, event.prev_hash = chain, seq, prev
+        event.hash = prev = compute_hash(event)
+
+
 def _append(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Link `events` after the newest entry and insert them: the same few queries for one entry or many."""
-    # Inside the caller's transaction no savepoint is needed: on PostgreSQL the advisory lock, on SQLite
-    # the IMMEDIATE transaction's write lock make the read of the last entry and the insert one step.
-    # The unique `seq` stays the guard; the retry only matters when called outside any transaction.
+    """Link `events` after the newest entry of their chain (their workspace's, or the deployment chain)
+    and insert them: the same few queries for one entry or many."""
+    # Inside the caller's transaction no savepoint is needed: on PostgreSQL the chain's advisory lock, on
+    # SQLite the IMMEDIATE transaction's write lock (all writers queue there anyway) make the read of the
+    # last entry and the insert one step. The unique `(chain, seq)` stays the guard; the retry only
+    # matters when called outside any transaction.
+    chains: dict[int, list[AuditEvent]] = {}
+    for event in events:
+        chains.setdefault(chain_for(event.workspace_id), []).append(event)
     nested = connection.in_atomic_block
     for attempt in range(5):
         try:
             with transaction.atomic(savepoint=not nested):
-                if connection.vendor == "postgresql":
-                    # Serialise appends so each entry links to the one truly before it.
-                    with connection.cursor() as cursor:
-                        cursor.execute("SELECT pg_advisory_xact_lock(751300)")
-                last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
-                seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS)
-                for event in events:
-                    seq += 1
-                    event.seq, event.prev_hash = seq, prev
-                    event.hash = prev = compute_hash(event)
+                # One call touching several chains locks them in ascending order, so two such calls
+                # cannot deadlock each other.
+                for chain in sorted(chains):
+                    _link(chain, chains[chain])
                 if len(events) == 1:
                     events[0].save(force_insert=True)
                 else:
@@ -120,7 +142,7 @@ def _append(events: list[AuditEvent]) -> list[AuditEvent]:
 
 
 def record(*, code: str, action: str, **fields) -> AuditEvent:
-    """Append one audit entry to the chain (`fields`: the other keyword arguments of `_event`)."""
+    """Append one audit entry to its workspace's chain (`fields`: the other keyword arguments of `_event`)."""
     return _append([_event(code=code, action=action, **fields)])[0]
 
 
@@ -130,21 +152,57 @@ def record_many(entries: list[dict]) -> list[AuditEvent]:
     return _append([_event(**entry) for entry in entries]) if entries else []
 
 
+@dataclass
+class ChainReport:
+    """What `verify_chains` found in one chain."""
+
+    chain: int
+    entries: int = 0
+    head: tuple[int, str] | None = None  # (seq, hash) of the newest entry
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def head_token(self) -> str:
+        """`CHAIN:SEQ:HASH`, the value `verify_audit --head` takes back."""
+        return f"{self.chain}:{self.head[0]}:{self.head[1]}" if self.head else ""
+
+
+def _check_entry(report: ChainReport, event: AuditEvent, expected_seq: int, expected_prev: str) -> None:
+    say = report.problems.append
+    chain = report.chain
+    if event.seq != expected_seq:
+        say(f"chain {chain}: entry #{expected_seq} is missing (found #{event.seq})")
+    if event.prev_hash != expected_prev:
+        say(f"chain {chain}: entry #{event.seq} does not link to the entry before it")
+    if compute_hash(event) != event.hash:
+        say(f"chain {chain}: entry #{event.seq} was altered")
+    if chain != LEGACY_CHAIN and chain_for(event.workspace_id) != chain:
+        say(f"chain {chain}: entry #{event.seq} is not of this chain's workspace")
+
+
+def verify_chains(chains: list[int] | None = None) -> list[ChainReport]:
+    """Verify every chain (or only `chains`), in one pass over the `(chain, seq)` index; one report per
+    chain, in chain order. A chain asked for that has no entries reports 0 entries."""
+    reports: dict[int, ChainReport] = {c: ChainReport(c) for c in sorted(chains or [])}
+    events = AuditEvent.objects.order_by("chain", "seq")
+    if chains is not None:
+        events = events.filter(chain__in=chains)
+    report: ChainReport | None = None
+    expected_prev, expected_seq = GENESIS, 1
+    for event in events.iterator(chunk_size=2000):
+        if report is None or event.chain != report.chain:
+            report = reports.setdefault(event.chain, ChainReport(event.chain))
+            expected_prev, expected_seq = GENESIS, 1
+        _check_entry(report, event, expected_seq, expected_prev)
+        report.entries += 1
+        report.head = (event.seq, event.hash)
+        expected_prev, expected_seq = event.hash, event.seq + 1
+    return sorted(reports.values(), key=lambda r: r.chain)
+
+
 def verify_chain() -> list[str]:
-    """Return a list of problems; empty when the chain is intact."""
-    problems = []
-    expected_prev = GENESIS
-    expected_seq = 1
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
-        if event.seq != expected_seq:
-            problems.append(f"entry #{expected_seq} is missing (found #{event.seq})")
-        if event.prev_hash != expected_prev:
-            problems.append(f"entry #{event.seq} does not link to the entry before it")
-        if compute_hash(event) != event.hash:
-            problems.append(f"entry #{event.seq} was altered")
-        expected_prev = event.hash
-        expected_seq = event.seq + 1
-    return problems
+    """Every problem of every chain (each message names its chain); empty when all chains are intact."""
+    return [problem for report in verify_chains() for problem in report.problems]
 
 
 def record_not_found(*, request, actor=None, workspace=None, role: str = "", asked: dict | None = None) -> None:

@@ -77,7 +77,7 @@ def audit_list(request):
 
 EXPORT_COLUMNS = ("seq", "occurred_at", "event_code", "action", "outcome", "user_id", "user_display", "role",
                   "ip", "user_agent", "via", "object_type", "object_id", "client_id", "permission", "query",
-                  "source_instance", "hash")
+                  "source_instance", "hash", "chain")
 
 
 @workspace_view(AUDIT_VIEW)

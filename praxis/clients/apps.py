@@ -11,3 +11,9 @@ class ClientsConfig(AppConfig):
         from . import tabs
 
         tabs.register_builtin_tabs()
+        # R-CLI-11: the workspace switcher lists client portals through the kernel's port.
+        from praxis.workspaces.ports import register_portals
+
+        from .portal import ClientPortals
+
+        register_portals(ClientPortals())

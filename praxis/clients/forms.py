@@ -302,3 +302,72 @@ class BulkClientsForm(forms.Form):
     ids = IdListField()
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
     return_to = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+# --- defining custom fields (R-CLI-2): the "Client fields" settings page -------------------------------
+
+BUILTIN_PLACE = "builtin:"
+CUSTOM_PLACE = "custom:"
+
+
+def place_choices(custom_sections: Iterable[CustomSection]) -> list[tuple[str, str]]:
+    """Where a field can go: the built-in sections, then the live custom sections."""
+    return [*((f"{BUILTIN_PLACE}{key}", str(label)) for key, label in BuiltinSection.choices),
+            *((f"{CUSTOM_PLACE}{s.pk}", s.name) for s in custom_sections)]
+
+
+def parse_place(raw: str | None) -> dict[str, Any]:
+    """`builtin:personal` / `custom:12` → the services' `builtin_section` / `section_id` (anything else:
+    an unknown built-in key, which the service refuses with its own message)."""
+    raw = (raw or "").strip()
+    if raw.startswith(CUSTOM_PLACE) and raw[len(CUSTOM_PLACE):].isdigit() and len(raw) < 30:
+        return {"section_id": int(raw[len(CUSTOM_PLACE):]), "builtin_section": None}
+    return {"section_id": None, "builtin_section": raw.removeprefix(BUILTIN_PLACE) or None}
+
+
+class FieldDefinitionForm(forms.Form):
+    """A custom field's definition; the services validate (labels, types, choices, sections)."""
+
+    use_required_attribute = False
+
+    label = TextInputField(label=_("Label"), required=True, widget=forms.TextInput(attrs={"maxlength": "100"}))
+    field_type = TextInputField(label=_("Type"), required=True,
+                                widget=forms.Select(choices=FieldType.choices))
+    place = TextInputField(label=_("Section"), required=True, widget=forms.Select())
+    choices = TextInputField(label=_("Choices"), required=False, widget=forms.Textarea(attrs={"rows": "4"}),
+                             help_text=_("For a select field: one choice per line."))
+    help_text = TextInputField(label=_("Help text"), required=False,
+                               widget=forms.TextInput(attrs={"maxlength": "200"}),
+                               help_text=_("Shown below the input on the client form."))
+    required = BooleanInputField(label=_("Required"), required=False)
+    sensitive = BooleanInputField(label=_("Sensitive (only members who may see sensitive details)"),
+                                  required=False)
+
+    def __init__(self, *args, custom_sections: Iterable[CustomSection] = (), editing: CustomField | None = None,
+                 **kwargs):
+        if editing is not None and "initial" not in kwargs:
+            kwargs["initial"] = {"label": editing.label, "field_type": editing.field_type,
+                                 "choices": "\n".join(editing.choices or []), "help_text": editing.help_text,
+                                 "required": editing.required, "sensitive": editing.sensitive}
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        if editing is not None:
+            del self.fields["place"]  # a field moves between sections by drag and drop / the API
+        else:
+            self.fields["place"].widget.choices = place_choices(custom_sections)
+        self.fields["choices"].widget.attrs["aria-describedby"] = "id_choices_helptext"
+
+    def service_input(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        result: dict[str, Any] = {"label": data.get("label") or "", "field_type": data.get("field_type") or "",
+                                  "choices": data.get("choices") or "", "help_text": data.get("help_text") or "",
+                                  "required": bool(data.get("required")), "sensitive": bool(data.get("sensitive"))}
+        if self.editing is None:
+            result.update(parse_place(data.get("place")))
+        return result
+
+
+class SectionNameForm(forms.Form):
+    use_required_attribute = False
+
+    name = TextInputField(label=_("Section name"), required=True, widget=forms.TextInput(attrs={"maxlength": "100"}))

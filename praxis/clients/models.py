@@ -14,7 +14,9 @@ Invariants:
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from praxis.core import clock
@@ -143,7 +145,7 @@ class CustomSection(models.Model):
 class FieldType(models.TextChoices):
     TEXT = "text", _("Text")
     LONG_TEXT = "long_text", _("Long text")
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("type of a custom field", "Number")  # not "Number" as in an id
     DATE = "date", _("Date")
     SINGLE_SELECT = "single_select", _("Single select")
     MULTI_SELECT = "multi_select", _("Multi select")
@@ -308,3 +310,57 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ClientInvitation(models.Model):
+    """An invitation to the client portal (R-CLI-11), the clients' twin of `workspaces.Invitation`.
+
+    It reuses that machinery's guarantees: a random single-use token of which only the SHA-256 is stored
+    (`praxis.core.tokens`), the same lifetime (`INVITATION_LIFETIME_DAYS`), acceptance claimed by a
+    conditional UPDATE (`pending` → `accepted`) so two acceptances cannot both win. Accepting never makes
+    a staff membership: it sets `Client.user` — or, for an invitation `on_behalf` of the client sent to a
+    relationship with `portal_access` (a parent), records `accepted_by` as that person's portal grant,
+    which lasts as long as the relationship keeps `portal_access` and the client stays active.
+
+    Invariants: one pending invitation per (client, e-mail) — a database constraint; `relationship` is
+    set exactly when `on_behalf` is (it becomes empty if the relationship is removed, which ends the
+    grant); the row is kept after acceptance or revocation (R-MEM-4).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="client_invitations")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="portal_invitations")
+    on_behalf = models.BooleanField(default=False)
+    relationship = models.ForeignKey(Relationship, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="portal_invitations")
+    email = models.EmailField()
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=clock.now)
+    sent_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="client_portal_grants")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(workspace="workspace")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint("client", Lower("email"), condition=Q(status="pending"),
+                                    name="client_invitation_one_pending"),
+        ]
+        indexes = [models.Index(fields=["accepted_by", "status"], name="client_invitation_grants")]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.status})"
+
+    def is_expired(self, at) -> bool:
+        return at >= self.expires_at

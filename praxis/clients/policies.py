@@ -17,6 +17,15 @@ Rules:
 - `clients.manage` creates, edits, imports and links clients; cancelling and restoring them is
   `members.manage` (SPEC §3: "cancel/restore clients and staff").
 - `workspace.edit` defines custom fields and sections; `audit.view` reads a record's access history.
+- Exports (R-CLI-10): the client list as CSV is a read of the list — `clients.view`, the clients of
+  `visible_clients` and the fields of `visible_builtin_fields` / `visible_custom_fields`. A per-client
+  data export (a GDPR access request, JSON or FHIR) hands over a whole record: it needs a member who may
+  open the record and handles records (`clients.manage`; there is no separate export capability in the
+  SPEC §3 matrix), with the same sensitive filter; its access history part needs `audit.view`.
+- The portal (R-CLI-11) is not a membership: a client user opens only the active records that are
+  theirs (`Client.user`) or that they act for (an accepted invitation on the client's behalf through a
+  relationship that still has `portal_access`) — `portal_clients(user)`. They are no member, so every
+  staff URL of the workspace answers them 404 (`workspaces.access.resolve_access`).
 """
 
 from __future__ import annotations
@@ -24,8 +33,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from praxis.core.lifecycle import LifecycleStatus
 from praxis.workspaces.models import Tier
 from praxis.workspaces.roles import (
     AUDIT_VIEW,
@@ -37,7 +47,7 @@ from praxis.workspaces.roles import (
 )
 
 from .fields import BUILTIN_FIELDS, SENSITIVE_BUILTIN_FIELDS
-from .models import Client, CustomField
+from .models import Client, ClientInvitation, CustomField, Relationship
 
 if TYPE_CHECKING:
     from praxis.workspaces.access import Access
@@ -62,12 +72,25 @@ def may_view_client(access: Access, client: Client) -> bool:
     if client.workspace_id != access.workspace.pk or not access.can(CLIENTS_VIEW):
         return False
     if sees_only_assigned(access):
-        return client.clinicians.filter(pk=access.membership.pk).exists()
+        # Iterating uses the care team a selector prefetched (no query on the record page).
+        return any(m.pk == access.membership.pk for m in client.clinicians.all())
     return True
 
 
 def may_manage_clients(access: Access) -> bool:
     return access.can(CLIENTS_MANAGE)
+
+
+def may_edit_relationships(access: Access) -> bool:
+    """R-CLI-4: linking, changing and unlinking relationships (and adding external contacts) is editing
+    the client: `clients.manage`."""
+    return access.can(CLIENTS_MANAGE)
+
+
+def linkable_clients(access: Access) -> QuerySet[Client]:
+    """The clients this member may link a client to: only those they may open themselves (a clinician
+    of a `team` workspace links only clients assigned to them), never another workspace's."""
+    return visible_clients(access)
 
 
 def may_cancel_clients(access: Access) -> bool:
@@ -85,6 +108,16 @@ def may_edit_fields(access: Access) -> bool:
 
 def may_view_access_history(access: Access) -> bool:
     return access.can(AUDIT_VIEW)
+
+
+def may_export_clients(access: Access) -> bool:
+    """The client list as CSV (R-CLI-10): whoever may list clients, with what they may see."""
+    return access.can(CLIENTS_VIEW)
+
+
+def may_export_client(access: Access, client: Client) -> bool:
+    """One client's data export for a GDPR access request, JSON or FHIR (R-CLI-10)."""
+    return access.can(CLIENTS_MANAGE) and may_view_client(access, client)
 
 
 def visible_builtin_fields(access: Access) -> tuple[str, ...]:
@@ -113,3 +146,37 @@ def may_see_tab(access: Access, *, capability: str | None, sensitive: bool) -> b
     if capability and not access.can(capability):
         return False
     return not sensitive or may_see_sensitive(access)
+
+
+# --- the client portal (R-CLI-11) ---------------------------------------------------------------------
+
+def portal_clients(user, *, workspace=None) -> QuerySet[Client]:
+    """The client records `user` may open in the portal: their own and those they act for, active only —
+    cancelling a client ends portal access at once, restoring reopens it (R-MEM-1, R-MEM-2)."""
+    if not getattr(user, "is_authenticated", False):
+        return Client.objects.none()
+    grants = ClientInvitation.objects.filter(accepted_by=user, status=ClientInvitation.Status.ACCEPTED,
+                                             on_behalf=True, relationship__portal_access=True)
+    clients = Client.objects.filter(status=LifecycleStatus.ACTIVE)
+    if workspace is not None:
+        clients = clients.filter(workspace=workspace)
+        grants = grants.filter(workspace=workspace)
+    return clients.filter(Q(user=user) | Q(pk__in=grants.values("client_id")))
+
+
+def portal_role(user, client: Client) -> str:
+    """How the portal user stands to the record, for the audit's role field (NEN 7513)."""
+    return "client" if client.user_id == user.pk else "representative"
+
+
+def may_invite_to_portal(access: Access, client: Client) -> bool:
+    """The quick action "Invite to portal": a member who manages clients, for an active client with an
+    e-mail address and no portal login yet."""
+    return (may_manage_clients(access) and client.status == LifecycleStatus.ACTIVE and bool(client.email)
+            and client.user_id is None)
+
+
+def may_invite_on_behalf(access: Access, client: Client, relationship: Relationship, email: str) -> bool:
+    """Invite the other end of a relationship with `portal_access` (a parent) on the client's behalf."""
+    return (may_manage_clients(access) and client.status == LifecycleStatus.ACTIVE
+            and relationship.portal_access and bool(email))

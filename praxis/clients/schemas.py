@@ -45,16 +45,16 @@ class ClientOut(Schema):
     def resolve_clinicians(obj) -> list[int]:
         if isinstance(obj, dict):
             return obj["clinicians"]
-        if hasattr(obj, "care_team_ids"):  # a list page (`selectors.with_team_and_tags`)
-            return obj.care_team_ids
+        if hasattr(obj, "care_team"):  # a list page (`selectors.with_team_and_tags`)
+            return [m.pk for m in obj.care_team]
         return [m.pk for m in obj.clinicians.all()]
 
     @staticmethod
     def resolve_tags(obj) -> list[str]:
         if isinstance(obj, dict):
             return obj["tags"]
-        if hasattr(obj, "tag_names"):
-            return obj.tag_names
+        if hasattr(obj, "tag_list"):
+            return [t.name for t in obj.tag_list]
         return [t.name for t in obj.tags.all()]
 
 
@@ -126,3 +126,93 @@ class ClientIn(Schema):
 
 class ClientIdsIn(Schema):
     ids: list[int] = Field(min_length=1, max_length=500)
+
+
+# --- custom fields and sections (R-CLI-2) ---------------------------------------------------------------
+
+FieldTypeName = Literal["text", "long_text", "number", "date", "single_select", "multi_select", "checkbox",
+                        "email", "phone"]
+SectionKey = Literal["personal", "contact", "address", "care"]
+
+
+class CustomFieldOut(Schema):
+    """A custom client field. Values are in a client's `custom`, keyed by `key` (never reused)."""
+
+    id: int
+    key: str
+    label: str
+    field_type: str
+    section_id: int | None = Field(description="The custom section, or null for a built-in section")
+    builtin_section: str = Field(description="personal, contact, address or care; empty in a custom section")
+    required: bool
+    sensitive: bool
+    choices: list[str]
+    help_text: str
+    position: int
+    retired: bool
+
+    @staticmethod
+    def resolve_retired(obj) -> bool:
+        return obj.retired_at is not None
+
+
+class CustomFieldList(Schema):
+    items: list[CustomFieldOut]
+
+
+class CustomFieldIn(Schema):
+    """A new field: in a custom section (`section_id`) or a built-in one (`builtin_section`)."""
+
+    label: str
+    field_type: str = Field(description="text, long_text, number, date, single_select, multi_select, checkbox, "
+                                        "email or phone")
+    section_id: int | None = None
+    builtin_section: str | None = None
+    required: bool = False
+    sensitive: bool = False
+    choices: list[str] | None = Field(None, description="Required for single_select and multi_select")
+    help_text: str = ""
+
+
+class CustomFieldPatch(Schema):
+    """Only the fields sent change; the type only while no client has a value for the field."""
+
+    label: str | None = None
+    field_type: str | None = None
+    required: bool | None = None
+    sensitive: bool | None = None
+    choices: list[str] | None = None
+    help_text: str | None = None
+
+
+class FieldMoveIn(Schema):
+    """`direction` one step, or `position` (0-based) — in another section when one is named."""
+
+    direction: Literal["up", "down"] | None = None
+    position: int | None = Field(None, ge=0, le=10000)
+    section_id: int | None = None
+    builtin_section: str | None = None
+
+
+class CustomSectionOut(Schema):
+    id: int
+    name: str
+    position: int
+    retired: bool
+
+    @staticmethod
+    def resolve_retired(obj) -> bool:
+        return obj.retired_at is not None
+
+
+class CustomSectionList(Schema):
+    items: list[CustomSectionOut]
+
+
+class CustomSectionIn(Schema):
+    name: str
+
+
+class SectionMoveIn(Schema):
+    direction: Literal["up", "down"] | None = None
+    position: int | None = Field(None, ge=0, le=10000)

@@ -10,12 +10,13 @@ from django.db import connections
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from praxis.audit.models import AuditEvent
 from praxis.core.errors import NotFound
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.workspaces.models import Membership
 
 from . import policies, search
-from .models import Client, CustomField, CustomSection, Relationship, Tag
+from .models import Client, Contact, CustomField, CustomSection, Relationship, Tag
 
 if TYPE_CHECKING:
     from praxis.workspaces.access import Access
@@ -71,23 +72,26 @@ def matching(clients: QuerySet[Client], q: str, *, country: str = "") -> QuerySe
 
 
 def with_team_and_tags(rows: list[Client]) -> list[Client]:
-    """Set `care_team_ids` (membership ids) and `tag_names` on a page of clients, in two queries.
+    """Set `care_team` (memberships with their user) and `tag_list` on a page of clients, in two queries.
 
-    What the API's list items carry. A `prefetch_related` gives the same answer but builds a related
-    manager (and a scoped queryset) per row, which made the manager work ~60 % of an API list request.
+    What list rows show. `prefetch_related` gives the same answer but builds a related manager and a
+    scoped queryset per row, which made it ~25 % of a list page and ~60 % of an API list request; reading
+    the two link tables with their targets joined builds nothing per row. Use on a page (`.prefetch_related
+    (None)` first), not on an unbounded queryset.
     """
     ids = [client.pk for client in rows]
-    team: dict[int, list[int]] = defaultdict(list)
-    tags: dict[int, list[str]] = defaultdict(list)
-    care_team = Client.clinicians.through._default_manager.filter(client_id__in=ids).order_by("membership_id")
-    for client_id, membership_id in care_team.values_list("client_id", "membership_id"):
-        team[client_id].append(membership_id)
-    tagged = Client.tags.through._default_manager.filter(client_id__in=ids).order_by("tag__name")
-    for client_id, name in tagged.values_list("client_id", "tag__name"):
-        tags[client_id].append(name)
+    team: dict[int, list[Membership]] = defaultdict(list)
+    tags: dict[int, list[Tag]] = defaultdict(list)
+    care_team = (Client.clinicians.through._default_manager.filter(client_id__in=ids)
+                 .select_related("membership__user").order_by("membership__user__last_name", "membership_id"))
+    for member_link in care_team:
+        team[member_link.client_id].append(member_link.membership)
+    tagged = Client.tags.through._default_manager.filter(client_id__in=ids).select_related("tag").order_by("tag__name")
+    for tag_link in tagged:
+        tags[tag_link.client_id].append(tag_link.tag)  # type: ignore[attr-defined]
     for client in rows:
-        client.care_team_ids = team[client.pk]  # type: ignore[attr-defined]
-        client.tag_names = tags[client.pk]  # type: ignore[attr-defined]
+        client.care_team = team[client.pk]  # type: ignore[attr-defined]
+        client.tag_list = tags[client.pk]  # type: ignore[attr-defined]
     return rows
 
 
@@ -113,13 +117,24 @@ def clients_by_ids(*, access: Access, client_ids: list[int]) -> list[Client]:
 
 
 def live_fields(*, workspace) -> list[CustomField]:
-    """The custom fields in use (not retired), in section and field order."""
+    """The custom fields in use, in field order: not retired, and not in a retired section (a retired
+    section hides its fields with it). Only these are shown and validated on every write path (R-CLI-2)."""
     return list(CustomField.objects.filter(workspace=workspace, retired_at__isnull=True)
+                .filter(Q(section__isnull=True) | Q(section__retired_at__isnull=True))
                 .select_related("section").order_by("position", "id"))
 
 
 def live_sections(*, workspace) -> list[CustomSection]:
     return list(CustomSection.objects.filter(workspace=workspace, retired_at__isnull=True))
+
+
+def all_fields(*, workspace) -> list[CustomField]:
+    """Every custom field ever defined, live and retired (the settings page), with its section."""
+    return list(CustomField.objects.filter(workspace=workspace).select_related("section").order_by("position", "id"))
+
+
+def all_sections(*, workspace) -> list[CustomSection]:
+    return list(CustomSection.objects.filter(workspace=workspace).order_by("position", "id"))
 
 
 def tags_list(*, workspace) -> QuerySet[Tag]:
@@ -135,11 +150,71 @@ def clinicians_list(*, workspace) -> QuerySet[Membership]:
 
 def relationships_of(*, access: Access, client: Client) -> list[tuple[Relationship, str, object]]:
     """The client's relationships from both sides: (relationship, type as seen from this client, the
-    other end — a Client or a Contact). The other client is included only when the member may see them
-    as a client; a linked client they may not open shows as the relationship without a link."""
+    other end — a Client or a Contact), in two queries whatever their number. The other client is marked
+    `openable` only when the member may open them (R-WS-2: a clinician of a `team` workspace sees the
+    relationship to a client not assigned to them, without a link to that record)."""
     from .relationships import seen_from
 
-    rows = (Relationship.objects.filter(workspace=access.workspace)
-            .filter(Q(client=client) | Q(other_client=client))
-            .select_related("client", "other_client", "contact").order_by("created_at", "id"))
-    return [seen_from(rel, client) for rel in rows]
+    rows = [seen_from(rel, client) for rel in (
+        Relationship.objects.filter(workspace=access.workspace)
+        .filter(Q(client=client) | Q(other_client=client))
+        .select_related("client", "other_client", "contact").order_by("created_at", "id"))]
+    others = [other for _rel, _kind, other in rows if isinstance(other, Client)]
+    if others and policies.sees_only_assigned(access):
+        openable = set(policies.visible_clients(access).filter(pk__in=[o.pk for o in others])
+                       .values_list("pk", flat=True))
+    else:
+        openable = {o.pk for o in others}
+    for other in others:
+        other.openable = other.pk in openable  # type: ignore[attr-defined]
+    return rows
+
+
+def contacts_list(*, workspace) -> QuerySet[Contact]:
+    """The workspace's external contacts (R-CLI-4), by name."""
+    return Contact.objects.filter(workspace=workspace).order_by("name", "id")
+
+
+def link_candidates(*, access: Access, client: Client, q: str, limit: int = 10) -> list[Client]:
+    """Clients this member may link `client` to whose name, e-mail, phone or date of birth match `q`
+    (the list's search, R-CLI-8) — never the client itself, never one they may not open."""
+    if not q.strip():
+        return []
+    candidates = matching(policies.linkable_clients(access).exclude(pk=client.pk), q,
+                          country=access.workspace.country)
+    return list(candidates.order_by("last_name", "first_name", "id")[:limit])
+
+
+def access_history(client: Client) -> QuerySet[AuditEvent]:
+    """Every audit entry about this client, newest first: who opened, searched into, changed or exported
+    the record, when, with what role, via which access point, on whose behalf, with what outcome
+    (R-AUD-1, R-AUD-3; GDPR art. 15).
+
+    Shared by the record's Access history tab, the client's own portal and the per-client data export,
+    so all three list the same entries. It is not a permission answer: the caller has already decided
+    that the reader may see it (`policies.may_view_access_history` for members; the client themself in
+    the portal). Entries are those written with `client_id` = this client in the client's workspace
+    (`services.client_view`, `client_update`, `client_export`, …); a list search names no single client
+    and is not among them. Constant queries: the actor and the "on behalf of" user are joined.
+    """
+    return (AuditEvent.objects.filter(workspace_id=client.workspace_id, client_id=str(client.pk))
+            .select_related("user", "on_behalf_of").order_by("-id"))
+
+
+def access_history_rows(client: Client, *, limit: int = 500) -> list[dict]:
+    """The entries of `access_history` as the portal shows them (page and API): when, what, who, in which
+    role, on whose behalf, the outcome — labels translated in the reader's language."""
+    from praxis.audit.labels import event_label, outcome_label
+
+    return [{
+        "at": event.occurred_at,
+        "code": event.event_code,
+        "label": str(event_label(event.event_code)),
+        "action": event.action,
+        "outcome": event.outcome,
+        "outcome_label": str(outcome_label(event.outcome)),
+        "who": event.user_display or (event.user.display_name if event.user else ""),
+        "role": event.role,
+        "on_behalf_of": event.on_behalf_of.display_name if event.on_behalf_of else "",
+        "via": event.via,
+    } for event in access_history(client)[:limit]]

@@ -201,6 +201,46 @@ def clients_searched(*, access: Access, query: str, hits: int, via: str = "list"
                  query=query, data={"hits": hits, "via": via})
 
 
+# --- exports (R-CLI-10, R-AUD-1) ----------------------------------------------------------------------
+
+EXPORT_FORMATS = ("json", "fhir")
+
+
+def clients_exported(*, access: Access, count: int, filters: Mapping[str, Any], via: str = "csv") -> None:
+    """R-AUD-1: one entry per export of the client list, with its number of rows and its filters (the
+    search text in `query`, as for a search). Written before the first row is streamed."""
+    audit.record(code="clients.exported", action="read", actor=access.user, workspace=access.workspace,
+                 object_type="clients.client", role=access.membership.role, permission=CLIENTS_VIEW,
+                 query=str(filters.get("q") or ""), data={"count": count, "via": via,
+                                                          "filters": {k: v for k, v in filters.items() if v}})
+
+
+@service_transaction
+def client_export(*, access: Access, client_id: int, fmt: str = "json") -> dict[str, Any]:
+    """One client's data for a GDPR access request (R-CLI-10), as JSON (`exports.client_data`) or as a
+    FHIR R4 Bundle (`fhir.bundle`), with what this member may see (R-ROLE-3). The export is logged first,
+    in the same transaction (R-AUD-1), so the access history it carries names this export too. A client
+    the member may not open is `NotFound`; one they may open without `clients.manage` an audited 403."""
+    from . import exports, fhir
+
+    if fmt not in EXPORT_FORMATS:
+        raise ServiceError("invalid_format", _("Choose JSON or FHIR."), field="format")
+    client = selectors.client_get(access=access, client_id=client_id)
+    if not policies.may_export_client(access, client):
+        raise PermissionDenied("forbidden", _("You do not have permission to do this."),
+                               audit=access.refusal(code="client.exported", permission=CLIENTS_MANAGE,
+                                                    action="read", format=fmt) | {"client_id": client.pk})
+    sensitive = policies.may_see_sensitive(access)
+    history = policies.may_view_access_history(access)
+    audit.record(code="client.exported", action="read", actor=access.user, workspace=access.workspace,
+                 obj=client, client_id=client.pk, role=access.membership.role, permission=CLIENTS_MANAGE,
+                 data={"format": fmt, "sensitive": sensitive, "access_history": history})
+    relationships = exports.client_relationships(client)
+    if fmt == "fhir":
+        return fhir.bundle(client, relationships, sensitive=sensitive, country=access.workspace.country)
+    return exports.client_data(client, sensitive=sensitive, history=history, relationships=relationships)
+
+
 # --- cancel and restore (R-MEM-1, R-MEM-4) ------------------------------------------------------------
 
 def _selected(access: Access, client_ids: Iterable[int]) -> list[Client]:

@@ -53,6 +53,8 @@ SKIPPED_PREFIXES = {
 NOT_PAGES = {
     "home": "redirects to the last workspace, the list or the login page",
     "billing:seat_cost": "an htmx partial of the invitations page's form, checked inside that page",
+    "clients:relationship_search": "an htmx partial of the relationship dialog (search-as-you-type), checked "
+                                   "inside that dialog (clients/tests/test_relationships_browser.py)",
 }
 
 
@@ -75,6 +77,7 @@ class World:
     visitors: dict = field(default_factory=dict)  # name → user, or None for the anonymous visitor
     client: Any = None  # a clients.Client with a care team, tags and a custom section (issue 7)
     import_job: Any = None  # an uploaded client import (R-CLI-9), made on first use
+    portal_token: str = ""  # a pending client-portal invitation's link (R-CLI-11)
 
     @property
     def slug(self) -> str:
@@ -93,12 +96,17 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "job_id": lambda w: _world_import_job(w),  # an uploaded client import (R-CLI-9)
     "tab": lambda w: "personal",  # the record's tab every visitor with clients.view has
     "section": lambda w: "personal",
+    "relationship_id": lambda w: _world_relationship(w),  # the client's link to her GP (R-CLI-4)
 }
 ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
     ("workspaces:invite", "token"): lambda w: w.invitation_token,
     ("accounts:password_set", "token"): lambda w: w.password_token,
     ("workspaces:contact_edit", "member_id"): lambda w: w.contact.pk,  # a login-less contact (R-INV-6)
+    ("clients:portal_invite", "token"): lambda w: w.portal_token,
 }
+# Routes only a client user opens (R-CLI-11): the portal is no capability of a member, so the owner —
+# who holds every capability — is refused them like any non-client (404).
+PORTAL_ONLY = {"clients:portal", "clients:portal_record", "clients:portal_download"}
 
 
 def _owner_notification(world: World) -> int:
@@ -106,6 +114,15 @@ def _owner_notification(world: World) -> int:
 
     pk = Notification.objects.for_user(world.team.owner).values_list("pk", flat=True).first()
     assert pk is not None, "the owner was told of the team's acceptances"
+    return pk
+
+
+def _world_relationship(world: World) -> int:
+    from praxis.clients.models import Relationship
+
+    with scopes_disabled():
+        pk = Relationship.objects.filter(client=world.client).values_list("pk", flat=True).first()
+    assert pk is not None, "the world's client is linked to her GP"
     return pk
 
 
@@ -144,10 +161,32 @@ def build_world(team, make_user) -> World:
     # The four languages spread over the roles, so long German or French words are checked too.
     for role, language in VISITOR_LANGUAGES.items():
         team.users[role] = profile_update(user=team.users[role], changes={"language": language})
-    visitors = {"anonymous": None, **{role: team.users[role] for role in team.users}, "cancelled": cancelled_user}
+    world_client = _world_client(team)
+    client_user, portal_token = _world_portal(team, world_client)
+    visitors = {"anonymous": None, **{role: team.users[role] for role in team.users}, "cancelled": cancelled_user,
+                "client": client_user}
     return World(team=team, contact=contact, cancelled=cancelled_user, invitation=invitation,
                  invitation_token=invitation_token, api_token=api_token, invoice=invoice,
-                 password_token=password_token, visitors=visitors, client=_world_client(team))
+                 password_token=password_token, visitors=visitors, client=world_client, portal_token=portal_token)
+
+
+def _world_portal(team, world_client) -> tuple[Any, str]:
+    """The world's client has portal access (R-CLI-11, the "client" visitor); a second client's portal
+    invitation is still pending (its link is a page for the anonymous visitor)."""
+    from praxis.clients.portal import portal_invitation_accept_new_user, portal_invitation_create
+    from praxis.clients.services import client_create
+
+    access = team.access("owner")
+    with scope(workspace=team.workspace):
+        _invitation, token = portal_invitation_create(access=access, client_id=world_client.pk)
+        milan = client_create(access=access, values={"first_name": "Milan", "last_name": "Janssens",
+                                                     "email": "milan.janssens@example.test"})
+        _pending, pending_token = portal_invitation_create(access=access, client_id=milan.pk)
+    from praxis.testing import PASSWORD
+
+    user, _client = portal_invitation_accept_new_user(token=token, password=PASSWORD, first_name="Zoë",
+                                                      last_name="van der Berg-Müller", language="en")
+    return user, pending_token
 
 
 def _world_import_job(world: World) -> int:
@@ -165,6 +204,7 @@ def _world_import_job(world: World) -> int:
 def _world_client(team) -> Any:
     """A client as a practice has them: care team, tags, a custom section and a sensitive field."""
     from praxis.clients.models import CustomField, CustomSection
+    from praxis.clients.relationships import relationship_create
     from praxis.clients.services import client_create
 
     workspace = team.workspace
@@ -174,13 +214,17 @@ def _world_client(team) -> Any:
                                    section=section)
         CustomField.objects.create(workspace=workspace, key="diagnose", label="Diagnose", field_type="long_text",
                                    builtin_section="personal", sensitive=True)
-        return client_create(
+        client = client_create(
             access=team.access("owner"),
             values={"first_name": "Zoë", "last_name": "van der Berg-Müller", "date_of_birth": "03-04-2015",
                     "email": "zoe.vdberg@example.test", "phone": "06 12345678", "national_id": "123456782",
                     "street": "Lange Voorhout 1", "postal_code": "2514 EA", "city": "Den Haag", "country": "NL"},
             custom={"verwijzer": "Huisartsenpraktijk De Linde", "diagnose": "F41.1"},
             clinician_ids=[team.members["clinician"].pk], tag_names=["Wachtlijst", "Groepstherapie"])
+        relationship_create(access=team.access("owner"), client_id=client.pk, kind="referring_professional",
+                            new_contact={"name": "Dr. A. de Linde", "organisation": "Huisartsenpraktijk De Linde",
+                                         "phone": "070 123 4567"}, grants={"receives_information": True})
+        return client
 
 
 # --- enumerating the routes -----------------------------------------------------------------------------------

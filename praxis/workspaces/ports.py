@@ -86,3 +86,46 @@ def billing() -> Billing:
 def self_paid_ending(*, user) -> SelfPaidEnding | None:
     """Shorthand for `billing().self_paid_ending(user=user)` (the accept page and the acceptance)."""
     return billing().self_paid_ending(user=user)
+
+
+# --- client portals (R-CLI-11) ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PortalEntry:
+    """A workspace where a user is a client (or acts for one): one more entry of the workspace switcher."""
+
+    workspace_slug: str
+    name: str
+    url: str
+
+
+@runtime_checkable
+class Portals(Protocol):
+    """What the kernel asks the clients app: where a user has a client portal. The kernel never imports
+    `praxis.clients`; the clients app registers this in its `AppConfig.ready()`."""
+
+    def portals_of(self, *, user) -> list[PortalEntry]:
+        """The portals `user` may open, by workspace name (one query)."""
+        ...
+
+
+class _NoPortals:
+    """Until an app registers portals (a deployment without the clients app) nobody has one."""
+
+    def portals_of(self, *, user) -> list[PortalEntry]:
+        return []
+
+
+_portals: Portals = _NoPortals()
+
+
+def register_portals(provider: Portals) -> None:
+    """Called by `praxis.clients.apps.ClientsConfig.ready()`."""
+    global _portals
+    if not isinstance(provider, Portals):
+        raise TypeError(f"{provider!r} does not implement praxis.workspaces.ports.Portals")
+    _portals = provider
+
+
+def portals() -> Portals:
+    return _portals

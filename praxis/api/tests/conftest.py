@@ -102,6 +102,7 @@ def build_tenant(*, make_user, label: str, name: str, domain: str) -> Tenant:
 
 def _tenant_clients(access, *, label: str, clinician) -> dict:
     """An active client (with a care team and a tag) and a cancelled one (issue 7)."""
+    from praxis.clients.relationships import relationship_create
     from praxis.clients.services import client_create, clients_cancel
     from praxis.workspaces.models import Membership
 
@@ -112,9 +113,13 @@ def _tenant_clients(access, *, label: str, clinician) -> dict:
                                clinician_ids=[member.pk], tag_names=[f"{label}tag"])
         gone = client_create(access=access, values={"first_name": f"{label}gone", "last_name": "Vertrokken"})
         clients_cancel(access=access, client_ids=[gone.pk])
+        # R-CLI-4: a relationship (to an external contact) for the `relationship_id` routes.
+        relationship = relationship_create(access=access, client_id=client.pk, kind="referring_professional",
+                                           new_contact={"name": f"{label}huisarts"})
     from praxis.clients.tests.factories import import_job_make
 
-    return {"client": client, "cancelled_client": gone, "import_job": import_job_make(access)}
+    return {"client": client, "cancelled_client": gone, "relationship": relationship,
+            "contact": relationship.contact, "import_job": import_job_make(access)}
 
 
 @dataclass

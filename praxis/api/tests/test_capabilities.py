@@ -44,6 +44,7 @@ class Targets:
     paid_member: "Membership"  # the clinician, a `pro` seat the workspace pays for
     client: Any = None  # an active clients.Client (issue 7)
     gone_client: Any = None  # a cancelled one
+    relationship: Any = None  # the active client's link to an external contact (R-CLI-4)
     import_job: Any = None  # an uploaded client import (R-CLI-9)
 
 
@@ -106,6 +107,16 @@ OPERATIONS: dict[str, Op] = {
     "client_cancel": Op("POST", lambda t: "/clients/cancel", roles.MEMBERS_MANAGE, lambda t: {"ids": [t.client.pk]}),
     "client_restore": Op("POST", lambda t: "/clients/restore", roles.MEMBERS_MANAGE,
                          lambda t: {"ids": [t.gone_client.pk]}),
+    "relationship_list": Op("GET", lambda t: f"/clients/{t.client.pk}/relationships", roles.CLIENTS_VIEW),
+    "relationship_create": Op("POST", lambda t: f"/clients/{t.client.pk}/relationships", roles.CLIENTS_MANAGE,
+                              lambda t: {"kind": "sibling", "other_client": t.gone_client.pk}),
+    "relationship_update": Op("PATCH", lambda t: f"/clients/{t.client.pk}/relationships/{t.relationship.pk}",
+                              roles.CLIENTS_MANAGE, lambda t: {"portal_access": True}),
+    "relationship_delete": Op("DELETE", lambda t: f"/clients/{t.client.pk}/relationships/{t.relationship.pk}",
+                              roles.CLIENTS_MANAGE),
+    "client_contact_list": Op("GET", lambda t: "/client-contacts", roles.CLIENTS_VIEW),
+    "client_contact_create": Op("POST", lambda t: "/client-contacts", roles.CLIENTS_MANAGE,
+                                lambda t: {"name": "Dr. Jansen"}),
     "client_import_upload": Op("POST", lambda t: "/clients/import", roles.CLIENTS_MANAGE, multipart=True),
     "client_import_detail": Op("GET", lambda t: f"/clients/import/{t.import_job.pk}", roles.CLIENTS_MANAGE),
     "client_import_mapping": Op("PUT", lambda t: f"/clients/import/{t.import_job.pk}/mapping", roles.CLIENTS_MANAGE,
@@ -173,6 +184,7 @@ def team(workspace_with_team):
                                                     account_type="free")
     from praxis.billing.models import Invoice
     from praxis.billing.run import billing_run
+    from praxis.clients.relationships import relationship_create
     from praxis.clients.services import client_create, clients_cancel
     from praxis.clients.tests.factories import import_job_make
 
@@ -182,10 +194,13 @@ def team(workspace_with_team):
                                clinician_ids=[team.members["clinician"].pk])
         gone_client = client_create(access=access, values={"first_name": "Gerrit", "last_name": "Gestopt"})
         clients_cancel(access=access, client_ids=[gone_client.pk])
+        relationship = relationship_create(access=access, client_id=client.pk, kind="referring_professional",
+                                           new_contact={"name": "Dr. De Huisarts"})
     team.targets = Targets(contact=contact, gone=gone, invitation=invitation,
                            invoice=Invoice.objects.with_scopes_disabled().get(workspace=team.workspace, kind="cycle"),
                            owner_member=team.members["owner"], paid_member=team.members["clinician"],
-                           client=client, gone_client=gone_client, import_job=import_job_make(access))
+                           client=client, gone_client=gone_client, relationship=relationship,
+                           import_job=import_job_make(access))
     return team
 
 
@@ -202,8 +217,9 @@ def _request(client, team, op: Op):
 
 
 def _last_seq() -> int:
-    last = AuditEvent.objects.order_by("-seq").first()
-    return last.seq if last else 0
+    """The newest entry's id: `seq` only orders one chain (one per workspace), `id` orders them all."""
+    last = AuditEvent.objects.order_by("-id").first()
+    return last.pk if last else 0
 
 
 MATRIX = [pytest.param(name, role, id=f"{name}-{role}") for name in OPERATIONS for role in ROLES]
@@ -246,7 +262,7 @@ def test_refusal_is_audited(name, role, team, api_client):
 
     assert _request(client, team, op).status_code == 403
 
-    new = AuditEvent.objects.filter(seq__gt=seq)
+    new = AuditEvent.objects.filter(id__gt=seq)
     assert [e.outcome for e in new] == ["refused"]
     event = new.get()
     assert (event.user_id, event.workspace_id, event.permission, event.role) == (
@@ -314,7 +330,7 @@ def test_refused_ownership_transfer_is_audited(team, api_client):
     client = api_client(team.admin)
     seq = _last_seq()
     assert _transfer(client, team).status_code == 403
-    assert [(e.outcome, e.user_id) for e in AuditEvent.objects.filter(seq__gt=seq)] == [("refused", team.admin.pk)]
+    assert [(e.outcome, e.user_id) for e in AuditEvent.objects.filter(id__gt=seq)] == [("refused", team.admin.pk)]
 
 
 def test_role_change_takes_effect_on_the_next_request(team, api_client):

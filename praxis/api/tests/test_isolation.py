@@ -78,6 +78,8 @@ class Ids:
     clients: tuple[int, ...] = ()  # tried in turn for a `client_id`: active, cancelled (issue 7)
     client: int = 0
     cancelled_client: int = 0
+    relationships: tuple[int, ...] = ()  # a client's relationship (to an external contact), R-CLI-4
+    contact: int = 0  # an external contact of the client (R-CLI-4)
     import_jobs: tuple[int, ...] = ()  # a client import job (R-CLI-9)
 
 
@@ -100,6 +102,8 @@ def tenant_ids(tenant) -> Ids:
         clients=(tenant.extra["client"].pk, tenant.extra["cancelled_client"].pk),
         client=tenant.extra["client"].pk,
         cancelled_client=tenant.extra["cancelled_client"].pk,
+        relationships=(tenant.extra["relationship"].pk,),
+        contact=tenant.extra["contact"].pk,
         import_jobs=(tenant.extra["import_job"].pk,),
     )
 
@@ -114,6 +118,7 @@ OBJECT_PARAMS: dict[str, Callable[[Ids], tuple]] = {
     # B's owner's notifications (they were told of B's accepted invitations): A's owner gets 404.
     "notification_id": lambda ids: ids.notifications,
     "client_id": lambda ids: ids.clients,
+    "relationship_id": lambda ids: ids.relationships,
     "job_id": lambda ids: ids.import_jobs,
     # Not ids: a record tab and a record section exist in every workspace; with B's client they are B's.
     "tab": lambda ids: ("personal",),
@@ -140,6 +145,9 @@ VALID_BODIES: dict[str, Callable[[Ids], dict]] = {
     "client_update": lambda ids: {"city": "Overgenomen", "email": "eve@intruder.example"},
     "client_cancel": lambda ids: {"ids": [ids.client]},
     "client_restore": lambda ids: {"ids": [ids.cancelled_client]},
+    "relationship_create": lambda ids: {"kind": "sibling", "other_client": ids.cancelled_client},
+    "relationship_update": lambda ids: {"kind": "sibling", "portal_access": True},
+    "client_contact_create": lambda ids: {"name": "Eve Indringer"},
 }
 # The same for HTML forms that carry ids in their POST data, by URL name. With B's ids in A's URL such a
 # form may answer 404, re-render A's page with an error (200) or redirect (302) — as long as nothing of
@@ -151,6 +159,8 @@ HTML_FORM_BODIES: dict[str, Callable[[Ids], dict]] = {
     "clients:cancel": lambda ids: {"ids": [ids.client], "confirm": "1"},
     "clients:restore": lambda ids: {"ids": [ids.cancelled_client]},
     "clients:section_edit": lambda ids: {"first_name": "Eve", "last_name": "Indringer"},
+    "clients:relationship_new": lambda ids: {"kind": "sibling", "target": "client", "other_client": ids.client},
+    "clients:relationship_edit": lambda ids: {"kind": "sibling", "portal_access": "on"},
 }
 
 
@@ -416,6 +426,7 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
     """The owner's personal workspace, given a contact person, a cancelled contact and a pending invitation
     so every id the walker substitutes is real there."""
     from praxis.billing import invoicing
+    from praxis.clients.relationships import relationship_create
     from praxis.clients.services import client_create, clients_cancel
     from praxis.workspaces.access import resolve_access
     from praxis.workspaces.invitations import invitations_create
@@ -439,13 +450,16 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
         own_client = client_create(access=access, values={"first_name": "Persoonlijk", "last_name": "Cliënt"})
         gone_client = client_create(access=access, values={"first_name": "Persoonlijk", "last_name": "Oud"})
         clients_cancel(access=access, client_ids=[gone_client.pk])
+        relationship = relationship_create(access=access, client_id=own_client.pk, kind="other",
+                                           new_contact={"name": "Persoonlijk Contact"})
     from praxis.clients.tests.factories import import_job_make
 
     personal_job = import_job_make(access)
     ids = Ids(slug=personal.slug, members=(own.pk, contact.pk, gone.pk), invitations=(invitation.pk,),
               tokens=(), invoices=(invoice.pk,), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,
               invitation_token=token, clients=(own_client.pk, gone_client.pk), client=own_client.pk,
-              cancelled_client=gone_client.pk, import_jobs=(personal_job.pk,))
+              cancelled_client=gone_client.pk, relationships=(relationship.pk,), contact=relationship.contact_id,
+              import_jobs=(personal_job.pk,))
     return personal, ids
 
 

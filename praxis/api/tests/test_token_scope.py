@@ -79,7 +79,7 @@ def test_a_workspace_token_cannot_change_the_account(method, path, api_tenants, 
     assert response.json()["code"] == "session_required"
     assert response.json()["detail"]
     assert _state() == before
-    event = AuditEvent.objects.filter(outcome="refused", via="token").order_by("-seq").first()
+    event = AuditEvent.objects.filter(outcome="refused", via="token").order_by("-id").first()
     assert AuditEvent.objects.filter(outcome="refused", via="token").count() == audited_before + 1
     assert event.user_id == a.owner.pk
     assert event.data["path"] == url and event.data["method"] == method

@@ -172,7 +172,7 @@ CASES = [value for name, value in sorted(globals().items()) if name.startswith("
 @pytest.mark.parametrize("case", CASES, ids=lambda f: f.__name__.removeprefix("case_"))
 def test_r_aud_1_every_service_writes_an_entry(case, workspace_with_team, make_user, password):
     code, action, actor, workspace, obj = case(workspace_with_team, make_user, password)
-    entry = AuditEvent.objects.filter(event_code=code).order_by("-seq").first()
+    entry = AuditEvent.objects.filter(event_code=code).order_by("-id").first()
     assert entry is not None, f"no {code} entry"
     assert entry.action == action
     assert entry.outcome == "success"
@@ -252,8 +252,9 @@ def _write(n: int) -> list[AuditEvent]:
 def test_r_aud_1_chain_is_intact_after_many_writes(workspace_with_team):
     events = _write(60)
     assert audit.verify_chain() == []
-    seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
-    assert seqs == list(range(1, len(seqs) + 1))
+    for chain in AuditEvent.objects.values_list("chain", flat=True).distinct():  # gapless per chain
+        seqs = list(AuditEvent.objects.filter(chain=chain).order_by("seq").values_list("seq", flat=True))
+        assert seqs == list(range(1, len(seqs) + 1))
     assert events[-1].prev_hash == events[-2].hash
     call_command("verify_audit")  # does not raise
 
@@ -269,7 +270,7 @@ def test_r_aud_1_altered_entry_is_detected(workspace_with_team):
     victim = events[4]
     AuditEvent.objects.filter(pk=victim.pk).update(data={"n": 999})
     problems = audit.verify_chain()
-    assert problems == [f"entry #{victim.seq} was altered"]
+    assert problems == [f"chain 0: entry #{victim.seq} was altered"]
     with pytest.raises(CommandError, match="1 problem"):
         call_command("verify_audit")
 
@@ -281,7 +282,7 @@ def test_r_aud_1_altering_any_recorded_field_is_detected(workspace_with_team, fi
     new_value = {"user_display": "Someone Else", "outcome": "refused",
                  "occurred_at": entry.occurred_at - dt.timedelta(days=1), "workspace_id": None}[field]
     AuditEvent.objects.filter(pk=entry.pk).update(**{field: new_value})
-    assert f"entry #{entry.seq} was altered" in audit.verify_chain()
+    assert f"chain {team.workspace.pk}: entry #{entry.seq} was altered" in audit.verify_chain()
 
 
 def test_r_aud_1_altered_entry_with_recomputed_hash_breaks_the_next_link(workspace_with_team):
@@ -290,7 +291,7 @@ def test_r_aud_1_altered_entry_with_recomputed_hash_breaks_the_next_link(workspa
     victim.data = {"n": "forged"}
     victim.hash = audit.compute_hash(victim)
     victim.save()
-    assert audit.verify_chain() == [f"entry #{events[3].seq} does not link to the entry before it"]
+    assert audit.verify_chain() == [f"chain 0: entry #{events[3].seq} does not link to the entry before it"]
 
 
 def test_r_aud_1_deleted_entry_is_detected(workspace_with_team):
@@ -298,8 +299,8 @@ def test_r_aud_1_deleted_entry_is_detected(workspace_with_team):
     victim = events[5]
     AuditEvent.objects.filter(pk=victim.pk).delete()
     problems = audit.verify_chain()
-    assert f"entry #{victim.seq} is missing (found #{victim.seq + 1})" in problems
-    assert f"entry #{victim.seq + 1} does not link to the entry before it" in problems
+    assert f"chain 0: entry #{victim.seq} is missing (found #{victim.seq + 1})" in problems
+    assert f"chain 0: entry #{victim.seq + 1} does not link to the entry before it" in problems
     with pytest.raises(CommandError):
         call_command("verify_audit")
 
@@ -376,7 +377,8 @@ def test_r_aud_1_truncation_is_detected_against_a_recorded_head(workspace_with_t
     call_command("verify_audit", stdout=out)
     head = out.getvalue().split("head: ")[1].split()[0]
     call_command("verify_audit", head=head, stdout=StringIO())
-    AuditEvent.objects.filter(seq=int(head.split(":")[0])).delete()
+    chain, seq, _hash = head.split(":")
+    AuditEvent.objects.filter(chain=int(chain), seq=int(seq)).delete()
     with pytest.raises(CommandError):
         call_command("verify_audit", head=head, stdout=StringIO())
 

@@ -36,7 +36,7 @@ def _api(team, rest: str) -> str:
 
 
 def _entries(**filters):
-    return list(AuditEvent.objects.filter(**filters).order_by("seq"))
+    return list(AuditEvent.objects.filter(**filters).order_by("id"))
 
 
 # --- reading the log -----------------------------------------------------------------------------------

@@ -434,7 +434,7 @@ def test_issuer_set_validates_and_audits(db):
     terms.issuer_set(actor=None, values={"legal_name": "Praxis", "iban": IBAN})
     terms.issuer_set(actor=None, values={"payment_term_days": 30})
     assert (Issuer.objects.get().legal_name, Issuer.objects.get().payment_term_days) == ("Praxis", 30)
-    assert [e.event_code for e in AuditEvent.objects.order_by("seq")] == ["operator.issuer.created",
+    assert [e.event_code for e in AuditEvent.objects.order_by("id")] == ["operator.issuer.created",
                                                                           "operator.issuer.updated"]
 
 

@@ -34,6 +34,7 @@ from praxis.workspaces.web import workspace_view
 
 from .. import display, forms, policies, selectors, services, tabs
 from ..models import Client
+from . import portal
 
 # --- helpers ------------------------------------------------------------------------------------------
 
@@ -149,7 +150,9 @@ def _list_context(request, status: str, params=None) -> dict[str, Any]:
     clinician_id = _int(params.get("clinician"))
     tag_id = _int(params.get("tag"))
     clients = selectors.clients_list(access=access, status=status, q=q, clinician_id=clinician_id, tag_id=tag_id)
-    page = keyset_page(clients, access=access, after=_int(params.get("after")), before=_int(params.get("before")))
+    page = keyset_page(clients.prefetch_related(None), access=access, after=_int(params.get("after")),
+                       before=_int(params.get("before")))
+    selectors.with_team_and_tags(page.rows)
     filtered = bool(q or clinician_id or tag_id)
     hits = clients.count() if filtered else None
     if q:
@@ -294,6 +297,8 @@ def _header_context(request, client: Client) -> dict[str, Any]:
         "age": client.age(workspace_today(workspace)),
         "date_of_birth": display.date(client.date_of_birth),
         "can_cancel": policies.may_cancel_clients(request.access),
+        "can_export": policies.may_export_client(request.access, client),
+        **portal.portal_actions(request, client),  # R-CLI-11: "Invite to portal"
     }
 
 

@@ -29,6 +29,32 @@
     if (dialog && !dialog.open) { dialog.showModal(); }
   });
 
+  /* A dialog's Cancel button (type="button": no request) closes its dialog. */
+  document.addEventListener("click", function (event) {
+    var closer = event.target.closest && event.target.closest("[data-close-dialog]");
+    var dialog = closer && closer.closest("dialog");
+    if (dialog) { dialog.close(); }
+  });
+
+  /* The relationship dialog (R-CLI-4): of its four ways to name the other end, show only the chosen one.
+     Without JavaScript every part stays visible and the chosen radio decides. */
+  function showChosenTarget(form) {
+    var checked = form.querySelector("input[name=target]:checked");
+    form.querySelectorAll("[data-link-target]").forEach(function (part) {
+      part.hidden = !!checked && part.getAttribute("data-link-target") !== checked.value;
+    });
+  }
+  function setUpTargets(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("form[data-link-targets]").forEach(function (form) {
+      showChosenTarget(form);
+      form.addEventListener("change", function (event) {
+        if (event.target.name === "target") { showChosenTarget(form); }
+      });
+    });
+  }
+  setUpTargets(document);
+  document.addEventListener("htmx:load", function (event) { setUpTargets(event.detail.elt); });
+
   /* An htmx request answered with one of the site's error pages (403, 404, a refused CSRF check, 500):
      htmx would silently swap nothing; show the page's content in place of this page's instead. */
   document.addEventListener("htmx:beforeSwap", function (event) {

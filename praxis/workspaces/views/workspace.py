@@ -11,7 +11,7 @@ from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.web import form_error
 
-from .. import licences, policies, selectors, services
+from .. import licences, policies, ports, selectors, services
 from ..forms import (
     OrganisationForm,
     OwnershipTransferForm,
@@ -33,11 +33,17 @@ def home(request):
     memberships = selectors.user_memberships(user=request.user)
     last = request.session.get(CURRENT_WORKSPACE)
     target = next((m.workspace for m in memberships if m.workspace.slug == last), None)
+    portals = ports.portals().portals_of(user=request.user) if target is None else []
+    if (portal := next((p for p in portals if p.workspace_slug == last), None)) is not None:
+        return redirect(portal.url)  # R-CLI-11: the client portal worked in last
     if target is None:
         target = next((m.workspace for m in memberships if not m.workspace.is_personal), None)
     if target is None:
         target = next((m.workspace for m in memberships if m.workspace.is_personal and m.role == Role.OWNER), None)
     if target is None:
+        # R-CLI-11: someone who is only a client somewhere goes to their portal (asked through the port).
+        if portals:
+            return redirect(portals[0].url)
         return redirect("workspaces:list")
     return redirect("workspaces:dashboard", ws=target.slug)
 
