@@ -14,8 +14,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_scopes import scope, scopes_disabled
 
+from praxis.audit import services as audit_services
 from praxis.audit.models import AuditEvent
-from praxis.clients import search
+from praxis.clients import search, selectors
 from praxis.clients.imports import mapping, reading
 from praxis.clients.models import Client, CustomField, CustomSection, ImportJob
 
@@ -124,6 +125,8 @@ def test_messy_file_gives_the_exact_report(team, existing, tmp_path, variant):
     path.write_bytes(VARIANTS[variant]())
     assert run(team, path, "--dry-run") == expected_report(existing.pk)
     assert clients_of(team).count() == 1
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(event_code="clients.import_checked").count() == 1  # R-AUD-1
 
 
 def test_commit_imports_the_importable_rows_with_search_text_and_audit(team, existing, tmp_path):
@@ -148,7 +151,14 @@ def test_commit_imports_the_importable_rows_with_search_text_and_audit(team, exi
         assert entry.data["imported"] == 3 and entry.object_id == str(job.pk) and entry.outcome == "success"
         created = AuditEvent.objects.filter(event_code="client.created", data__via="import")
         assert sorted(int(e.client_id) for e in created) == sorted(c.pk for c in rows.values())
+        assert all(e.object_type == "clients.client" and e.object_id == e.client_id and e.user_id == team.owner.pk
+                   for e in created)
         assert AuditEvent.objects.filter(event_code="clients.import_uploaded").count() == 1
+        assert audit_services.verify_chain() == []  # the bulk-appended entries link and hash like any other
+        # The raw insert feeds the search index (FTS5 triggers / pg_trgm) like every write path (R-CLI-8).
+        found = selectors.matching(clients_of(team), "muller")
+        assert list(found.values_list("pk", flat=True)) == [zoe.pk]
+        assert list(selectors.matching(clients_of(team), "0612345678").values_list("pk", flat=True)) == [zoe.pk]
 
 
 def test_ambiguous_date_follows_the_workspace_country(team, tmp_path):
