@@ -16,11 +16,14 @@ from django_scopes import scope, scopes_disabled
 
 from praxis.audit import services as audit_services
 from praxis.audit.models import AuditEvent
-from praxis.clients import search, selectors
+from praxis.clients import customfields, fields, search, selectors
 from praxis.clients.imports import mapping, reading
 from praxis.clients.models import Client, CustomField, CustomSection, ImportJob
 
+from praxis.core.errors import ServiceError
+
 from .factories import client_make
+from .field_samples import SAMPLES, Sample, file_cell
 
 pytestmark = pytest.mark.django_db
 
@@ -324,3 +327,57 @@ def test_sensitive_fields_refused_for_member_without_clients_sensitive(team, tmp
     with scopes_disabled():
         assert AuditEvent.objects.filter(event_code="clients.import_mapped", outcome="refused").count() == 1
         assert AuditEvent.objects.filter(event_code="clients.imported", outcome="refused").count() == 1
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.id)
+def test_every_custom_field_type_through_import_with_the_form_message(team, tmp_path, sample: Sample):
+    """R-CLI-9, R-CLI-2: each custom-field type, through an import, stores what the form and the API store
+    for the valid sample and refuses the invalid one with the message they give (`field_samples.py`, which
+    `test_customfields` holds the form and the API to), on the line and column of the bad cell."""
+    with scope(workspace=team.workspace):
+        customfields.field_create(access=team.access("owner"), label=sample.label, field_type=sample.field_type,
+                                  builtin_section="personal", **sample.definition)
+    path = tmp_path / "custom.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+        writer.writerow(["First name", "Last name", sample.label])
+        writer.writerow(["Goed", "Voorbeeld", file_cell(sample.valid.raw)])
+        writer.writerow(["Fout", "Voorbeeld", file_cell(sample.invalid.raw)])
+    bad_line = 3 + str(file_cell(sample.valid.raw)).count("\n")  # a multi-line cell counts from its first line
+    report = run(team, path)
+    assert report["invalid"] == [{"line": bad_line, "column": sample.label, "reason": sample.invalid.message}]
+    assert (report["rows"], report["imported"]) == (2, 1)
+    [client] = clients_of(team)
+    assert client.first_name == "Goed" and client.custom[sample.key] == sample.valid.stored
+    with pytest.raises(ServiceError) as refused:  # the one validator every path calls gives that message
+        with scopes_disabled():
+            fields.clean_custom_value(CustomField.objects.get(workspace=team.workspace, key=sample.key),
+                                      sample.invalid.api, country="NL")
+    assert (refused.value.code, refused.value.message) == (sample.invalid.code, sample.invalid.message)
+
+
+def test_e164_fast_path_is_the_number_parse_gives():
+    """R-CLI-9, R-CLI-1: an already-E.164 phone is built without `phonenumbers.parse` only when parse
+    would read it the same way — over every country code, the same `PhoneNumber`, the same verdict and
+    the same stored value and message as the parse path."""
+    import random
+
+    import phonenumbers
+
+    rng = random.Random(9)
+    built = 0
+    for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        for _ in range(25):
+            national = str(rng.randint(1, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(rng.randint(5, 11)))
+            value = f"+{code}{national}"[:16]
+            number = fields.e164_number(value)
+            if number is None:
+                continue
+            built += 1
+            assert number == phonenumbers.parse(value, "NL"), value
+    assert built > 4000
+    assert fields.e164_number("+310612345678") is None  # a national prefix after the country code: parse decides
+    assert fields.clean_phone("+310612345678", country="NL") == "+31612345678"
+    assert fields.clean_phone("0031612345678", country="BE") == "+31612345678"
+    with pytest.raises(ServiceError, match="Enter a valid phone number"):
+        fields.clean_phone("+31123", country="NL")
