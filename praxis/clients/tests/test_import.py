@@ -19,7 +19,6 @@ from praxis.audit.models import AuditEvent
 from praxis.clients import customfields, fields, search, selectors
 from praxis.clients.imports import mapping, reading
 from praxis.clients.models import Client, CustomField, CustomSection, ImportJob
-
 from praxis.core.errors import ServiceError
 
 from .factories import client_make
