@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 BATCH = 5000
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+IMPORT_STALE_AFTER = dt.timedelta(minutes=10)  # progress is written every 0.2 s while a worker lives
 
 
 def _definitions(access: Access):
@@ -52,7 +53,33 @@ def import_job_get(*, access: Access, job_id: int) -> ImportJob:
     job = ImportJob.objects.filter(workspace=access.workspace, pk=job_id).first()
     if job is None:
         raise NotFound("not_found", _("Not found."))
+    expire_if_stale(job)
     return job
+
+
+def expire_if_stale(job: ImportJob) -> bool:
+    """A job left `running` by a worker that is gone — the process killed, the machine restarted — is
+    marked failed once nothing has shown it alive for `IMPORT_STALE_AFTER` (its start, its progress
+    writes): its transaction died with it, so nothing was imported (R-CLI-9), and it may be started
+    again. One conditional UPDATE, so a worker that does finish still wins; logged as the import's
+    failure (R-AUD-1). Called wherever a job is shown (the job page, the recent list, the API)."""
+    if job.status != ImportJob.Status.RUNNING:
+        return False
+    last = progress.last_sign_of_life(job)
+    now = clock.now()
+    if last is not None and now - last < IMPORT_STALE_AFTER:
+        return False
+    message = _("The import stopped before it finished (its worker is gone); nothing was imported.")
+    with transaction.atomic():
+        expired = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+            status=ImportJob.Status.FAILED, error=message, finished_at=now, imported=0)
+        if expired:
+            audit.record(code="clients.imported", action="create", outcome="error", workspace=job.workspace,
+                         obj=job, permission=CLIENTS_MANAGE, data={"reason": "stale", "file": job.filename})
+    if expired:
+        progress.forget(job.pk)
+        job.refresh_from_db()
+    return bool(expired)
 
 
 def table_of(job: ImportJob) -> reading.Table:
@@ -144,7 +171,8 @@ def import_commit(*, access: Access, job_id: int, fail_at: int | None = None,
             accepted = mapping.check_mapping(access, job.mapping, header=table.header,
                                              definitions=_all_definitions(access))
             ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, rows_done=0,
-                                                       imported=0, error="")
+                                                       imported=0, error="", started_at=clock.now(),
+                                                       heartbeat_at=None, finished_at=None)
     except ServiceError as exc:
         record_refusal(exc)  # not a `service_transaction`: its job row is written outside the import's
         raise

@@ -14,6 +14,7 @@ Peak RSS is the process's high-water mark (`ru_maxrss`) after the run. Prints nu
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import resource
@@ -138,8 +139,9 @@ class Command(BaseCommand):
             spill.seek(0)
             tuples = []
             for row in engine.spilled_rows(spill):
-                born = row[4]
-                tuples.append((workspace.pk, row[1], row[2], row[3], born and str(born), row[5], row[6], row[7],
+                born = row[4]  # a date's ordinal in the spill
+                born = None if born is None else dt.date.fromordinal(born).isoformat()
+                tuples.append((workspace.pk, row[1], row[2], row[3], born, row[5], row[6], row[7],
                                row[8], row[9], row[10], row[11], row[12], row[13], json.dumps(row[-1]),
                                engine.search_text_of(row)))
         columns = ("workspace_id", "first_name", "last_name", "preferred_name", "date_of_birth", "gender", "email",
