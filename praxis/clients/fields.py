@@ -55,6 +55,9 @@ def clean_phone(raw: Any, *, country: str, field: str = "phone") -> str:
         if not phonenumbers.is_valid_number(known):
             raise ServiceError("invalid_phone", _("Enter a valid phone number, e.g. +31 6 12345678."), field=field)
         return value
+    local = national_number(value, region=(country or "NL").upper())
+    if local is not None and phonenumbers.is_valid_number(local):
+        return f"+{local.country_code}{local.national_number}"
     try:
         number = phonenumbers.parse(value, (country or "NL").upper())
     except phonenumbers.NumberParseException:
@@ -96,6 +99,35 @@ def e164_number(value: str) -> phonenumbers.PhoneNumber | None:
     if prefix and re.match(prefix, national):
         return None
     return phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+
+
+_LOCAL = re.compile(r"[0-9][0-9 \-]{5,24}")
+
+
+def national_number(value: str, *, region: str) -> phonenumbers.PhoneNumber | None:
+    """The number a phone written in national notation ("06 12345678", "0612-345678") stands for in
+    `region`, built without `phonenumbers.parse`, for the common case only: digits, spaces and dashes,
+    a national prefix with nothing to transform, no international prefix, not starting with the
+    region's country code. Parse strips such a prefix whenever what remains is a valid number — the
+    caller uses the result only when `is_valid_number` says so, and parses in every other case, so the
+    outcome is the one parse gives (checked by `test_import.py::test_national_fast_path_…`)."""
+    if not _LOCAL.fullmatch(value):
+        return None
+    digits = value.replace(" ", "").replace("-", "")
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.national_prefix_transform_rule or not metadata.national_prefix_for_parsing:
+        return None
+    if digits.startswith(str(metadata.country_code)):
+        return None  # parse may read the country code in it
+    if metadata.international_prefix and re.match(metadata.international_prefix, digits):
+        return None  # parse reads an international call
+    prefix = re.match(metadata.national_prefix_for_parsing, digits)
+    if prefix is None or prefix.end() == 0 or any(group is not None for group in prefix.groups()):
+        return None
+    national = digits[prefix.end():]
+    if not national or national.startswith("0") or len(national) > 17:
+        return None
+    return phonenumbers.PhoneNumber(country_code=metadata.country_code, national_number=int(national))
 
 
 # Day first everywhere Praxis is sold; month first only where the country writes it so (ambiguous input

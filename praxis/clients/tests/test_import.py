@@ -380,3 +380,33 @@ def test_e164_fast_path_is_the_number_parse_gives():
     assert fields.clean_phone("0031612345678", country="BE") == "+31612345678"
     with pytest.raises(ServiceError, match="Enter a valid phone number"):
         fields.clean_phone("+31123", country="NL")
+
+
+def test_national_fast_path_is_the_number_parse_gives():
+    """R-CLI-9, R-CLI-1: a phone in national notation ("06 12345678") is built without
+    `phonenumbers.parse` only in the plain case, and used only when valid: over every region's example
+    numbers it is the `PhoneNumber` parse gives; other notations go through parse as before."""
+    import random
+
+    import phonenumbers
+
+    rng = random.Random(5)
+    checked = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        example = phonenumbers.example_number(region)
+        prefix = phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix
+        if example is None or not prefix:
+            continue
+        for _ in range(10):
+            national = str(example.national_number)[:-2] + f"{rng.randint(0, 99):02d}"
+            value = prefix + national
+            number = fields.national_number(value, region=region)
+            if number is not None and phonenumbers.is_valid_number(number):
+                checked += 1
+                assert number == phonenumbers.parse(value, region), (region, value)
+    assert checked > 1000
+    assert fields.clean_phone("06 12345678", country="NL") == "+31612345678"
+    assert fields.clean_phone("(06) 1234-5678", country="NL") == "+31612345678"  # parse's way
+    assert fields.national_number("31612345678", region="NL") is None  # may carry the country code
+    with pytest.raises(ServiceError, match="Enter a valid phone number"):
+        fields.clean_phone("06 123", country="NL")
