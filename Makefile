@@ -48,5 +48,7 @@ lint: venv-test
 bench: venv
 	$(VPY) manage.py bench
 	$(VPY) manage.py bench_billing
+	$(VPY) manage.py bench_import --rows 100000
+	$(VPY) manage.py bench_import --rows 300000
 	$(VPY) manage.py bench_search
 	$(VPY) manage.py bench_audit

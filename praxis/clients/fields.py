@@ -50,6 +50,14 @@ def clean_phone(raw: Any, *, country: str, field: str = "phone") -> str:
         return ""
     if value.startswith("00"):
         value = "+" + value[2:]
+    known = e164_number(value)
+    if known is not None:  # already E.164: the number parse would give, without parsing it again
+        if not phonenumbers.is_valid_number(known):
+            raise ServiceError("invalid_phone", _("Enter a valid phone number, e.g. +31 6 12345678."), field=field)
+        return value
+    local = national_number(value, region=(country or "NL").upper())
+    if local is not None and phonenumbers.is_valid_number(local):
+        return f"+{local.country_code}{local.national_number}"
     try:
         number = phonenumbers.parse(value, (country or "NL").upper())
     except phonenumbers.NumberParseException:
@@ -57,6 +65,69 @@ def clean_phone(raw: Any, *, country: str, field: str = "phone") -> str:
     if number is None or not phonenumbers.is_valid_number(number):
         raise ServiceError("invalid_phone", _("Enter a valid phone number, e.g. +31 6 12345678."), field=field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_E164 = re.compile(r"\+([1-9]\d{6,14})")
+
+
+def e164_number(value: str) -> phonenumbers.PhoneNumber | None:
+    """The number a string already in E.164 form ("+31612345678") stands for — the very `PhoneNumber`
+    `phonenumbers.parse` returns for it — built without parsing (the costly part of checking the phone
+    numbers of a large import, R-CLI-9); `None` whenever parse could read it differently, and then the
+    caller parses. Parse reads "+<digits>" as: the shortest known country code, then the national number,
+    from which it strips a national prefix when the region's prefix pattern matches its start, keeping
+    leading zeros aside (Italy). Those two cases are left to parse, so the result is the same number;
+    validity is still decided by `phonenumbers.is_valid_number`."""
+    match = _E164.fullmatch(value)
+    if match is None:
+        return None
+    digits = match.group(1)
+    for size in (1, 2, 3):
+        code = int(digits[:size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return None
+    national = digits[size:]
+    if national.startswith("0"):
+        return None
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        code, phonenumbers.region_code_for_country_code(code))
+    if metadata is None:
+        return None
+    prefix = metadata.national_prefix_for_parsing
+    if prefix and re.match(prefix, national):
+        return None
+    return phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+
+
+_LOCAL = re.compile(r"[0-9][0-9 \-]{5,24}")
+
+
+def national_number(value: str, *, region: str) -> phonenumbers.PhoneNumber | None:
+    """The number a phone written in national notation ("06 12345678", "0612-345678") stands for in
+    `region`, built without `phonenumbers.parse`, for the common case only: digits, spaces and dashes,
+    a national prefix with nothing to transform, no international prefix, not starting with the
+    region's country code. Parse strips such a prefix whenever what remains is a valid number — the
+    caller uses the result only when `is_valid_number` says so, and parses in every other case, so the
+    outcome is the one parse gives (checked by `test_import.py::test_national_fast_path_…`)."""
+    if not _LOCAL.fullmatch(value):
+        return None
+    digits = value.replace(" ", "").replace("-", "")
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.national_prefix_transform_rule or not metadata.national_prefix_for_parsing:
+        return None
+    if digits.startswith(str(metadata.country_code)):
+        return None  # parse may read the country code in it
+    if metadata.international_prefix and re.match(metadata.international_prefix, digits):
+        return None  # parse reads an international call
+    prefix = re.match(metadata.national_prefix_for_parsing, digits)
+    if prefix is None or prefix.end() == 0 or any(group is not None for group in prefix.groups()):
+        return None
+    national = digits[prefix.end():]
+    if not national or national.startswith("0") or len(national) > 17:
+        return None
+    return phonenumbers.PhoneNumber(country_code=metadata.country_code, national_number=int(national))
 
 
 # Day first everywhere Praxis is sold; month first only where the country writes it so (ambiguous input

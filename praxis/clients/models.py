@@ -301,6 +301,10 @@ class ImportJob(models.Model):
     rows_done = models.PositiveIntegerField(default=0)
     imported = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # The last progress write of a running import (PostgreSQL; on SQLite the progress side file's time):
+    # a job that stays `running` with no sign of life for `IMPORT_STALE_AFTER` lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager(workspace="workspace")

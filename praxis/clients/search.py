@@ -48,10 +48,24 @@ _PHONE_NOISE = re.compile(r"[\s\-().\/]")
 _PHONE = re.compile(r"\+?\d{6,}")
 
 
+class _WithoutMarks(dict):
+    """A `str.translate` table that drops combining marks (`unicodedata.combining`) and keeps every
+    other character; filled as characters are met, so a run over many names stays in C."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_MARKS = _WithoutMarks()
+
+
 def normalise(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _SPACES.sub(" ", stripped.casefold().translate(_SPELLED)).strip()
+    text = text or ""
+    if not text.isascii():  # ASCII has nothing to decompose and no marks
+        text = unicodedata.normalize("NFKD", text).translate(_MARKS)
+    return _SPACES.sub(" ", text.casefold().translate(_SPELLED)).strip()
 
 
 def phone_digits(e164: str) -> list[str]:
@@ -60,7 +74,9 @@ def phone_digits(e164: str) -> list[str]:
         return []
     forms = [e164.lstrip("+")]
     try:
-        number = phonenumbers.parse(e164, None)
+        from .fields import e164_number
+
+        number = e164_number(e164) or phonenumbers.parse(e164, None)
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
         digits = re.sub(r"\D", "", national)
         if digits and digits not in forms[0]:

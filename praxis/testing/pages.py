@@ -78,6 +78,7 @@ class World:
     password_token: str
     visitors: dict = field(default_factory=dict)  # name → user, or None for the anonymous visitor
     client: Any = None  # a clients.Client with a care team, tags and a custom section (issue 7)
+    import_job: Any = None  # an uploaded client import (R-CLI-9), made on first use
     portal_token: str = ""  # a pending client-portal invitation's link (R-CLI-11)
 
     @property
@@ -207,13 +208,13 @@ def _world_portal(team, world_client) -> tuple[Any, str]:
 
 def _world_import_job(world: World) -> int:
     """An uploaded client import of the world's workspace, made once through `import_upload`."""
-    job = getattr(world.team, "import_job", None)
+    job = world.import_job
     if job is None:
         from praxis.clients.tests.factories import import_job_make
         from praxis.workspaces.access import resolve_access
 
         job = import_job_make(resolve_access(world.team.owner, world.team.workspace.slug))
-        world.team.import_job = job  # type: ignore[attr-defined]
+        world.import_job = job
     return job.pk
 
 

@@ -85,8 +85,44 @@ def existing_keys(*, workspace) -> tuple[dict[str, int], dict[tuple[str, str, st
     return by_email, by_name
 
 
-def _clean_row(plan: Plan, cells: list[Any], *, country: str) -> tuple[dict[str, Any], dict[str, Any],
-                                                                       list[tuple[str, str]]]:
+class _Memo:
+    """The cleaned value (or the refusal) of each distinct raw cell of one column, so a value repeated
+    down a file (a city, a gender, an insurer, a date of birth) is validated once. The rule itself stays
+    in `services.clean_values` / `fields` — this only remembers its answers for the length of one run
+    (validators depend on the cell, the column's field and the workspace country, all fixed here; the
+    date of birth on today, fixed for a run too). A column whose values hardly repeat (names, e-mail
+    addresses, phone numbers) stops being memoised after `PROBE` cells, so it costs no memory."""
+
+    PROBE = 4096
+    LIMIT = 50_000
+
+    __slots__ = ("values", "hits", "lookups", "active")
+
+    def __init__(self) -> None:
+        self.values: dict[Any, tuple[bool, Any]] = {}
+        self.hits = self.lookups = 0
+        self.active = True
+
+    def settle(self) -> None:
+        if self.lookups == self.PROBE and self.hits * 4 < self.lookups:
+            self.active = False
+            self.values.clear()
+
+
+def _clean_cell(target: str, raw: Any, *, country: str, custom: dict[str, CustomField]) -> Any:
+    """One cell through the one definition of its field's rule (raises `ServiceError`)."""
+    if target == FULL_NAME:
+        first, last = split_full_name(raw)
+        return services.clean_values({"first_name": first, "last_name": last}, country=country)
+    if target.startswith("custom."):
+        return fields.clean_custom_value(custom[target[7:]], raw, country=country)
+    if isinstance(raw, dt.datetime | dt.date) and target != "date_of_birth":
+        raw = raw.isoformat()[:10]
+    return services.clean_values({target: raw}, country=country)[target]
+
+
+def _clean_row(plan: Plan, cells: list[Any], *, country: str,
+               memos: dict[int, _Memo] | None = None) -> tuple[dict[str, Any], dict[str, Any], list[tuple[str, str]]]:
     """(built-in values, custom values, [(column, reason)]) of one row."""
     values: dict[str, Any] = {}
     custom: dict[str, Any] = {}
@@ -96,22 +132,41 @@ def _clean_row(plan: Plan, cells: list[Any], *, country: str) -> tuple[dict[str,
         raw = cells[index] if index < width else ""
         if raw is None:
             raw = ""
-        try:
-            if target == FULL_NAME:
-                first, last = split_full_name(raw)
-                cleaned = services.clean_values({"first_name": first, "last_name": last}, country=country)
-                values.update(cleaned)
-            elif target.startswith("custom."):
-                definition = plan.custom[target[7:]]
-                value = fields.clean_custom_value(definition, raw, country=country)
-                if not fields.is_empty(value) or definition.field_type == FieldType.CHECKBOX:
-                    custom[definition.key] = value
+        cleaned: Any
+        memo = memos.get(index) if memos is not None else None
+        if memo is not None and memo.active:
+            key = (raw.__class__, raw)
+            memo.lookups += 1
+            found = memo.values.get(key)
+            if found is None:
+                try:
+                    found = (True, _clean_cell(target, raw, country=country, custom=plan.custom))
+                except ServiceError as exc:
+                    found = (False, exc.message)
+                if len(memo.values) < memo.LIMIT:
+                    memo.values[key] = found
             else:
-                if isinstance(raw, dt.datetime | dt.date) and target != "date_of_birth":
-                    raw = raw.isoformat()[:10]
-                values.update(services.clean_values({target: raw}, country=country))
-        except ServiceError as exc:
-            errors.append((name, exc.message))
+                memo.hits += 1
+            if memo.lookups == memo.PROBE:
+                memo.settle()
+            ok, cleaned = found
+            if not ok:
+                errors.append((name, cleaned))
+                continue
+        else:
+            try:
+                cleaned = _clean_cell(target, raw, country=country, custom=plan.custom)
+            except ServiceError as exc:
+                errors.append((name, exc.message))
+                continue
+        if target == FULL_NAME:
+            values.update(cleaned)
+        elif target.startswith("custom."):
+            definition = plan.custom[target[7:]]
+            if not fields.is_empty(cleaned) or definition.field_type == FieldType.CHECKBOX:
+                custom[definition.key] = cleaned
+        else:
+            values[target] = cleaned
     return values, custom, errors
 
 
@@ -133,11 +188,12 @@ class Checker:
         file_email: dict[str, int] = {}
         file_name: dict[tuple[str, str, str], int] = {}
         dump = marshal.dump
+        memos = {index: _Memo() for index, _name, target in self.plan.columns if target != FULL_NAME}
         for line, cells in self.table.rows():
             report.rows += 1
             if self.on_progress and report.rows % 2000 == 0:
                 self.on_progress(report.rows)
-            values, custom, errors = _clean_row(self.plan, cells, country=country)
+            values, custom, errors = _clean_row(self.plan, cells, country=country, memos=memos)
             if errors:
                 report.invalid += [{"line": line, "column": column, "reason": reason} for column, reason in errors]
                 continue

@@ -14,6 +14,7 @@ connection would only appear when everything is done. Progress is therefore writ
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import time
@@ -52,9 +53,10 @@ class Progress:
         if self._conn is not None:
             with self._conn.cursor() as cursor:
                 cursor.execute(
-                    "UPDATE clients_importjob SET rows_total = %s, rows_done = %s, imported = %s WHERE id = "
-                    "(SELECT id FROM clients_importjob WHERE id = %s FOR UPDATE SKIP LOCKED)",
-                    [self.values["rows_total"], self.values["rows_done"], self.values["imported"], self.job_id])
+                    "UPDATE clients_importjob SET rows_total = %s, rows_done = %s, imported = %s, heartbeat_at = %s "
+                    "WHERE id = (SELECT id FROM clients_importjob WHERE id = %s FOR UPDATE SKIP LOCKED)",
+                    [self.values["rows_total"], self.values["rows_done"], self.values["imported"], clock.now(),
+                     self.job_id])
         else:
             path = _side_file(self.job_id)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +69,21 @@ class Progress:
             self._conn.close()
             self._conn = None
         _side_file(self.job_id).unlink(missing_ok=True)
+
+
+def last_sign_of_life(job) -> dt.datetime | None:
+    """When a running job last showed it was alive: its start, its last progress write (the row on
+    PostgreSQL, the side file on SQLite), whichever is newest."""
+    moments = [m for m in (job.started_at, job.heartbeat_at) if m is not None]
+    try:
+        moments.append(dt.datetime.fromisoformat(json.loads(_side_file(job.pk).read_text())["at"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return max(moments) if moments else None
+
+
+def forget(job_id: int) -> None:
+    _side_file(job_id).unlink(missing_ok=True)
 
 
 def read(job) -> dict[str, Any]:

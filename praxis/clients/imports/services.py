@@ -9,6 +9,8 @@ so another connection sees it move.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -19,7 +21,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from praxis.audit import services as audit
-from praxis.core import clock
+from praxis.core import bulk, clock
 from praxis.core.errors import Conflict, NotFound, ServiceError
 from praxis.core.transactions import record_refusal, service_transaction
 from praxis.workspaces.models import Workspace
@@ -34,8 +36,9 @@ from . import engine, mapping, progress, reading
 if TYPE_CHECKING:
     from praxis.workspaces.access import Access
 
-BATCH = 2000
+BATCH = 5000
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+IMPORT_STALE_AFTER = dt.timedelta(minutes=10)  # progress is written every 0.2 s while a worker lives
 
 
 def _definitions(access: Access):
@@ -50,7 +53,33 @@ def import_job_get(*, access: Access, job_id: int) -> ImportJob:
     job = ImportJob.objects.filter(workspace=access.workspace, pk=job_id).first()
     if job is None:
         raise NotFound("not_found", _("Not found."))
+    expire_if_stale(job)
     return job
+
+
+def expire_if_stale(job: ImportJob) -> bool:
+    """A job left `running` by a worker that is gone — the process killed, the machine restarted — is
+    marked failed once nothing has shown it alive for `IMPORT_STALE_AFTER` (its start, its progress
+    writes): its transaction died with it, so nothing was imported (R-CLI-9), and it may be started
+    again. One conditional UPDATE, so a worker that does finish still wins; logged as the import's
+    failure (R-AUD-1). Called wherever a job is shown (the job page, the recent list, the API)."""
+    if job.status != ImportJob.Status.RUNNING:
+        return False
+    last = progress.last_sign_of_life(job)
+    now = clock.now()
+    if last is not None and now - last < IMPORT_STALE_AFTER:
+        return False
+    message = _("The import stopped before it finished (its worker is gone); nothing was imported.")
+    with transaction.atomic():
+        expired = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+            status=ImportJob.Status.FAILED, error=message, finished_at=now, imported=0)
+        if expired:
+            audit.record(code="clients.imported", action="create", outcome="error", workspace=job.workspace,
+                         obj=job, permission=CLIENTS_MANAGE, data={"reason": "stale", "file": job.filename})
+    if expired:
+        progress.forget(job.pk)
+        job.refresh_from_db()
+    return bool(expired)
 
 
 def table_of(job: ImportJob) -> reading.Table:
@@ -142,7 +171,8 @@ def import_commit(*, access: Access, job_id: int, fail_at: int | None = None,
             accepted = mapping.check_mapping(access, job.mapping, header=table.header,
                                              definitions=_all_definitions(access))
             ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, rows_done=0,
-                                                       imported=0, error="")
+                                                       imported=0, error="", started_at=clock.now(),
+                                                       heartbeat_at=None, finished_at=None)
     except ServiceError as exc:
         record_refusal(exc)  # not a `service_transaction`: its job row is written outside the import's
         raise
@@ -205,37 +235,51 @@ def _commit(access: Access, job: ImportJob, table: reading.Table, accepted: dict
 
 def _write(access: Access, job: ImportJob, rows, *, on_batch: Callable[[int], None],
            fail_at: int | None = None) -> int:
-    """Insert the spilled rows in batches; each new client gets its `client.created` entry (R-AUD-1: the
-    client's access history shows how it came), and — in a `team` workspace, for a member who sees only
-    their own clients — the importer as assigned clinician, as `client_create` does."""
+    """Insert the spilled rows in batches of `BATCH`, raw (`praxis.core.bulk`: COPY on PostgreSQL,
+    executemany on SQLite — the FTS5 triggers of the search index fire as for any insert), with the
+    search text every write path sets (R-CLI-8). Each new client gets its own `client.created` entry
+    (R-AUD-1: the client's access history shows how it came), appended in bulk by `audit.record_each`;
+    in a `team` workspace, for a member who sees only their own clients, the importer becomes the
+    assigned clinician, as `client_create` does."""
     workspace = access.workspace
     actor_id = access.user.pk if getattr(access.user, "pk", None) else None
     assign = policies.sees_only_assigned(access)
     moment = clock.now()
+    template = Client(workspace_id=workspace.pk, created_by_id=actor_id, created_at=moment, updated_at=moment)
+    clients = bulk.Inserter(Client, template, ("id", *engine.ROW_FIELDS, "custom", "search_text"))
+    through = Client.clinicians.through
+    assigned = bulk.Inserter(through, through(membership_id=access.membership.pk), ("client_id",))
+    postgres = connection.vendor == "postgresql"
+    dumps, search_text_of, fromordinal = json.dumps, engine.search_text_of, dt.date.fromordinal
     done = 0
-    batch: list[Client] = []
+    batch: list[tuple] = []
 
     def flush() -> None:
         nonlocal done
-        created = Client.objects.bulk_create(batch)
+        ids = bulk.allocate_ids(Client, len(batch))
+        values = []
+        for pk, row in zip(ids, batch, strict=True):
+            born = row[4]
+            if born is not None:
+                born = fromordinal(born) if postgres else fromordinal(born).isoformat()
+            values.append((pk, *row[1:4], born, *row[5:-1], dumps(row[-1]), search_text_of(row)))
+        clients.insert(values)
         if assign:
-            through = Client.clinicians.through
-            through.objects.bulk_create([through(client_id=c.pk, membership_id=access.membership.pk)
-                                         for c in created])
-        audit.record_many([
-            {"code": "client.created", "action": "create", "actor": access.user, "workspace": workspace,
-             "obj": client, "client_id": client.pk, "role": access.membership.role,
-             "permission": CLIENTS_MANAGE, "data": {"via": "import", "import": job.pk}}
-            for client in created
-        ])
-        done += len(created)
+            assigned.insert([(pk,) for pk in ids])
+        audit.record_each(code="client.created", action="create", actor=access.user, workspace=workspace,
+                          object_type=Client._meta.label_lower, ids=[(pk, pk) for pk in ids],
+                          role=access.membership.role, permission=CLIENTS_MANAGE,
+                          data={"via": "import", "import": job.pk})
+        done += len(batch)
         batch.clear()
         on_batch(done)
 
     for number, row in enumerate(rows, start=1):
         if number == fail_at:
+            if batch:
+                flush()
             raise RuntimeError(f"failure injected at row {fail_at}")  # tests: after {fail_at - 1} inserts
-        batch.append(engine.client_from_row(row, workspace_id=workspace.pk, actor_id=actor_id, moment=moment))
+        batch.append(row)
         if len(batch) >= BATCH:
             flush()
     if batch:

@@ -14,12 +14,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_scopes import scope, scopes_disabled
 
+from praxis.audit import services as audit_services
 from praxis.audit.models import AuditEvent
-from praxis.clients import search
+from praxis.clients import customfields, fields, search, selectors
 from praxis.clients.imports import mapping, reading
 from praxis.clients.models import Client, CustomField, CustomSection, ImportJob
+from praxis.core.errors import ServiceError
 
 from .factories import client_make
+from .field_samples import SAMPLES, Sample, file_cell
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +127,8 @@ def test_messy_file_gives_the_exact_report(team, existing, tmp_path, variant):
     path.write_bytes(VARIANTS[variant]())
     assert run(team, path, "--dry-run") == expected_report(existing.pk)
     assert clients_of(team).count() == 1
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(event_code="clients.import_checked").count() == 1  # R-AUD-1
 
 
 def test_commit_imports_the_importable_rows_with_search_text_and_audit(team, existing, tmp_path):
@@ -148,7 +153,14 @@ def test_commit_imports_the_importable_rows_with_search_text_and_audit(team, exi
         assert entry.data["imported"] == 3 and entry.object_id == str(job.pk) and entry.outcome == "success"
         created = AuditEvent.objects.filter(event_code="client.created", data__via="import")
         assert sorted(int(e.client_id) for e in created) == sorted(c.pk for c in rows.values())
+        assert all(e.object_type == "clients.client" and e.object_id == e.client_id and e.user_id == team.owner.pk
+                   for e in created)
         assert AuditEvent.objects.filter(event_code="clients.import_uploaded").count() == 1
+        assert audit_services.verify_chain() == []  # the bulk-appended entries link and hash like any other
+        # The raw insert feeds the search index (FTS5 triggers / pg_trgm) like every write path (R-CLI-8).
+        found = selectors.matching(clients_of(team), "muller")
+        assert list(found.values_list("pk", flat=True)) == [zoe.pk]
+        assert list(selectors.matching(clients_of(team), "0612345678").values_list("pk", flat=True)) == [zoe.pk]
 
 
 def test_ambiguous_date_follows_the_workspace_country(team, tmp_path):
@@ -314,3 +326,87 @@ def test_sensitive_fields_refused_for_member_without_clients_sensitive(team, tmp
     with scopes_disabled():
         assert AuditEvent.objects.filter(event_code="clients.import_mapped", outcome="refused").count() == 1
         assert AuditEvent.objects.filter(event_code="clients.imported", outcome="refused").count() == 1
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.id)
+def test_every_custom_field_type_through_import_with_the_form_message(team, tmp_path, sample: Sample):
+    """R-CLI-9, R-CLI-2: each custom-field type, through an import, stores what the form and the API store
+    for the valid sample and refuses the invalid one with the message they give (`field_samples.py`, which
+    `test_customfields` holds the form and the API to), on the line and column of the bad cell."""
+    with scope(workspace=team.workspace):
+        customfields.field_create(access=team.access("owner"), label=sample.label, field_type=sample.field_type,
+                                  builtin_section="personal", **sample.definition)
+    path = tmp_path / "custom.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+        writer.writerow(["First name", "Last name", sample.label])
+        writer.writerow(["Goed", "Voorbeeld", file_cell(sample.valid.raw)])
+        writer.writerow(["Fout", "Voorbeeld", file_cell(sample.invalid.raw)])
+    bad_line = 3 + str(file_cell(sample.valid.raw)).count("\n")  # a multi-line cell counts from its first line
+    report = run(team, path)
+    assert report["invalid"] == [{"line": bad_line, "column": sample.label, "reason": sample.invalid.message}]
+    assert (report["rows"], report["imported"]) == (2, 1)
+    [client] = clients_of(team)
+    assert client.first_name == "Goed" and client.custom[sample.key] == sample.valid.stored
+    with pytest.raises(ServiceError) as refused:  # the one validator every path calls gives that message
+        with scopes_disabled():
+            fields.clean_custom_value(CustomField.objects.get(workspace=team.workspace, key=sample.key),
+                                      sample.invalid.api, country="NL")
+    assert (refused.value.code, refused.value.message) == (sample.invalid.code, sample.invalid.message)
+
+
+def test_e164_fast_path_is_the_number_parse_gives():
+    """R-CLI-9, R-CLI-1: an already-E.164 phone is built without `phonenumbers.parse` only when parse
+    would read it the same way — over every country code, the same `PhoneNumber`, the same verdict and
+    the same stored value and message as the parse path."""
+    import random
+
+    import phonenumbers
+
+    rng = random.Random(9)
+    built = 0
+    for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        for _ in range(25):
+            national = str(rng.randint(1, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(rng.randint(5, 11)))
+            value = f"+{code}{national}"[:16]
+            number = fields.e164_number(value)
+            if number is None:
+                continue
+            built += 1
+            assert number == phonenumbers.parse(value, "NL"), value
+    assert built > 4000
+    assert fields.e164_number("+310612345678") is None  # a national prefix after the country code: parse decides
+    assert fields.clean_phone("+310612345678", country="NL") == "+31612345678"
+    assert fields.clean_phone("0031612345678", country="BE") == "+31612345678"
+    with pytest.raises(ServiceError, match="Enter a valid phone number"):
+        fields.clean_phone("+31123", country="NL")
+
+
+def test_national_fast_path_is_the_number_parse_gives():
+    """R-CLI-9, R-CLI-1: a phone in national notation ("06 12345678") is built without
+    `phonenumbers.parse` only in the plain case, and used only when valid: over every region's example
+    numbers it is the `PhoneNumber` parse gives; other notations go through parse as before."""
+    import random
+
+    import phonenumbers
+
+    rng = random.Random(5)
+    checked = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        example = phonenumbers.example_number(region)
+        prefix = phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix
+        if example is None or not prefix:
+            continue
+        for _ in range(10):
+            national = str(example.national_number)[:-2] + f"{rng.randint(0, 99):02d}"
+            value = prefix + national
+            number = fields.national_number(value, region=region)
+            if number is not None and phonenumbers.is_valid_number(number):
+                checked += 1
+                assert number == phonenumbers.parse(value, region), (region, value)
+    assert checked > 1000
+    assert fields.clean_phone("06 12345678", country="NL") == "+31612345678"
+    assert fields.clean_phone("(06) 1234-5678", country="NL") == "+31612345678"  # parse's way
+    assert fields.national_number("31612345678", region="NL") is None  # may carry the country code
+    with pytest.raises(ServiceError, match="Enter a valid phone number"):
+        fields.clean_phone("06 123", country="NL")

@@ -82,3 +82,42 @@ def test_api_upload_map_check_commit_progress(client, team, django_capture_on_co
     detail = client.get(f"{base}/{job['id']}").json()
     assert detail["status"] == "done" and detail["progress"]["percent"] == 100 and detail["report"]["imported"] == 1
     assert client.post(f"{base}/{job['id']}/commit").status_code == 409  # once only
+
+
+def test_a_job_whose_worker_is_gone_shows_failed_and_may_be_started_again(client, team):
+    """R-CLI-9, R-AUD-1: a job left `running` by a killed process (no progress since it started, longer
+    than IMPORT_STALE_AFTER) shows failed on its page, in the progress bar, in the recent list and in the
+    API, with the failure logged once; a running job that wrote progress lately stays running."""
+    import datetime as dt
+
+    from praxis.audit.models import AuditEvent
+    from praxis.clients.imports import progress
+    from praxis.clients.imports import services as imports
+    from praxis.core import clock
+
+    login(client, team.owner)
+    base = f"/w/{team.workspace.slug}/clients/import/"
+    client.post(base, {"file": SimpleUploadedFile("oud.csv", CSV, content_type="text/csv")})
+    client.post(base, {"file": SimpleUploadedFile("lopend.csv", CSV, content_type="text/csv")})
+    long_ago = clock.now() - imports.IMPORT_STALE_AFTER - dt.timedelta(seconds=1)
+    with scopes_disabled():
+        gone, alive = ImportJob.objects.get(filename="oud.csv"), ImportJob.objects.get(filename="lopend.csv")
+        ImportJob.objects.filter(pk__in=[gone.pk, alive.pk]).update(status=ImportJob.Status.RUNNING,
+                                                                     started_at=long_ago)
+        ImportJob.objects.filter(pk=alive.pk).update(heartbeat_at=clock.now() - dt.timedelta(seconds=5))
+        alive_on_sqlite = ImportJob.objects.get(pk=alive.pk)
+    assert progress.last_sign_of_life(alive_on_sqlite) > long_ago
+
+    bar = client.get(f"{base}{gone.pk}/progress/", headers={"HX-Request": "true"}).content.decode()
+    assert "its worker is gone" in bar and "hx-get" not in bar  # failed: the polling stops
+    listing = client.get(base).content.decode()
+    assert "Failed" in listing and "Importing" in listing  # the live one still runs
+    api = client.get(f"/api/v1/workspaces/{team.workspace.slug}/clients/import/{gone.pk}").json()
+    assert api["status"] == "failed"
+    with scopes_disabled():
+        assert ImportJob.objects.get(pk=gone.pk).status == ImportJob.Status.FAILED
+        assert ImportJob.objects.get(pk=alive.pk).status == ImportJob.Status.RUNNING
+        [entry] = AuditEvent.objects.filter(event_code="clients.imported", outcome="error")
+        assert entry.object_id == str(gone.pk) and entry.data["reason"] == "stale"
+    page = client.get(f"{base}{gone.pk}/").content.decode()
+    assert "Check the file (dry run)" in page  # failed, not running: the mapping can be used again

@@ -54,7 +54,9 @@ def import_start(request):
             form_error(form, exc)
         else:
             return redirect(_job_url(request, job))
-    recent = ImportJob.objects.filter(workspace=request.access.workspace).select_related("created_by")[:RECENT]
+    recent = list(ImportJob.objects.filter(workspace=request.access.workspace).select_related("created_by")[:RECENT])
+    for job in recent:
+        imports.expire_if_stale(job)  # a job whose worker is gone shows failed (R-CLI-9)
     return render(request, "clients/import_start.html",
                   {"form": form, "recent": recent, "workspace": request.access.workspace})
 
@@ -69,7 +71,7 @@ def _job_context(request, job: ImportJob) -> dict:
     return {"workspace": request.access.workspace, "job": job, "columns": columns, "choices": choices,
             "unmapped": [c["name"] for c in columns if not c["target"]],
             "report": job.report or None, "progress": progress.read(job),
-            "editable": job.status in (ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED)}
+            "editable": job.status in (ImportJob.Status.UPLOADED, ImportJob.Status.CHECKED, ImportJob.Status.FAILED)}
 
 
 @require_GET
