@@ -53,6 +53,8 @@ SKIPPED_PREFIXES = {
 NOT_PAGES = {
     "home": "redirects to the last workspace, the list or the login page",
     "billing:seat_cost": "an htmx partial of the invitations page's form, checked inside that page",
+    "clients:portal": "redirects a client to their one record; a choice only for someone acting for several "
+                      "(tested in clients/tests/test_portal.py)",
     "clients:relationship_search": "an htmx partial of the relationship dialog (search-as-you-type), checked "
                                    "inside that dialog (clients/tests/test_relationships_browser.py)",
 }
@@ -93,7 +95,9 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "notification_id": lambda w: _owner_notification(w),  # the owner was told of the team's acceptances
     "client_id": lambda w: w.client.pk,
     "job_id": lambda w: _world_import_job(w),  # an uploaded client import (R-CLI-9)
-    "tab": lambda w: "personal",  # the record's tab every visitor with clients.view has
+    # The record page itself shows the Personal tab; the tab route is walked with the other tab every
+    # visitor with clients.view has (the Access history tab is checked in clients/tests/test_exports_browser.py).
+    "tab": lambda w: "relationships",
     "section": lambda w: "personal",
     "field_id": lambda w: _world_custom(w, "field"),  # the client's custom field (R-CLI-2)
     "section_id": lambda w: _world_custom(w, "section"),

@@ -123,10 +123,10 @@ def test_download_is_the_clients_own_data_as_json(team, client):
     response = logged_in(client, user).get(portal_url(team, f"{zoe.pk}/download/"))
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     assert "attachment" in response["Content-Disposition"]
-    data = json.loads(response.content)  # the GDPR export's shape (exports.client_data), nothing withheld
-    person = data["client"]
-    assert person["first_name"] == "Zoë" and person["city"] == "Utrecht" and person["email"] == "zoe.visser@example.test"
-    assert "national_id" in person and "withheld" not in data
+    data = json.loads(response.content)
+    own = data["client"]
+    assert own["first_name"] == "Zoë" and own["city"] == "Utrecht" and own["email"] == "zoe.visser@example.test"
+    assert "withheld" not in data  # the client's own data, in full (GDPR art. 15)
     assert [row["event"] for row in data["access_history"]][-2:] == ["client.portal_invited", "client.created"]
 
 
@@ -136,7 +136,7 @@ def test_audit_entries_for_invitation_acceptance_and_portal_reads_r_aud_1(team, 
     browser = logged_in(client, user)
     browser.get(portal_url(team, f"{zoe.pk}/"))
     browser.get(portal_url(team, f"{zoe.pk}/download/"))
-    rows = list(AuditEvent.objects.filter(client_id=str(zoe.pk)).order_by("id")
+    rows = list(AuditEvent.objects.filter(client_id=str(zoe.pk)).order_by("seq")
                 .values_list("event_code", "user_id", "role", "workspace_id", "action"))
     assert rows[1:] == [
         ("client.portal_invited", team.owner.pk, "owner", team.workspace.pk, "create"),
@@ -403,3 +403,26 @@ def test_accept_and_portal_in_the_browser_at_390_and_1280_with_axe(team, page, l
     problems += walker.check_page(page, where="portal record", widths=(390, 1280))
     assert not problems, "\n".join(problems)
     assert reload(zoe).user_id is not None
+
+
+def test_someone_acting_for_two_clients_chooses_on_the_portals_start(team, client):
+    """A parent of two children (and a client themself) sees the three records to choose from, and
+    only those."""
+    parent = make(team, first_name="Marie", last_name="Kind", email="marie@example.test")
+    kids = [make(team, first_name=name, last_name="Kind") for name in ("Mila", "Noor")]
+    stranger = make(team, first_name="Vreemd", last_name="Ander")
+    with scope(workspace=team.workspace):
+        rels = [Relationship.objects.create(workspace=team.workspace, client=kid, other_client=parent,
+                                            kind="parent", portal_access=True) for kid in kids]
+    user = accept_new(invite(team, parent), first_name="Marie")
+    for kid, rel in zip(kids, rels, strict=True):
+        with scope(workspace=team.workspace):
+            _inv, token = portal.portal_invitation_create(access=team.access("owner"), client_id=kid.pk,
+                                                          relationship_id=rel.pk)
+        portal.portal_invitation_accept(token=token, user=user)
+    page = logged_in(client, user).get(portal_url(team))
+    assert page.status_code == 200
+    shown = text_of(page)
+    assert "Marie Kind (you)" in shown and "Mila Kind" in shown and "Noor Kind" in shown
+    assert "Vreemd" not in shown
+    assert client.get(portal_url(team, f"{stranger.pk}/")).status_code == 404
