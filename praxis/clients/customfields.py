@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from praxis.audit import services as audit
 from praxis.core import clock
@@ -299,8 +300,10 @@ def field_update(*, access: Access, field_id: int, label: str | None = None, fie
             if in_use:
                 raise ServiceError(
                     "type_in_use",
-                    _("%(count)d client(s) have a value for this field, so its type cannot change. Retire it "
-                      "and add a new field instead.") % {"count": in_use},
+                    ngettext("%(count)d client has a value for this field, so its type cannot change. Retire "
+                             "it and add a new field instead.",
+                             "%(count)d clients have a value for this field, so its type cannot change. "
+                             "Retire it and add a new field instead.", in_use) % {"count": in_use},
                     field="field_type")
             definition.field_type = kind
             changed.append("field_type")

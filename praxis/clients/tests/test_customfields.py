@@ -242,7 +242,8 @@ def test_type_of_a_field_with_values_cannot_change(team, client):
     browser = logged_in(client, team.owner)
     answer = send(browser, "PATCH", api(team, f"custom-fields/{sessies.pk}"), {"field_type": "number"})
     assert answer.status_code == 400 and answer.json()["code"] == "type_in_use"
-    assert "1 client(s) have a value for this field" in answer.json()["detail"]
+    assert answer.json()["detail"] == ("1 client has a value for this field, so its type cannot change. Retire it "
+                                       "and add a new field instead.")
     assert reload(sessies).field_type == FieldType.TEXT
     empty = define(team, "Leeg", FieldType.TEXT)
     assert send(browser, "PATCH", api(team, f"custom-fields/{empty.pk}"),
@@ -569,3 +570,15 @@ def test_section_rename_in_place_and_without_javascript(team, client):
     assert "This field is required." in empty.content.decode()
     done = browser.post(page_url(team, f"sections/{section.pk}/"), {"name": "Doorverwijzing"})
     assert done.status_code == 302 and reload(section).name == "Doorverwijzing"
+
+
+def test_a_retired_section_cannot_take_a_new_field_and_says_so_on_the_section_input(team, client):
+    with scope(workspace=team.workspace):
+        section = customfields.section_create(access=team.access("owner"), name="Oud")
+        customfields.section_retire(access=team.access("owner"), section_id=section.pk)
+    response = logged_in(client, team.owner).post(page_url(team, "new/"), {
+        "label": "Huisarts", "field_type": "text", "place": f"custom:{section.pk}"})
+    assert response.status_code == 200
+    assert re.search(r'id="id_new_place_error"><li>That section is retired; restore it first.</li>',
+                     response.content.decode())
+    assert not CustomField.objects.with_scopes_disabled().exists()

@@ -96,3 +96,29 @@ def test_drag_and_drop_orders_fields_like_the_buttons(page, live_server, workspa
     with scopes_disabled():
         assert list(CustomField.objects.order_by("position").values_list("label", flat=True)) == [
             "Charlie", "Alfa", "Bravo"]
+
+
+def test_edit_opens_in_place_and_saves_without_leaving_the_page(page, live_server, workspace_with_team):
+    from playwright.sync_api import expect
+
+    team = workspace_with_team
+    with scope(workspace=team.workspace):
+        customfields.field_create(access=team.access("owner"), label="Verzekeraar", field_type="single_select",
+                                  builtin_section="care", choices=["CZ", "VGZ"])
+    install_axe(page.context)
+    _login(page, live_server, team.owner)
+    page.goto(f"/w/{team.workspace.slug}/settings/client-fields/")
+    url = page.url
+    row = page.locator("#place-care .field-row").first
+    row.get_by_role("link", name="Edit Verzekeraar").click()
+    form = row.locator("form.field-definition")
+    expect(form.get_by_label("Choices")).to_have_value("CZ\nVGZ")
+    expect(row).not_to_have_attribute("draggable", "true")
+    assert not check_page(page, where="client-fields-editing", widths=(390, 1280))
+    form.get_by_label("Choices").fill("CZ\nVGZ\nMenzis")
+    form.get_by_label("Required").check()
+    form.get_by_role("button", name="Save field").click()
+    expect(page.get_by_role("status")).to_contain_text("The field “Verzekeraar” was saved.")
+    expect(page.locator("#place-care .field-row").first).to_contain_text("CZ, VGZ, Menzis")
+    expect(page.locator("#place-care .field-row").first).to_contain_text("Required")
+    assert page.url == url
