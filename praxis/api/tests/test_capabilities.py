@@ -102,6 +102,7 @@ OPERATIONS: dict[str, Op] = {
                                      roles.BILLING_MANAGE),
     "client_list": Op("GET", lambda t: "/clients", roles.CLIENTS_VIEW),
     "client_detail": Op("GET", lambda t: f"/clients/{t.client.pk}", roles.CLIENTS_VIEW),
+    "client_export": Op("GET", lambda t: f"/clients/{t.client.pk}/export?format=fhir", roles.CLIENTS_MANAGE),
     "client_create": Op("POST", lambda t: "/clients", roles.CLIENTS_MANAGE,
                         lambda t: {"first_name": "Nieuwe", "last_name": "Cliënt"}),
     "client_update": Op("PATCH", lambda t: f"/clients/{t.client.pk}", roles.CLIENTS_MANAGE,

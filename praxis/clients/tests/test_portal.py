@@ -336,7 +336,11 @@ def test_a_parent_with_portal_access_is_invited_on_the_childs_behalf(team, clien
                                        "password_repeat": PASSWORD})
     assert reload(child).user_id is None  # the child's own login stays free
     page = client.get(portal_url(team, f"{child.pk}/"))
-    assert page.status_code == 200 and "On behalf of this client" in text_of(page)
+    from django.utils import translation
+
+    with translation.override("fr"):  # invited in the child's language, the parent's new login speaks it
+        on_behalf = translation.gettext("On behalf of this client")
+    assert page.status_code == 200 and on_behalf in text_of(page) and on_behalf != "On behalf of this client"
     assert client.get(portal_url(team, f"{sibling.pk}/")).status_code == 404
     joined = AuditEvent.objects.get(event_code="client.portal_joined")
     assert joined.role == "representative" and joined.client_id == str(child.pk)
