@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.workspaces.models import Tier
@@ -155,13 +155,20 @@ def portal_clients(user, *, workspace=None) -> QuerySet[Client]:
     cancelling a client ends portal access at once, restoring reopens it (R-MEM-1, R-MEM-2)."""
     if not getattr(user, "is_authenticated", False):
         return Client.objects.none()
+    own, acting = portal_client_parts(user, workspace=workspace)
+    return own | acting
+
+
+def portal_client_parts(user, *, workspace=None) -> tuple[QuerySet[Client], QuerySet[Client]]:
+    """`portal_clients` as its two halves: the user's own records, and those they act for through an
+    accepted invitation on the client's behalf whose relationship still has `portal_access`."""
     grants = ClientInvitation.objects.filter(accepted_by=user, status=ClientInvitation.Status.ACCEPTED,
                                              on_behalf=True, relationship__portal_access=True)
     clients = Client.objects.filter(status=LifecycleStatus.ACTIVE)
     if workspace is not None:
         clients = clients.filter(workspace=workspace)
         grants = grants.filter(workspace=workspace)
-    return clients.filter(Q(user=user) | Q(pk__in=grants.values("client_id")))
+    return clients.filter(user=user), clients.filter(pk__in=grants.values("client_id"))
 
 
 def portal_role(user, client: Client) -> str:

@@ -251,7 +251,12 @@ class ClientPortals:
         if not getattr(user, "is_authenticated", False):
             return []
         with scopes_disabled():
-            rows = (policies.portal_clients(user).order_by("workspace__name")
-                    .values_list("workspace__slug", "workspace__name").distinct())
+            # On every page (the switcher): as a UNION of its two halves, each answered from an index
+            # (`Client.user`, the invitation's `accepted_by`). `portal_clients`' OR of the two made
+            # PostgreSQL scan every client of the deployment (26 ms at 30 000 clients, on every request).
+            own, acting = policies.portal_client_parts(user)
+            columns = ("workspace__slug", "workspace__name")
+            rows = (own.order_by().values_list(*columns)
+                    .union(acting.order_by().values_list(*columns)).order_by("workspace__name"))
             return [PortalEntry(workspace_slug=slug, name=name,
                                 url=reverse("clients:portal", kwargs={"ws": slug})) for slug, name in rows]
