@@ -230,6 +230,8 @@ def _commit(access: Access, job: ImportJob, table: reading.Table, accepted: dict
                            "duplicates": len(report.duplicates), "file": job.filename})
         report.timings["write"] = time.perf_counter() - started
         report_progress(force=True, imported=report.imported)
+        started = time.perf_counter()
+    report.timings["commit"] = time.perf_counter() - started  # the database's COMMIT of it all
     return report
 
 

@@ -120,7 +120,9 @@ class Command(BaseCommand):
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         self.stdout.write(
             f"import {rows} rows ({connection.vendor}): parse {parse:.2f} s, validate {check - parse:.2f} s "
-            f"(dry run {check:.2f} s), write {write:.2f} s; commit total {total:.2f} s (this process's CPU {cpu:.2f} s); "
+            f"(dry run {check:.2f} s), write {write:.2f} s; commit total {total:.2f} s (this process's CPU {cpu:.2f} s; "
+            f"in it: parse+validate {report.timings['check']:.2f} s, write {write:.2f} s, "
+            f"COMMIT {report.timings['commit']:.2f} s); "
             f"floor ({'COPY' if connection.vendor == 'postgresql' else 'executemany'}) {floor:.2f} s; "
             f"write/floor {write / floor:.1f}×, total/floor {total / floor:.1f}×; peak RSS {rss:.0f} MB; "
             f"{imported} imported, {count} rows read, unmapped columns: {unmapped or 'none'}")
