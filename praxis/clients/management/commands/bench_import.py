@@ -9,7 +9,8 @@ the database DATABASE_URL selects (SQLite or PostgreSQL; a test database of its 
   PostgreSQL — rolled back; the commit's write step and total are printed as a ratio of it.
 The commit is one pass: parse + validate + write. Its CPU time (this process only; on PostgreSQL the
 server's share is not in it) is printed beside the wall clock, which a busy machine inflates.
-Peak RSS is the process's high-water mark (`ru_maxrss`) after the run. Prints numbers; asserts nothing.
+Peak RSS is the process's high-water mark (`ru_maxrss`) after the commit (the floor, run after it,
+holds every row in memory at once and is not counted). Prints numbers; asserts nothing.
 """
 
 from __future__ import annotations
@@ -110,14 +111,15 @@ class Command(BaseCommand):
             check = time.perf_counter() - start
             assert checked.report["importable"] == rows, (checked.report["importable"], checked.report["invalid"][:3])
 
-            floor = self._floor(table, job, workspace)
-
             start, cpu = time.perf_counter(), time.process_time()
             report = imports.import_commit(access=access, job_id=job.pk)
             total, cpu = time.perf_counter() - start, time.process_time() - cpu
+            # The import's high-water mark, before the floor holds all its rows in memory at once.
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             imported = Client.objects.filter(workspace=workspace).count()
+
+            floor = self._floor(table, job, workspace)
         write = report.timings["write"]
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         self.stdout.write(
             f"import {rows} rows ({connection.vendor}): parse {parse:.2f} s, validate {check - parse:.2f} s "
             f"(dry run {check:.2f} s), write {write:.2f} s; commit total {total:.2f} s (this process's CPU {cpu:.2f} s; "
