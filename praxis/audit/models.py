@@ -12,8 +12,10 @@ workspaces never wait for each other. `seq` is unique and gapless *per chain*: t
 one chain cannot both claim the same predecessor (unique `(chain, seq)`). The entries written before
 chains existed keep their original global seq and hashes in the closed `LEGACY_CHAIN` (migration 0002
 assigns them there and rewrites nothing, so heads noted before the change stay verifiable).
-An entry of a workspace chain always carries that workspace (`workspace_id == chain`): the hash covers
-`workspace_id`, so moving an entry to another chain is detected too.
+An entry of a workspace chain carries that workspace (`workspace_id == chain`) — or none: on PostgreSQL an
+entry outside any workspace written in a transaction that already appended to a workspace's chain joins
+that chain instead of waiting for the deployment chain's lock, which could deadlock
+(`services._outside_chain`). The hash covers `workspace_id`, so moving an entry between chains is detected.
 """
 
 from django.conf import settings
@@ -36,11 +38,6 @@ class Outcome(models.TextChoices):
 
 DEPLOYMENT_CHAIN = 0  # events outside any workspace (sign-up, operator console, …)
 LEGACY_CHAIN = -1  # the single global chain written before per-workspace chains; closed, never appended to
-
-
-def chain_for(workspace_id: int | None) -> int:
-    """The chain an entry of `workspace_id` (None: outside any workspace) is appended to."""
-    return workspace_id if workspace_id is not None else DEPLOYMENT_CHAIN
 
 
 class AuditEvent(models.Model):

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from praxis.core import clock
 
 from . import context
-from .models import LEGACY_CHAIN, Action, AuditEvent, Outcome, chain_for
+from .models import DEPLOYMENT_CHAIN, LEGACY_CHAIN, Action, AuditEvent, Outcome
 
 GENESIS = "0" * 64
 LOCK_CLASS = 751300  # first key of the chains' advisory locks; the second is the chain
@@ -98,24 +98,41 @@ def _lock_key(chain: int) -> int:
     return (chain + 2**31) % 2**32 - 2**31
 
 
-def _head(chain: int) -> tuple[int, str]:
+def _head(chain: int, *, lock: bool = True) -> tuple[int, str]:
     """(seq, hash) of `chain`'s newest entry, (0, GENESIS) for an empty chain. On PostgreSQL the
     advisory lock of that chain — held to the end of the caller's transaction — makes this read and the
     insert that follows one step; other chains (other workspaces) are not touched."""
-    if connection.vendor == "postgresql":
+    if lock and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, _lock_key(chain)])
     last = AuditEvent.objects.filter(chain=chain).order_by("-seq").values("seq", "hash").first()
     return (last["seq"], last["hash"]) if last else (0, GENESIS)
 
 
-def _link(chain: int, events: list[AuditEvent]) -> None:
+def _link(chain: int, events: list[AuditEvent], *, lock: bool = True) -> None:
     """Give `events` the next seqs of `chain`, each linked to the one before it (see `_head`)."""
-    seq, prev = _head(chain)
+    seq, prev = _head(chain, lock=lock)
     for event in events:
         seq += 1
         event.chain, event.seq, event.prev_hash = chain, seq, prev
         event.hash = prev = compute_hash(event)
+
+
+def _outside_chain() -> int:
+    """The chain for entries outside any workspace, locked (PostgreSQL): the deployment chain, unless
+    this transaction already holds a workspace's chain — then that one.
+
+    Why: a transaction may append to a workspace and then outside any workspace (cancelling a member ends
+    the licence they pay themselves), another one the other way round (accepting an invitation). If the
+    first waited for the deployment chain while holding the workspace's, the two could deadlock. With
+    this rule the deployment chain is only ever locked as a transaction's first chain (lowest key first),
+    so no cycle through it can form. One statement, so the query count is that of a plain lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE((SELECT min(objid::bigint) FROM pg_locks WHERE locktype = 'advisory' AND "
+            "pid = pg_backend_pid() AND granted AND classid = %s AND objsubid = 2 AND objid::bigint < %s), "
+            "(SELECT 0 FROM pg_advisory_xact_lock(%s, 0)))", [LOCK_CLASS, 2**31, LOCK_CLASS])
+        return int(cursor.fetchone()[0])
 
 
 def _append(events: list[AuditEvent]) -> list[AuditEvent]:
@@ -125,17 +142,23 @@ def _append(events: list[AuditEvent]) -> list[AuditEvent]:
     # SQLite the IMMEDIATE transaction's write lock (all writers queue there anyway) make the read of the
     # last entry and the insert one step. The unique `(chain, seq)` stays the guard; the retry only
     # matters when called outside any transaction.
-    chains: dict[int, list[AuditEvent]] = {}
-    for event in events:
-        chains.setdefault(chain_for(event.workspace_id), []).append(event)
     nested = connection.in_atomic_block
     for attempt in range(5):
         try:
             with transaction.atomic(savepoint=not nested):
+                chains: dict[int, list[AuditEvent]] = {}
+                locked = set()
+                outside = DEPLOYMENT_CHAIN
+                if connection.vendor == "postgresql" and any(e.workspace_id is None for e in events):
+                    outside = _outside_chain()
+                    locked.add(outside)
+                for event in events:  # in order, so merged entries keep it
+                    chain = outside if event.workspace_id is None else event.workspace_id
+                    chains.setdefault(chain, []).append(event)
                 # One call touching several chains locks them in ascending order, so two such calls
                 # cannot deadlock each other.
                 for chain in sorted(chains):
-                    _link(chain, chains[chain])
+                    _link(chain, chains[chain], lock=chain not in locked)
                 if len(events) == 1:
                     events[0].save(force_insert=True)
                 else:
@@ -172,7 +195,9 @@ def record_each(*, code: str, action: str, object_type: str, ids: Sequence[tuple
     if not connection.in_atomic_block:
         raise RuntimeError("record_each runs inside the caller's transaction")
     template = _event(code=code, action=action, object_type=object_type, **fields)
-    chain = chain_for(template.workspace_id)
+    if template.workspace_id is None:
+        raise ValueError("record_each appends to a workspace's chain")  # the import: always one workspace
+    chain = template.workspace_id
     seq, prev = _head(chain)
     payload = {}
     for name in _HASHED_FIELDS:
@@ -214,7 +239,9 @@ def _check_entry(report: ChainReport, event: AuditEvent, expected_seq: int, expe
         say(f"chain {chain}: entry #{event.seq} does not link to the entry before it")
     if compute_hash(event) != event.hash:
         say(f"chain {chain}: entry #{event.seq} was altered")
-    if chain != LEGACY_CHAIN and chain_for(event.workspace_id) != chain:
+    # A workspace's chain holds its entries and entries outside any workspace written in the same
+    # transaction (`_outside_chain`); the deployment chain only the latter.
+    if chain != LEGACY_CHAIN and event.workspace_id not in (None, chain if chain != DEPLOYMENT_CHAIN else None):
         say(f"chain {chain}: entry #{event.seq} is not of this chain's workspace")
 
 

@@ -13,6 +13,7 @@ Rules kept here, whatever the path:
 - Retiring keeps every value in `Client.custom`; a retired field is not shown and not validated on any
   form, the API or the import (`selectors.live_fields`). Restoring shows the values again. Retiring a
   section hides its fields with it; restoring the section brings them back.
+- Concurrency: every write locks the workspace row first, so checks and renumbering never race.
 - Positions: fields are ordered within their section, custom sections among themselves (the built-in
   sections always come first, in their fixed order). Moves renumber 0..n so the order stays dense.
 """
@@ -25,11 +26,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.errors import NotFound, ServiceError
 from praxis.core.transactions import service_transaction
+from praxis.workspaces.models import Workspace
 from praxis.workspaces.roles import WORKSPACE_EDIT
 
 from . import fields
@@ -48,7 +51,11 @@ KEY_LENGTH = 56  # room for a "_NN" suffix within the 64 of the column
 
 
 def _require(access: Access, code: str) -> None:
+    """The capability, then the workspace row locked: label and key checks, positions and renumbering are
+    read-then-write, so two editors of one workspace take turns (no check-then-act; on SQLite the
+    IMMEDIATE transaction serialises writers already)."""
     access.require(WORKSPACE_EDIT, code=code)
+    Workspace.objects.select_for_update().filter(pk=access.workspace.pk).values_list("pk", flat=True).first()
 
 
 def _audit(access: Access, *, code: str, action: str, obj, data: dict[str, Any]) -> None:
@@ -171,10 +178,10 @@ def _placement(access: Access, *, section_id: int | None, builtin_section: str |
     if section_id is not None and builtin_section:
         raise ServiceError("invalid_section", _("Choose one section."), field="section")
     if section_id is not None:
-        section = CustomSection.objects.filter(workspace=access.workspace, pk=section_id,
-                                               retired_at__isnull=True).first()
-        if section is None:
-            raise ServiceError("invalid_section", _("Choose a section of this workspace."), field="section")
+        # Another workspace's section answers like a missing one (R-ROLE-4); a retired one is refused.
+        section = _section(access, section_id)
+        if section.retired_at is not None:
+            raise ServiceError("invalid_section", _("That section is retired; restore it first."), field="section")
         return section, ""
     if builtin_section in BuiltinSection.values:
         return None, str(builtin_section)
@@ -293,8 +300,10 @@ def field_update(*, access: Access, field_id: int, label: str | None = None, fie
             if in_use:
                 raise ServiceError(
                     "type_in_use",
-                    _("%(count)d client(s) have a value for this field, so its type cannot change. Retire it "
-                      "and add a new field instead.") % {"count": in_use},
+                    ngettext("%(count)d client has a value for this field, so its type cannot change. Retire "
+                             "it and add a new field instead.",
+                             "%(count)d clients have a value for this field, so its type cannot change. "
+                             "Retire it and add a new field instead.", in_use) % {"count": in_use},
                     field="field_type")
             definition.field_type = kind
             changed.append("field_type")

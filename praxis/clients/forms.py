@@ -340,8 +340,8 @@ class FieldDefinitionForm(forms.Form):
                                widget=forms.TextInput(attrs={"maxlength": "200"}),
                                help_text=_("Shown below the input on the client form."))
     required = BooleanInputField(label=_("Required"), required=False)
-    sensitive = BooleanInputField(label=_("Sensitive (only members who may see sensitive details)"),
-                                  required=False)
+    sensitive = BooleanInputField(label=_("Sensitive"), required=False,
+                                  help_text=_("Only members who may see sensitive details see and fill it in."))
 
     def __init__(self, *args, custom_sections: Iterable[CustomSection] = (), editing: CustomField | None = None,
                  **kwargs):

@@ -228,7 +228,7 @@ class RelationshipType(models.TextChoices):
     WARD = "ward", _("Ward")
     EMERGENCY_CONTACT = "emergency_contact", _("Emergency contact")
     REFERRING_PROFESSIONAL = "referring_professional", _("Referring professional")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("type of a relationship", "Other")  # not the gender "Other"
 
 
 class Relationship(models.Model):

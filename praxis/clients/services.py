@@ -28,7 +28,7 @@ from praxis.workspaces.roles import CLIENTS_MANAGE, CLIENTS_SENSITIVE, CLIENTS_V
 
 from . import fields, policies, search, selectors
 from .fields import BUILTIN_FIELDS, SENSITIVE_BUILTIN_FIELDS
-from .models import Client, Tag
+from .models import Client, CustomField, Tag
 
 if TYPE_CHECKING:
     from praxis.workspaces.access import Access
@@ -101,10 +101,13 @@ def tags_resolve(*, workspace: Workspace, names: Iterable[str]) -> list[Tag]:
 
 
 def client_build(*, workspace: Workspace, values: Mapping[str, Any], custom: Mapping[str, Any],
-                 actor=None) -> Client:
+                 actor=None, definitions: list[CustomField] | None = None) -> Client:
     """An unsaved client from validated input — shared by `client_create` and the import, which
-    bulk-inserts what this builds."""
-    definitions = selectors.live_fields(workspace=workspace)
+    bulk-inserts what this builds. `definitions`: the custom fields to validate (default: every live one;
+    `client_create` passes those the member may see, so a required sensitive field they cannot fill in
+    does not stop them)."""
+    if definitions is None:
+        definitions = selectors.live_fields(workspace=workspace)
     cleaned = clean_values(values, country=workspace.country)
     for name in ("first_name", "last_name"):
         if name not in cleaned:
@@ -124,7 +127,9 @@ def client_create(*, access: Access, values: Mapping[str, Any], custom: Mapping[
     access.require(CLIENTS_MANAGE, code="client.created")
     custom = custom or {}
     _refuse_hidden(access, values, custom, code="client.created")
-    client = client_build(workspace=access.workspace, values=values, custom=custom, actor=access.user)
+    definitions = policies.visible_custom_fields(access, selectors.live_fields(workspace=access.workspace))
+    client = client_build(workspace=access.workspace, values=values, custom=custom, actor=access.user,
+                          definitions=definitions)
     check_room_for(workspace=access.workspace, adding=1)
     clinicians = _clinicians(access, clinician_ids)
     if policies.sees_only_assigned(access) and access.membership not in clinicians:

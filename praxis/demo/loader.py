@@ -1,6 +1,7 @@
 """The demo practice "Praktijk De Linde", built through the real services so it obeys every rule.
 
-Idempotent: when the workspace exists nothing is created again.
+Idempotent: when the workspace exists nothing is created again (only the demo clients, `demo/clients.py`,
+are added to a practice that has none).
 """
 
 import datetime as dt
@@ -14,6 +15,7 @@ from praxis.billing import terms
 from praxis.billing.models import Issuer
 from praxis.billing.run import billing_run
 from praxis.core import clock
+from praxis.demo.clients import load_demo_clients
 from praxis.workspaces import invitations, services
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.models import Invitation, Workspace
@@ -49,8 +51,14 @@ def demo_logins() -> list[DemoPerson]:
 
 @transaction.atomic
 def load_demo() -> bool:
-    """Create the demo practice; return False when it already existed."""
-    if Workspace.objects.filter(slug=DEMO_SLUG).exists():
+    """Create the demo practice; return False when it already existed (a practice loaded before the
+    demo had clients gets its clients added — silently, nothing else changes)."""
+    existing = Workspace.objects.filter(slug=DEMO_SLUG).first()
+    if existing is not None:
+        owner = User.objects.filter(email=PEOPLE[0].email).first()
+        if owner is not None:
+            with scope(workspace=existing):
+                load_demo_clients(resolve_access(owner, DEMO_SLUG))
         return False
     owner_spec, *staff = PEOPLE
     demo_issuer()
@@ -93,6 +101,7 @@ def load_demo() -> bool:
             past = clock.now() - dt.timedelta(days=40)
             Invitation.objects.filter(pk=expired.pk).update(sent_at=past, created_at=past,
                                                             expires_at=past + dt.timedelta(days=30))
+        load_demo_clients(resolve_access(owner, DEMO_SLUG))  # after the members: clients get clinicians
     # Issue what is due: the proration invoice of today's joins (the run invoices days that have ended).
     billing_run(at=clock.today() + dt.timedelta(days=1))
     return True

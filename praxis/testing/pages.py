@@ -53,6 +53,8 @@ SKIPPED_PREFIXES = {
 NOT_PAGES = {
     "home": "redirects to the last workspace, the list or the login page",
     "billing:seat_cost": "an htmx partial of the invitations page's form, checked inside that page",
+    "clients:portal": "redirects a client to their one record; a choice only for someone acting for several "
+                      "(tested in clients/tests/test_portal.py)",
     "clients:relationship_search": "an htmx partial of the relationship dialog (search-as-you-type), checked "
                                    "inside that dialog (clients/tests/test_relationships_browser.py)",
 }
@@ -94,8 +96,12 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "notification_id": lambda w: _owner_notification(w),  # the owner was told of the team's acceptances
     "client_id": lambda w: w.client.pk,
     "job_id": lambda w: _world_import_job(w),  # an uploaded client import (R-CLI-9)
-    "tab": lambda w: "personal",  # the record's tab every visitor with clients.view has
+    # The record page itself shows the Personal tab; the tab route is walked with the other tab every
+    # visitor with clients.view has (the Access history tab is checked in clients/tests/test_exports_browser.py).
+    "tab": lambda w: "relationships",
     "section": lambda w: "personal",
+    "field_id": lambda w: _world_custom(w, "field"),  # the client's custom field (R-CLI-2)
+    "section_id": lambda w: _world_custom(w, "section"),
     "relationship_id": lambda w: _world_relationship(w),  # the client's link to her GP (R-CLI-4)
 }
 ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
@@ -107,6 +113,17 @@ ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
 # Routes only a client user opens (R-CLI-11): the portal is no capability of a member, so the owner —
 # who holds every capability — is refused them like any non-client (404).
 PORTAL_ONLY = {"clients:portal", "clients:portal_record", "clients:portal_download"}
+
+
+def _world_custom(world: World, kind: str) -> int:
+    """The id of the world's first custom field or custom section (made with its client)."""
+    from praxis.clients.models import CustomField, CustomSection
+
+    model = CustomField if kind == "field" else CustomSection
+    with scopes_disabled():
+        pk = model.objects.filter(workspace=world.team.workspace).order_by("pk").values_list("pk", flat=True).first()
+    assert pk is not None, "the world's client has a custom section and field"
+    return pk
 
 
 def _owner_notification(world: World) -> int:

@@ -119,7 +119,25 @@ def _tenant_clients(access, *, label: str, clinician) -> dict:
     from praxis.clients.tests.factories import import_job_make
 
     return {"client": client, "cancelled_client": gone, "relationship": relationship,
-            "contact": relationship.contact, "import_job": import_job_make(access)}
+            "contact": relationship.contact, "import_job": import_job_make(access),
+            **_tenant_custom_fields(access, label=label)}
+
+
+def _tenant_custom_fields(access, *, label: str) -> dict:
+    """A live custom section with a field, a retired field and a retired section (R-CLI-2)."""
+    from praxis.clients import customfields
+
+    with scope(workspace=access.workspace):
+        section = customfields.section_create(access=access, name=f"{label} verwijzing")
+        field = customfields.field_create(access=access, label=f"{label} huisarts", field_type="text",
+                                          section_id=section.pk)
+        retired = customfields.field_create(access=access, label=f"{label} oud", field_type="number",
+                                            builtin_section="personal")
+        customfields.field_retire(access=access, field_id=retired.pk)
+        retired_section = customfields.section_create(access=access, name=f"{label} vroeger")
+        customfields.section_retire(access=access, section_id=retired_section.pk)
+    return {"custom_section": section, "custom_field": field, "retired_field": retired,
+            "retired_section": retired_section}
 
 
 @dataclass
@@ -165,7 +183,7 @@ def workspace_state(workspace) -> dict:
 
     from praxis.api.models import ApiToken
     from praxis.billing.models import BalanceEntry, ChangeRequest, Invoice, SeatChange
-    from praxis.clients.models import Client, Tag
+    from praxis.clients.models import Client, CustomField, CustomSection, Tag
     from praxis.workspaces.models import Invitation, Licence, Membership, Workspace
 
     with scopes_disabled():
@@ -187,6 +205,8 @@ def workspace_state(workspace) -> dict:
             "client_care_teams": list(Client.clinicians.through.objects.filter(client__workspace=ws)
                                       .order_by("pk").values()),
             "client_tags": list(Tag.objects.filter(workspace=ws).order_by("pk").values()),
+            "custom_sections": list(CustomSection.objects.filter(workspace=ws).order_by("pk").values()),
+            "custom_fields": list(CustomField.objects.filter(workspace=ws).order_by("pk").values()),
         }
 
 

@@ -46,6 +46,8 @@ class Targets:
     gone_client: Any = None  # a cancelled one
     relationship: Any = None  # the active client's link to an external contact (R-CLI-4)
     import_job: Any = None  # an uploaded client import (R-CLI-9)
+    custom_field: Any = None  # a live clients.CustomField in `custom_section` (R-CLI-2)
+    custom_section: Any = None  # a live clients.CustomSection
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ OPERATIONS: dict[str, Op] = {
                                      roles.BILLING_MANAGE),
     "client_list": Op("GET", lambda t: "/clients", roles.CLIENTS_VIEW),
     "client_detail": Op("GET", lambda t: f"/clients/{t.client.pk}", roles.CLIENTS_VIEW),
+    "client_export": Op("GET", lambda t: f"/clients/{t.client.pk}/export?format=fhir", roles.CLIENTS_MANAGE),
     "client_create": Op("POST", lambda t: "/clients", roles.CLIENTS_MANAGE,
                         lambda t: {"first_name": "Nieuwe", "last_name": "Cliënt"}),
     "client_update": Op("PATCH", lambda t: f"/clients/{t.client.pk}", roles.CLIENTS_MANAGE,
@@ -123,6 +126,28 @@ OPERATIONS: dict[str, Op] = {
                                 lambda t: {"columns": {"First name": "first_name"}}),
     "client_import_check": Op("POST", lambda t: f"/clients/import/{t.import_job.pk}/check", roles.CLIENTS_MANAGE),
     "client_import_commit": Op("POST", lambda t: f"/clients/import/{t.import_job.pk}/commit", roles.CLIENTS_MANAGE),
+    # Custom fields and sections (R-CLI-2): read with clients.view, defined with workspace.edit.
+    "custom_field_list": Op("GET", lambda t: "/custom-fields", roles.CLIENTS_VIEW),
+    "custom_field_create": Op("POST", lambda t: "/custom-fields", roles.WORKSPACE_EDIT,
+                              lambda t: {"label": "Huisarts", "field_type": "text", "builtin_section": "care"}),
+    "custom_field_update": Op("PATCH", lambda t: f"/custom-fields/{t.custom_field.pk}", roles.WORKSPACE_EDIT,
+                              lambda t: {"required": True}),
+    "custom_field_retire": Op("DELETE", lambda t: f"/custom-fields/{t.custom_field.pk}", roles.WORKSPACE_EDIT),
+    "custom_field_restore": Op("POST", lambda t: f"/custom-fields/{t.custom_field.pk}/restore",
+                               roles.WORKSPACE_EDIT),
+    "custom_field_move": Op("POST", lambda t: f"/custom-fields/{t.custom_field.pk}/move", roles.WORKSPACE_EDIT,
+                            lambda t: {"builtin_section": "personal"}),
+    "custom_section_list": Op("GET", lambda t: "/custom-field-sections", roles.CLIENTS_VIEW),
+    "custom_section_create": Op("POST", lambda t: "/custom-field-sections", roles.WORKSPACE_EDIT,
+                                lambda t: {"name": "Zorgverzekering"}),
+    "custom_section_update": Op("PATCH", lambda t: f"/custom-field-sections/{t.custom_section.pk}",
+                                roles.WORKSPACE_EDIT, lambda t: {"name": "Doorverwijzing"}),
+    "custom_section_retire": Op("DELETE", lambda t: f"/custom-field-sections/{t.custom_section.pk}",
+                                roles.WORKSPACE_EDIT),
+    "custom_section_restore": Op("POST", lambda t: f"/custom-field-sections/{t.custom_section.pk}/restore",
+                                 roles.WORKSPACE_EDIT),
+    "custom_section_move": Op("POST", lambda t: f"/custom-field-sections/{t.custom_section.pk}/move",
+                              roles.WORKSPACE_EDIT, lambda t: {"direction": "up"}),
 }
 # Ownership transfer is not a capability but the owner's alone (R-WS-5): tested on its own below.
 NOT_A_CAPABILITY = {"ownership_transfer"}
@@ -184,6 +209,7 @@ def team(workspace_with_team):
                                                     account_type="free")
     from praxis.billing.models import Invoice
     from praxis.billing.run import billing_run
+    from praxis.clients import customfields
     from praxis.clients.relationships import relationship_create
     from praxis.clients.services import client_create, clients_cancel
     from praxis.clients.tests.factories import import_job_make
@@ -196,11 +222,15 @@ def team(workspace_with_team):
         clients_cancel(access=access, client_ids=[gone_client.pk])
         relationship = relationship_create(access=access, client_id=client.pk, kind="referring_professional",
                                            new_contact={"name": "Dr. De Huisarts"})
+        custom_section = customfields.section_create(access=access, name="Verwijzing")
+        custom_field = customfields.field_create(access=access, label="Verwijzer", field_type="text",
+                                                 section_id=custom_section.pk)
     team.targets = Targets(contact=contact, gone=gone, invitation=invitation,
                            invoice=Invoice.objects.with_scopes_disabled().get(workspace=team.workspace, kind="cycle"),
                            owner_member=team.members["owner"], paid_member=team.members["clinician"],
                            client=client, gone_client=gone_client, relationship=relationship,
-                           import_job=import_job_make(access))
+                           import_job=import_job_make(access), custom_field=custom_field,
+                           custom_section=custom_section)
     return team
 
 

@@ -81,6 +81,9 @@ class Ids:
     relationships: tuple[int, ...] = ()  # a client's relationship (to an external contact), R-CLI-4
     contact: int = 0  # an external contact of the client (R-CLI-4)
     import_jobs: tuple[int, ...] = ()  # a client import job (R-CLI-9)
+    fields: tuple[int, ...] = ()  # tried in turn for a `field_id`: live, retired custom field (R-CLI-2)
+    sections: tuple[int, ...] = ()  # tried in turn for a `section_id`: live, retired custom section
+    section: int = 0
 
 
 def tenant_ids(tenant) -> Ids:
@@ -105,6 +108,9 @@ def tenant_ids(tenant) -> Ids:
         relationships=(tenant.extra["relationship"].pk,),
         contact=tenant.extra["contact"].pk,
         import_jobs=(tenant.extra["import_job"].pk,),
+        fields=(tenant.extra["custom_field"].pk, tenant.extra["retired_field"].pk),
+        sections=(tenant.extra["custom_section"].pk, tenant.extra["retired_section"].pk),
+        section=tenant.extra["custom_section"].pk,
     )
 
 
@@ -123,6 +129,8 @@ OBJECT_PARAMS: dict[str, Callable[[Ids], tuple]] = {
     # Not ids: a record tab and a record section exist in every workspace; with B's client they are B's.
     "tab": lambda ids: ("personal",),
     "section": lambda ids: ("personal",),
+    "field_id": lambda ids: ids.fields,
+    "section_id": lambda ids: ids.sections,
 }
 
 # A body that passes schema validation, by operation name, so the request reaches the handler (where
@@ -148,6 +156,13 @@ VALID_BODIES: dict[str, Callable[[Ids], dict]] = {
     "relationship_create": lambda ids: {"kind": "sibling", "other_client": ids.cancelled_client},
     "relationship_update": lambda ids: {"kind": "sibling", "portal_access": True},
     "client_contact_create": lambda ids: {"name": "Eve Indringer"},
+    # (A's new field in B's section: test_customfields.py, as this route also lists with GET.)
+    "custom_field_create": lambda ids: {"label": "Overgenomen", "field_type": "text", "builtin_section": "personal"},
+    "custom_field_update": lambda ids: {"label": "Overgenomen", "required": True},
+    "custom_field_move": lambda ids: {"position": 0, "section_id": ids.section},
+    "custom_section_create": lambda ids: {"name": "Overgenomen"},
+    "custom_section_update": lambda ids: {"name": "Overgenomen"},
+    "custom_section_move": lambda ids: {"direction": "down"},
 }
 # The same for HTML forms that carry ids in their POST data, by URL name. With B's ids in A's URL such a
 # form may answer 404, re-render A's page with an error (200) or redirect (302) — as long as nothing of
@@ -161,6 +176,10 @@ HTML_FORM_BODIES: dict[str, Callable[[Ids], dict]] = {
     "clients:section_edit": lambda ids: {"first_name": "Eve", "last_name": "Indringer"},
     "clients:relationship_new": lambda ids: {"kind": "sibling", "target": "client", "other_client": ids.client},
     "clients:relationship_edit": lambda ids: {"kind": "sibling", "portal_access": "on"},
+    "clients:field_edit": lambda ids: {"label": "Overgenomen", "field_type": "text"},
+    "clients:field_move": lambda ids: {"position": "0", "place": f"custom:{ids.section}"},
+    "clients:field_section_rename": lambda ids: {"name": "Overgenomen"},
+    "clients:field_section_move": lambda ids: {"direction": "down"},
 }
 
 
@@ -455,11 +474,16 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
     from praxis.clients.tests.factories import import_job_make
 
     personal_job = import_job_make(access)
+    from praxis.api.tests.conftest import _tenant_custom_fields
+
+    custom = _tenant_custom_fields(access, label="Persoonlijk")
     ids = Ids(slug=personal.slug, members=(own.pk, contact.pk, gone.pk), invitations=(invitation.pk,),
               tokens=(), invoices=(invoice.pk,), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,
               invitation_token=token, clients=(own_client.pk, gone_client.pk), client=own_client.pk,
               cancelled_client=gone_client.pk, relationships=(relationship.pk,), contact=relationship.contact_id,
-              import_jobs=(personal_job.pk,))
+              import_jobs=(personal_job.pk,),
+              fields=(custom["custom_field"].pk, custom["retired_field"].pk),
+              sections=(custom["custom_section"].pk, custom["retired_section"].pk), section=custom["custom_section"].pk)
     return personal, ids
 
 

@@ -226,6 +226,25 @@ def test_r_aud_1_uncommitted_append_of_a_does_not_block_b(two_workspaces):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_r_aud_1_entry_outside_any_workspace_joins_the_transactions_workspace_chain(two_workspaces):
+    """On PostgreSQL, a transaction that appended in workspace A and then writes an entry outside any
+    workspace (cancelling a member ends the licence they pay themselves) links it into A's chain instead of
+    waiting for the deployment chain — held here by another transaction that will want A next: waiting
+    would deadlock. A transaction whose first entry is outside any workspace uses the deployment chain."""
+    a, _b = two_workspaces
+    with transaction.atomic():
+        audit.record(code="test.event", action="execute")  # holds the deployment chain, uncommitted
+        other = _in_thread(lambda: [audit.record(code="test.event", action="execute", workspace=a),
+                                    audit.record(code="test.event", action="execute")], lock_timeout="1s")
+        entries = other.result(timeout=30)
+    assert isinstance(entries, list), entries
+    assert [(e.chain, e.workspace_id) for e in entries] == [(a.pk, a.pk), (a.pk, None)]
+    assert entries[1].prev_hash == entries[0].hash
+    assert audit.verify_chain() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_r_aud_1_second_append_in_the_same_workspace_waits_and_chains(two_workspaces):
     """The second append of workspace A waits on A's chain lock until the first transaction commits, then
     links to the entry that transaction wrote."""

@@ -50,7 +50,7 @@ def custom_field_list(request, ws: str, include_retired: bool = False):
 @workspace_endpoint(WORKSPACE_EDIT)
 def custom_field_create(request, ws: str, payload: CustomFieldIn):
     definition = customfields.field_create(access=request.access, **payload.model_dump())
-    return 201, definition
+    return definition
 
 
 @router.patch("/{ws}/custom-fields/{int:field_id}", response=CustomFieldOut)
@@ -91,7 +91,7 @@ def custom_section_list(request, ws: str, include_retired: bool = False):
 @router.post("/{ws}/custom-field-sections", response={201: CustomSectionOut})
 @workspace_endpoint(WORKSPACE_EDIT)
 def custom_section_create(request, ws: str, payload: CustomSectionIn):
-    return 201, customfields.section_create(access=request.access, name=payload.name)
+    return customfields.section_create(access=request.access, name=payload.name)
 
 
 @router.patch("/{ws}/custom-field-sections/{int:section_id}", response=CustomSectionOut)

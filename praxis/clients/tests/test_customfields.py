@@ -242,7 +242,8 @@ def test_type_of_a_field_with_values_cannot_change(team, client):
     browser = logged_in(client, team.owner)
     answer = send(browser, "PATCH", api(team, f"custom-fields/{sessies.pk}"), {"field_type": "number"})
     assert answer.status_code == 400 and answer.json()["code"] == "type_in_use"
-    assert "1 client(s) have a value for this field" in answer.json()["detail"]
+    assert answer.json()["detail"] == ("1 client has a value for this field, so its type cannot change. Retire it "
+                                       "and add a new field instead.")
     assert reload(sessies).field_type == FieldType.TEXT
     empty = define(team, "Leeg", FieldType.TEXT)
     assert send(browser, "PATCH", api(team, f"custom-fields/{empty.pk}"),
@@ -286,7 +287,7 @@ def test_every_write_is_audited_r_aud_1(team):
         assert rows.count() == count, code
         assert all(e.user_id == team.owner.pk and e.role == "owner" and e.permission == "workspace.edit"
                    for e in rows), code
-    assert events("custom_field.created").order_by("seq").first().data == {"key": "huisarts", "label": "Huisarts", "type": "text"}
+    assert events("custom_field.created").order_by("id").first().data == {"key": "huisarts", "label": "Huisarts", "type": "text"}
 
 
 # --- ordering (R-CLI-2) -------------------------------------------------------------------------------
@@ -468,9 +469,9 @@ def test_fields_page_costs_the_same_queries_for_3_and_30_fields(team, client, dj
 
     browser.get(page_url(team))  # warm-up
     small = count()
-    # The request's own: session, user, membership, licence, workspace, the bell's count, the session
-    # save (3); the page's: the sections and the fields with their sections.
-    assert small == 11
+    # The request's own: session, user, membership, licence, workspace, the portal's workspaces, the bell's
+    # count, the session save (3); the page's: the sections and the fields with their sections.
+    assert small == 12
     for i in range(3, 30):
         define(team, f"Veld {i}", FieldType.SINGLE_SELECT, choices=["a", "b"],
                **({"section_id": section.pk} if i % 2 else {}))
@@ -482,3 +483,102 @@ def test_fields_page_costs_the_same_queries_for_3_and_30_fields(team, client, dj
     assert count() == small
     with django_assert_num_queries(small):
         browser.get(page_url(team))
+
+
+def test_another_workspaces_section_answers_like_a_missing_one_r_role_4(team, client, make_user):
+    """A field defined in A cannot be put in B's section (by the form, the API or a move): 404, nothing
+    changes (the isolation walker covers B's ids in the URL)."""
+    from praxis.testing.team import build_team
+
+    other = build_team(make_user, name="Praktijk Zuid", label="Z")
+    with scope(workspace=other.workspace):
+        theirs = customfields.section_create(access=other.access("owner"), name="Van hen")
+    mine = define(team, "Huisarts")
+    browser = logged_in(client, team.owner)
+    before = list(CustomField.objects.with_scopes_disabled().order_by("pk").values())
+    assert browser.post(page_url(team, "new/"), {"label": "Indringer", "field_type": "text",
+                                                 "place": f"custom:{theirs.pk}"}).status_code == 404
+    assert send(browser, "POST", api(team, "custom-fields"),
+                {"label": "Indringer", "field_type": "text", "section_id": theirs.pk}).status_code == 404
+    assert send(browser, "POST", api(team, f"custom-fields/{mine.pk}/move"),
+                {"section_id": theirs.pk}).status_code == 404
+    assert browser.post(page_url(team, f"{mine.pk}/move/"), {"place": f"custom:{theirs.pk}"}).status_code == 404
+    assert list(CustomField.objects.with_scopes_disabled().order_by("pk").values()) == before
+
+
+def test_a_required_sensitive_field_does_not_stop_a_member_who_cannot_see_it_r_role_3(team, client):
+    """The assistant manages clients without `clients.sensitive`: the required sensitive field is not in
+    their form, so it is not asked of them either (a clinician must fill it in)."""
+    define(team, "Diagnose", required=True, sensitive=True)
+    assistant = logged_in(client, team.assistant)
+    form = assistant.get(clients_url(team, "new/")).content.decode()
+    assert "custom.diagnose" not in form and "Diagnose" not in form
+    assert assistant.post(clients_url(team, "new/"), {"first_name": "Door", "last_name": "Assistent"}).status_code == 302
+    clinician = logged_in(client, team.clinician)
+    refused = clinician.post(clients_url(team, "new/"), {"first_name": "Door", "last_name": "Clinicus"})
+    assert refused.status_code == 200 and "This field is required." in text_of(refused)
+
+
+def test_sections_and_moves_through_the_api(team, client):
+    browser = logged_in(client, team.owner)
+    section = send(browser, "POST", api(team, "custom-field-sections"), {"name": "Verwijzing"})
+    assert section.status_code == 201 and section.json()["position"] == 0
+    second = send(browser, "POST", api(team, "custom-field-sections"), {"name": "Zorgverzekering"}).json()
+    section_id = section.json()["id"]
+    renamed = send(browser, "PATCH", api(team, f"custom-field-sections/{section_id}"), {"name": "Doorverwijzing"})
+    assert renamed.json()["name"] == "Doorverwijzing"
+    assert send(browser, "PATCH", api(team, f"custom-field-sections/{second['id']}"),
+                {"name": "doorverwijzing"}).json()["code"] == "duplicate_name"
+    moved = send(browser, "POST", api(team, f"custom-field-sections/{section_id}/move"), {"direction": "down"})
+    assert moved.json()["position"] == 1
+    assert [s["name"] for s in browser.get(api(team, "custom-field-sections")).json()["items"]] == [
+        "Zorgverzekering", "Doorverwijzing"]
+    created = send(browser, "POST", api(team, "custom-fields"),
+                   {"label": "Polis", "field_type": "text", "section_id": second["id"], "help_text": "Nummer"})
+    assert created.status_code == 201
+    assert created.json() | {"id": 0} == {"id": 0, "key": "polis", "label": "Polis", "field_type": "text",
+                                          "section_id": second["id"], "builtin_section": "", "required": False,
+                                          "sensitive": False, "choices": [], "help_text": "Nummer", "position": 0,
+                                          "retired": False}
+    field_id = created.json()["id"]
+    define(team, "Eerder", builtin_section="care")
+    to_care = send(browser, "POST", api(team, f"custom-fields/{field_id}/move"),
+                   {"builtin_section": "care", "position": 0})
+    assert (to_care.json()["builtin_section"], to_care.json()["section_id"], to_care.json()["position"]) == (
+        "care", None, 0)
+    both = send(browser, "POST", api(team, f"custom-fields/{field_id}/move"),
+                {"builtin_section": "care", "section_id": second["id"]})
+    assert both.status_code == 400 and both.json()["code"] == "invalid_section"
+    nowhere = send(browser, "POST", api(team, f"custom-fields/{field_id}/move"), {})
+    assert nowhere.status_code == 400 and nowhere.json()["code"] == "invalid_move"
+    retired = send(browser, "DELETE", api(team, f"custom-fields/{field_id}"))
+    assert retired.json()["retired"] is True
+    with_retired = browser.get(api(team, "custom-fields?include_retired=true")).json()["items"]
+    assert {(d["key"], d["retired"]) for d in with_retired} == {("polis", True), ("eerder", False)}
+    assert "polis" not in [d["key"] for d in browser.get(api(team, "custom-fields")).json()["items"]]
+
+
+def test_section_rename_in_place_and_without_javascript(team, client):
+    with scope(workspace=team.workspace):
+        section = customfields.section_create(access=team.access("owner"), name="Verwijzing")
+    browser = logged_in(client, team.owner)
+    inline = browser.get(page_url(team, f"sections/{section.pk}/"), headers=HTMX).content.decode()
+    assert inline.lstrip().startswith("<form") and 'value="Verwijzing"' in inline
+    full = browser.get(page_url(team, f"sections/{section.pk}/"))
+    assert full.status_code == 200 and "<html" in full.content.decode() and 'value="Verwijzing"' in full.content.decode()
+    empty = browser.post(page_url(team, f"sections/{section.pk}/"), {"name": "  "}, headers=HTMX)
+    assert "This field is required." in empty.content.decode()
+    done = browser.post(page_url(team, f"sections/{section.pk}/"), {"name": "Doorverwijzing"})
+    assert done.status_code == 302 and reload(section).name == "Doorverwijzing"
+
+
+def test_a_retired_section_cannot_take_a_new_field_and_says_so_on_the_section_input(team, client):
+    with scope(workspace=team.workspace):
+        section = customfields.section_create(access=team.access("owner"), name="Oud")
+        customfields.section_retire(access=team.access("owner"), section_id=section.pk)
+    response = logged_in(client, team.owner).post(page_url(team, "new/"), {
+        "label": "Huisarts", "field_type": "text", "place": f"custom:{section.pk}"})
+    assert response.status_code == 200
+    assert re.search(r'id="id_new_place_error"><li>That section is retired; restore it first.</li>',
+                     response.content.decode())
+    assert not CustomField.objects.with_scopes_disabled().exists()

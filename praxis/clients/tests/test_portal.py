@@ -124,8 +124,10 @@ def test_download_is_the_clients_own_data_as_json(team, client):
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     assert "attachment" in response["Content-Disposition"]
     data = json.loads(response.content)
-    assert data["first_name"] == "Zoë" and data["city"] == "Utrecht" and data["email"] == "zoe.visser@example.test"
-    assert [row["code"] for row in data["access_history"]][-2:] == ["client.portal_invited", "client.created"]
+    own = data["client"]
+    assert own["first_name"] == "Zoë" and own["city"] == "Utrecht" and own["email"] == "zoe.visser@example.test"
+    assert "withheld" not in data  # the client's own data, in full (GDPR art. 15)
+    assert [row["event"] for row in data["access_history"]][-2:] == ["client.portal_invited", "client.created"]
 
 
 def test_audit_entries_for_invitation_acceptance_and_portal_reads_r_aud_1(team, client):
@@ -334,7 +336,11 @@ def test_a_parent_with_portal_access_is_invited_on_the_childs_behalf(team, clien
                                        "password_repeat": PASSWORD})
     assert reload(child).user_id is None  # the child's own login stays free
     page = client.get(portal_url(team, f"{child.pk}/"))
-    assert page.status_code == 200 and "On behalf of this client" in text_of(page)
+    from django.utils import translation
+
+    with translation.override("fr"):  # invited in the child's language, the parent's new login speaks it
+        on_behalf = translation.gettext("On behalf of this client")
+    assert page.status_code == 200 and on_behalf in text_of(page) and on_behalf != "On behalf of this client"
     assert client.get(portal_url(team, f"{sibling.pk}/")).status_code == 404
     joined = AuditEvent.objects.get(event_code="client.portal_joined")
     assert joined.role == "representative" and joined.client_id == str(child.pk)
@@ -370,7 +376,7 @@ def test_api_lists_only_the_callers_own_records(team, client):
     assert item["id"] == zoe.pk and item["own"] is True and item["workspace"] == team.workspace.slug
     detail = browser.get(f"/api/v1/me/client-records/{zoe.pk}").json()
     assert detail["first_name"] == "Zoë" and detail["access_history"][0]["code"] == "client.portal_viewed"
-    assert browser.get(f"/api/v1/me/client-records/{zoe.pk}/data").json()["email"] == "zoe.visser@example.test"
+    assert browser.get(f"/api/v1/me/client-records/{zoe.pk}/data").json()["client"]["email"] == "zoe.visser@example.test"
     for path in (f"/api/v1/me/client-records/{other.pk}", f"/api/v1/me/client-records/{other.pk}/data"):
         response = browser.get(path)
         assert response.status_code == 404 and response.json()["code"] == "not_found"
@@ -401,3 +407,26 @@ def test_accept_and_portal_in_the_browser_at_390_and_1280_with_axe(team, page, l
     problems += walker.check_page(page, where="portal record", widths=(390, 1280))
     assert not problems, "\n".join(problems)
     assert reload(zoe).user_id is not None
+
+
+def test_someone_acting_for_two_clients_chooses_on_the_portals_start(team, client):
+    """A parent of two children (and a client themself) sees the three records to choose from, and
+    only those."""
+    parent = make(team, first_name="Marie", last_name="Kind", email="marie@example.test")
+    kids = [make(team, first_name=name, last_name="Kind") for name in ("Mila", "Noor")]
+    stranger = make(team, first_name="Vreemd", last_name="Ander")
+    with scope(workspace=team.workspace):
+        rels = [Relationship.objects.create(workspace=team.workspace, client=kid, other_client=parent,
+                                            kind="parent", portal_access=True) for kid in kids]
+    user = accept_new(invite(team, parent), first_name="Marie")
+    for kid, rel in zip(kids, rels, strict=True):
+        with scope(workspace=team.workspace):
+            _inv, token = portal.portal_invitation_create(access=team.access("owner"), client_id=kid.pk,
+                                                          relationship_id=rel.pk)
+        portal.portal_invitation_accept(token=token, user=user)
+    page = logged_in(client, user).get(portal_url(team))
+    assert page.status_code == 200
+    shown = text_of(page)
+    assert "Marie Kind (you)" in shown and "Mila Kind" in shown and "Noor Kind" in shown
+    assert "Vreemd" not in shown
+    assert client.get(portal_url(team, f"{stranger.pk}/")).status_code == 404

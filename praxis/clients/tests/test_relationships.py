@@ -6,6 +6,7 @@ unlink, no relationship across workspaces (R-ROLE-4), who may change them (R-ROL
 import html as html_module
 import json
 import re
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -61,7 +62,7 @@ def link(team, client, *, role="owner", **kwargs) -> Relationship:
         return rel_services.relationship_create(access=team.access(role), client_id=client.pk, **kwargs)
 
 
-def rows() -> list:
+def rows() -> list[Any]:
     with scopes_disabled():
         return list(Relationship.objects.order_by("pk").values())
 
@@ -405,8 +406,10 @@ def test_without_javascript_search_then_create_a_new_client(team, family):
     page = browser.get(url(team, f"{noor.pk}/relationships/new/"))
     assert "<html" in page.content.decode() and "Add a relationship of Noor Visser" in text_of(page)
     searched = browser.post(url(team, f"{noor.pk}/relationships/new/"),
-                            {"kind": "parent", "target": "client", "q": "eva", "action": "search"})
+                            {"kind": "", "target": "client", "q": "eva", "action": "search"})
     assert searched.status_code == 200 and "Eva Visser" in text_of(searched) and rows() == []
+    assert "errorlist" not in searched.content.decode()  # a look-up, not a refused save
+    assert 'value="eva"' in searched.content.decode()  # what was typed stays
     bad = browser.post(url(team, f"{noor.pk}/relationships/new/"),
                        {"kind": "parent", "target": "new_client", "new_client.first_name": "Bram",
                         "new_client.last_name": "", "new_client.date_of_birth": "31-02-1980"})

@@ -93,6 +93,9 @@ def _context(request, **extra) -> dict[str, Any]:
         "notice": "",
     }
     context.update(extra)
+    if context.get("new_form") is not None and context.get("adding") not in {p.key for p in places}:
+        # A place that is gone (a retired or foreign section): show the form in the first section.
+        context["adding"] = places[0].key
     return context
 
 
@@ -159,6 +162,8 @@ def field_new(request):
         try:
             definition = customfields.field_create(access=request.access, **form.service_input())
         except ServiceError as exc:
+            if exc.field == "section":  # the service's `section` is this form's `place` input
+                exc.field = "place"
             form_error(form, exc)
         else:
             return _done(request, _("The field “%(label)s” was added.") % {"label": definition.label},

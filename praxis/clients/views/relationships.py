@@ -249,23 +249,27 @@ def relationship_new(request, client_id: int):
     looks clients up and shows the form again, keeping what was typed."""
     client = _client(request, client_id)
     contacts = list(selectors.contacts_list(workspace=request.access.workspace))
+    searching = request.method == "POST" and request.POST.get("action") == "search"
+    if searching:
+        # Only a look-up: what was typed comes back as the form's initial values, without errors.
+        form = RelationshipForm(initial={**request.POST.dict(), "target": "client"}, contacts=contacts)
+        q = " ".join(request.POST.get("q", "").split())[:200]
+        return _page(request, "clients/relationship_new.html", {
+            "client": client, "form": form, "searched": True,
+            "candidates": selectors.link_candidates(access=request.access, client=client, q=q)})
     form = RelationshipForm(request.POST or None, contacts=contacts)
     candidates: list[Client] = []
-    if request.method == "POST" and form.is_valid():
-        if request.POST.get("action") == "search":
-            candidates = selectors.link_candidates(access=request.access, client=client, q=form.cleaned_data["q"])
-        else:
+    if request.method == "POST":
+        if form.is_valid():
             try:
                 services.relationship_create(access=request.access, client_id=client.pk, **form.service_input())
             except ServiceError as exc:
                 form_error(form, exc)
             else:
                 return _done(request, client, _("The relationship was added."))
-    if request.method == "POST" and not candidates:
         candidates = _chosen(request, client, form)
     return _page(request, "clients/relationship_new.html",
-                 {"client": client, "form": form, "candidates": candidates,
-                  "searched": request.POST.get("action") == "search"})
+                 {"client": client, "form": form, "candidates": candidates, "searched": False})
 
 
 def _chosen(request, client: Client, form: RelationshipForm) -> list[Client]:

@@ -64,5 +64,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { setUp(document); });
-  document.addEventListener("htmx:load", function (event) { setUp(event.target); });
+  document.addEventListener("htmx:load", function (event) {
+    /* An Edit opened in a row: the row stops being draggable, so text in its inputs can be selected. */
+    var row = event.target.closest && event.target.closest(".field-row");
+    if (row && row.querySelector("form.field-definition")) { row.removeAttribute("draggable"); }
+    setUp(event.target);
+  });
 })();

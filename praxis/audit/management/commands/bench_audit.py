@@ -31,7 +31,7 @@ def _appender(workspace_id: int, seconds: float, hold_ms: float, start, results)
     count, end = 0, time.monotonic() + seconds
     while time.monotonic() < end:
         with transaction.atomic():
-            record(code="bench.append", action="read", workspace=workspace, client_id=count,
+            record(code="client.viewed", action="read", workspace=workspace, client_id=count,  # a client read
                    data={"n": count})
             if hold_ms:
                 with connection.cursor() as cursor:

@@ -1,0 +1,59 @@
+"""The demo practice (issue 7 point 11): about 200 realistic clients, built through the clients app's
+validation and services, deterministic and idempotent (R-CLI-1, R-CLI-2, R-CLI-4, R-MEM-1, R-AUD-1)."""
+
+import time
+
+import pytest
+from django.test.utils import override_settings
+from django_scopes import scopes_disabled
+
+from praxis.audit.models import AuditEvent
+from praxis.audit.services import verify_chain
+from praxis.clients import search
+from praxis.clients.models import Client, CustomField, Relationship
+from praxis.core import clock
+from praxis.demo import clients as demo_clients
+from praxis.demo.loader import DEMO_SLUG, load_demo
+from praxis.workspaces.models import Workspace
+
+pytestmark = pytest.mark.django_db
+
+
+@override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+def test_demo_has_a_living_client_list_and_loads_once():
+    """Counts, accents, sections, minors with a parent, cancelled clients; a second run adds nothing."""
+    start = time.perf_counter()
+    assert load_demo() is True
+    seconds = time.perf_counter() - start
+    with scopes_disabled():
+        workspace = Workspace.objects.get(slug=DEMO_SLUG)
+        rows = Client.objects.filter(workspace=workspace)
+        assert rows.count() == demo_clients.COUNT
+        assert rows.filter(status="cancelled").count() == demo_clients.CANCELLED
+        assert rows.filter(email="").count() > 10 and rows.exclude(email="").count() > 150
+        assert all(c.phone.startswith("+") for c in rows.exclude(phone=""))
+        names = " ".join(f"{first} {last}" for first, last in rows.values_list("first_name", "last_name"))
+        assert any(ch in names for ch in "ëüèéöä")
+        assert all(c.search_text == search.search_text_for(c) for c in rows)
+        assert rows.filter(clinicians__isnull=True).count() == 0
+        assert rows.filter(tags__isnull=False).distinct().count() > 100
+        fields = {f.key: f for f in CustomField.objects.filter(workspace=workspace).select_related("section")}
+        assert {k: (f.section.name, f.sensitive) for k, f in fields.items()} == {
+            "huisarts": ("Verwijzing", False), "verwijsdatum": ("Verwijzing", False),
+            "verzekeraar": ("Zorgverzekering", False), "polisnummer": ("Zorgverzekering", True)}
+        assert rows.filter(custom__has_key="polisnummer").count() > 100
+        links = Relationship.objects.filter(workspace=workspace, kind="parent")
+        assert links.count() == demo_clients.MINORS
+        today = clock.today()
+        assert all(link.client.age(today) < 18 <= link.other_client.age(today) for link in links)
+        assert all(link.client.last_name == link.other_client.last_name for link in links)
+        assert AuditEvent.objects.filter(workspace=workspace, event_code="client.created").count() == demo_clients.COUNT
+        snapshot = sorted(rows.values_list("first_name", "last_name", "email", "phone"))
+        entries = AuditEvent.objects.count()
+    assert verify_chain() == []
+    assert seconds < 10  # the whole demo; the brief's budget for the clients is ~3 s on an idle machine
+
+    assert load_demo() is False
+    with scopes_disabled():
+        assert sorted(rows.values_list("first_name", "last_name", "email", "phone")) == snapshot
+        assert AuditEvent.objects.count() == entries
