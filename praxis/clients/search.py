@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import phonenumbers
 
@@ -157,3 +159,44 @@ def fts5_string(term: str) -> str:
     """One term as an FTS5 string literal (double quotes, inner quotes doubled): matched as a phrase,
     which for the trigram tokenizer is a substring — no FTS5 operator or column filter can slip in."""
     return '"' + term.replace('"', '""') + '"'
+
+
+# --- a bulk insert and the SQLite index -----------------------------------------------------------------
+
+SQLITE_INSERT_TRIGGER = "clients_client_fts_insert"
+
+
+@contextmanager
+def sqlite_index_in_bulk() -> Iterator[Callable[[int, int], None]]:
+    """For a bulk insert of many clients on SQLite (the import, R-CLI-9), inside its transaction: the
+    FTS5 insert trigger (one index insert per row, the slowest part of the write) is dropped and the
+    context gives `index(first_id, last_id)`, which indexes those clients in one INSERT … SELECT; the
+    trigger is re-created as it was (its SQL read back from `sqlite_master`) before the block ends. All
+    within the caller's transaction, which holds SQLite's write lock, so no other writer runs meanwhile;
+    should anything fail, the rollback restores the trigger with the rest. Elsewhere: nothing to do."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield lambda first, last: None
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("sqlite_index_in_bulk runs inside the caller's transaction")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [SQLITE_INSERT_TRIGGER])
+        row = cursor.fetchone()
+    if row is None:  # no index on this database: nothing to keep up
+        yield lambda first, last: None
+        return
+
+    def index(first: int, last: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO clients_client_fts (rowid, search_text) "
+                           "SELECT id, search_text FROM clients_client WHERE id BETWEEN %s AND %s", [first, last])
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {SQLITE_INSERT_TRIGGER}")
+    try:
+        yield index
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(row[0])
