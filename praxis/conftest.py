@@ -6,6 +6,21 @@ creates it, invites one person per role and each accepts — so tests start from
 actually produce.
 """
 
+import pytest
+
 from praxis.testing import PASSWORD  # noqa: F401 — importable from here too, as before
 
 pytest_plugins = ["praxis.testing.browser", "praxis.testing.db", "praxis.testing.team"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request of an earlier test on the same worker leaves
+    its user's language active in the thread (the language middleware activates it for the request), and
+    a test that renders text outside a request would otherwise read it in that language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
