@@ -423,7 +423,7 @@ def test_sqlite_search_uses_the_fts_index(team, people):
 def test_postgres_search_uses_the_trigram_index(team, people):
     """The SQL Django writes for a term (`search_text::text LIKE '%…%'`) is one the GIN index answers.
     (On a handful of rows the planner rightly prefers the workspace index; the plan at 100 000 of
-    1 000 000 rows is shown by `manage.py bench_clients_search`.)"""
+    1 000 000 rows is shown by `manage.py bench_search`.)"""
     with scopes_disabled():
         sql, params = selectors.matching(Client.objects.all(), "vries").query.sql_with_params()
     with connection.cursor() as cursor:

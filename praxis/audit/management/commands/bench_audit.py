@@ -9,7 +9,6 @@ both rates and their ratio, then verifies every chain. Nothing is asserted: figu
 """
 
 import multiprocessing
-import os
 import time
 
 from django.core.management.base import BaseCommand
@@ -17,6 +16,7 @@ from django.db import connection, transaction
 
 from praxis.audit.models import AuditEvent
 from praxis.audit.services import record, verify_chains
+from praxis.core.benchmarks import throwaway_database
 from praxis.workspaces.services import workspace_create
 from praxis.workspaces.signup import user_sign_up
 
@@ -56,15 +56,9 @@ class Command(BaseCommand):
             self.stdout.write("bench_audit: needs PostgreSQL (DATABASE_URL=postgres://…); on SQLite every "
                               "writer queues on the database lock anyway. Skipped.")
             return
-        old_name = connection.settings_dict["NAME"]
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = f"praxis_bench_audit_{os.getpid()}"
-        test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-        try:
-            holds = [float(h) for h in str(options["hold_ms"]).split(",")]
+        holds = [float(h) for h in str(options["hold_ms"]).split(",")]
+        with throwaway_database("audit") as test_db:
             self._run(test_db, options["processes"], options["seconds"], holds)
-        finally:
-            connection.close()
-            connection.creation.destroy_test_db(old_name, verbosity=0)
 
     def _rate(self, workspace_ids: list[int], seconds: float, hold_ms: float) -> float:
         ctx = multiprocessing.get_context("fork")

@@ -8,14 +8,14 @@ Prints numbers; asserts nothing but the invariants it reports on (timings belong
 """
 
 import datetime as dt
-import os
-import tempfile
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test.utils import override_settings
 from django_scopes import scopes_disabled
+
+from praxis.core.benchmarks import throwaway_database
 
 SEAT_TYPES = ("pro", "pro", "essentials")  # 2 of 3 seats pro: cycle invoices get two lines
 
@@ -43,24 +43,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         n, seats = options["workspaces"], options["seats"]
         anchor = dt.date.fromisoformat(options["anchor"])
-        settings_dict = connection.settings_dict
-        old_name = settings_dict["NAME"]
-        test_settings = settings_dict.setdefault("TEST", {})
-        if connection.vendor == "sqlite":
-            test_settings["NAME"] = os.path.join(tempfile.gettempdir(), f"praxis-bench-billing-{os.getpid()}.sqlite3")
-        else:
-            test_settings["NAME"] = f"praxis_bench_billing_{os.getpid()}"
-        test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-        self.stdout.write(f"database: {connection.vendor} ({test_db})")
-        try:
+        with throwaway_database("billing") as test_db:
+            self.stdout.write(f"database: {connection.vendor} ({test_db})")
             # Tasks are enqueued, not run inline, as with the database queue in production: the run is
             # timed, not the workers that then e-mail each invoice with its PDF (issue 6 point 3).
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
                                    PRAXIS_PAYMENT_PROVIDER="manual",
                                    TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
                 self._run(n, seats, anchor)
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
 
     def _fill(self, n: int, seats: int, anchor: dt.date) -> None:
         from praxis.accounts.models import User

@@ -17,7 +17,6 @@ reset after the floor (which holds every row in memory at once) and read from /p
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import resource
 import tempfile
@@ -28,6 +27,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test.utils import override_settings
 from django_scopes import scope, scopes_disabled
+
+from praxis.core.benchmarks import throwaway_database
 
 FIRST = ("Zoë", "Jan", "Anna", "Émile", "Lars", "Fenna", "Noah", "Mila", "Sven", "Chloé", "Jürgen", "Inès")
 LAST = ("de Vries", "Müller", "Janssen", "Dubois", "Bakker", "Peeters", "Schmidt", "Lefèvre", "Visser")
@@ -57,20 +58,9 @@ class Command(BaseCommand):
     @scopes_disabled()  # setting up the bench workspace; the import itself runs in its scope
     def handle(self, *args, **options):
         rows = options["rows"]
-        settings_dict = connection.settings_dict
-        old_name = settings_dict["NAME"]
-        test_settings = settings_dict.setdefault("TEST", {})
-        if connection.vendor == "sqlite":
-            test_settings["NAME"] = os.path.join(tempfile.gettempdir(), f"praxis-bench-import-{os.getpid()}.sqlite3")
-        else:
-            test_settings["NAME"] = f"praxis_bench_import_{os.getpid()}"
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-        try:
-            with tempfile.TemporaryDirectory() as media, override_settings(
-                    MEDIA_ROOT=media, TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
-                self._run(rows, Path(media))
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
+        with throwaway_database("import"), tempfile.TemporaryDirectory() as media, override_settings(
+                MEDIA_ROOT=media, TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
+            self._run(rows, Path(media))
 
     def _run(self, rows: int, media: Path) -> None:
         from django.core.files import File

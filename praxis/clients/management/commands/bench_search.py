@@ -16,10 +16,8 @@ Prints numbers; asserts nothing (timings belong in reports, not in tests).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import statistics
-import tempfile
 import time
 from types import SimpleNamespace
 
@@ -28,6 +26,8 @@ from django.db import connection, transaction
 from django.test import Client as HttpClient
 from django.test.utils import override_settings
 from django_scopes import scopes_disabled
+
+from praxis.core.benchmarks import throwaway_database
 
 FIRST = ["Zoë", "Daan", "Sem", "Noah", "Lucas", "Emma", "Julia", "Mila", "Tess", "Sophie", "Léa", "Chloé",
          "Hélène", "Amélie", "Jürgen", "Lukas", "Jörg", "Ann-Sofie", "Maël", "Inès", "Bram", "Fenna", "Anaïs",
@@ -84,22 +84,12 @@ class Command(BaseCommand):
 
     @scopes_disabled()  # a benchmark that fills many workspaces
     def handle(self, *args, **options):
-        settings_dict = connection.settings_dict
-        old_name = settings_dict["NAME"]
-        test_settings = settings_dict.setdefault("TEST", {})
-        if connection.vendor == "sqlite":
-            test_settings["NAME"] = os.path.join(tempfile.gettempdir(), f"praxis-bench-search-{os.getpid()}.sqlite3")
-        else:
-            test_settings["NAME"] = f"praxis_bench_search_{os.getpid()}"
-        test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-        self.stdout.write(f"database: {connection.vendor} ({test_db})")
-        try:
+        with throwaway_database("search") as test_db:
+            self.stdout.write(f"database: {connection.vendor} ({test_db})")
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
                                    TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}},
                                    DEBUG=False):
                 self._run(options["clients"], options["deployment"], options["repeat"])
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
 
     def _fill(self, n: int, deployment: int):
         from praxis.audit import context

@@ -5,9 +5,7 @@ with many members, and times the operations a busy practice repeats. Prints wall
 counts; nothing is asserted (timings belong in reports, not in tests that flake).
 """
 
-import os
 import statistics
-import tempfile
 import time
 import uuid
 
@@ -19,6 +17,7 @@ from django_scopes import scope
 
 from praxis.accounts.models import User
 from praxis.audit.services import verify_chain
+from praxis.core.benchmarks import throwaway_database
 from praxis.workspaces import invitations, services
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.models import Membership
@@ -51,20 +50,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         n = options["members"]
-        old_name = connection.settings_dict["NAME"]
-        # A name of its own: never clobber the test database of a pytest run on the same server.
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = (
-            f"praxis_bench_{os.getpid()}" if connection.vendor == "postgresql"
-            else os.path.join(tempfile.gettempdir(), f"praxis-bench-{os.getpid()}.sqlite3"))
-        test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-        self.stdout.write(f"database: {connection.vendor} ({test_db})")
-        try:
+        with throwaway_database("members") as test_db:
+            self.stdout.write(f"database: {connection.vendor} ({test_db})")
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
                                    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
                                    ALLOWED_HOSTS=["*"]):
                 self._run(n)
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
 
     def _run(self, n):
         owner = user_sign_up(email="bench-owner@bench.test", password="bench password 123", first_name="Bench")

@@ -1,0 +1,34 @@
+"""What every `manage.py bench*` command shares: a throw-away database of its own.
+
+A benchmark fills and times a database it creates itself — on whichever server `DATABASE_URL` selects —
+under a name of its own (`praxis_bench_<label>_<pid>`, or a SQLite file in the temporary directory), so it
+never clobbers the development database or the test database of a pytest run on the same server, and it
+removes that database afterwards, also when the benchmark fails.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection
+
+
+@contextmanager
+def throwaway_database(label: str) -> Iterator[str]:
+    """Create the benchmark's database, switch the default connection to it, yield its name, drop it."""
+    settings_dict = connection.settings_dict
+    old_name = settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        name = os.path.join(tempfile.gettempdir(), f"praxis-bench-{label}-{os.getpid()}.sqlite3")
+    else:
+        name = f"praxis_bench_{label}_{os.getpid()}"
+    settings_dict.setdefault("TEST", {})["NAME"] = name
+    created = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        yield created
+    finally:
+        connection.close()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
