@@ -181,6 +181,9 @@ def record_many(entries: list[dict]) -> list[AuditEvent]:
     return _append([_event(**entry) for entry in entries]) if entries else []
 
 
+_SEQ_MARK, _OBJECT_MARK, _CLIENT_MARK = -7_391_158_207, "\u2063object\u2063", "\u2063client\u2063"
+
+
 def record_each(*, code: str, action: str, object_type: str, ids: Sequence[tuple[int | str, int | str]],
                 **fields) -> int:
     """Append one entry per `(object_id, client_id)` of `ids`, all else equal (`fields`: the other keyword
@@ -203,13 +206,25 @@ def record_each(*, code: str, action: str, object_type: str, ids: Sequence[tuple
     for name in _HASHED_FIELDS:
         value = getattr(template, name)
         payload[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    dumps, sha256 = json.dumps, hashlib.sha256
+    # The payload's JSON is the same for every entry but for three values: serialise it once with
+    # markers in their place and fill them in per entry with what `json.dumps` writes for them (a str
+    # through the encoder it uses, an int as its digits) — the text `compute_hash` hashes, byte for byte.
+    payload["seq"], payload["object_id"], payload["client_id"] = _SEQ_MARK, _OBJECT_MARK, _CLIENT_MARK
+    text = json.dumps(payload, sort_keys=True, default=str)
+    marks = (json.dumps(_CLIENT_MARK), json.dumps(_OBJECT_MARK), str(_SEQ_MARK))  # keys sorted in this order
+    if any(text.count(mark) != 1 for mark in marks):
+        raise ValueError("record_each: the entry's data holds a marker")  # never by accident
+    head, rest = text.split(marks[0])
+    middle, rest = rest.split(marks[1])
+    tail_a, tail_b = rest.split(marks[2])
+    quote, sha256 = json.encoder.encode_basestring_ascii, hashlib.sha256  # type: ignore[attr-defined]
     rows = []
     for object_id, client_id in ids:
         seq += 1
-        payload["seq"], payload["object_id"], payload["client_id"] = seq, str(object_id), str(client_id or "")
-        digest = sha256((dumps(payload, sort_keys=True, default=str) + prev).encode()).hexdigest()
-        rows.append((chain, seq, payload["object_id"], payload["client_id"], prev, digest))
+        object_text, client_text = str(object_id), str(client_id or "")
+        raw = f"{head}{quote(client_text)}{middle}{quote(object_text)}{tail_a}{seq}{tail_b}{prev}"
+        digest = sha256(raw.encode()).hexdigest()
+        rows.append((chain, seq, object_text, client_text, prev, digest))
         prev = digest
     bulk.Inserter(AuditEvent, template, ("chain", "seq", "object_id", "client_id", "prev_hash", "hash")).insert(rows)
     return len(rows)

@@ -9,6 +9,7 @@ returns the value to store, or raises `ServiceError` with a stable `code`, a tra
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
@@ -17,7 +18,7 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
 from praxis.core import clock
@@ -36,10 +37,26 @@ def clean_email(raw: Any, *, field: str = "email") -> str:
         return ""
     check_max_length(value, 254, field=field)
     try:
-        validate_email(value)
+        _validate_email(value)
     except ValidationError:
         raise ServiceError("invalid_email", _("Enter a valid e-mail address."), field=field) from None
     return value
+
+
+class _EmailValidator(EmailValidator):
+    """Django's e-mail rule, remembering its verdict per domain: the addresses of an import share a few
+    domains, and the domain check is most of the cost of checking one (R-CLI-9)."""
+
+    def validate_domain_part(self, domain_part: str) -> bool:
+        return _domain_is_valid(domain_part)
+
+
+@functools.lru_cache(maxsize=4096)
+def _domain_is_valid(domain_part: str) -> bool:
+    return EmailValidator.validate_domain_part(_validate_email, domain_part)
+
+
+_validate_email = _EmailValidator()
 
 
 def clean_phone(raw: Any, *, country: str, field: str = "phone") -> str:

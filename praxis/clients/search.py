@@ -11,8 +11,12 @@ A client matches a query when the stored text contains every query term as a sub
 - the first, last and preferred name, and each name written without spaces and punctuation when that
   differs ("De Vries" also as "devries", "O'Brien" as "obrien");
 - the e-mail address;
-- the phone number as digits: international without "+" ("31612345678") and national ("0612345678"), so
-  "06 12345678", "+31 6 1234 5678", "0031612345678" and "612345678" all find +31612345678;
+- the phone number as its international digits without "+" ("31612345678"). A query in national
+  notation is looked for without its leading 0 (the national prefix of every country Praxis serves):
+  "06 12345678" → "612345678", contained in "31612345678" — so "06 12345678", "+31 6 1234 5678",
+  "0031612345678" and "612345678" all find +31612345678, and a Belgian number typed nationally
+  ("0470 12 34 56") is found in a Dutch workspace too. Storing one form keeps the text (and its
+  trigram index) small and spares every write a national formatting of the number;
 - the date of birth as "1985-03-12", "12-03-1985" and "12031985"; a date typed as dd-mm-yyyy,
   dd/mm/yyyy, dd.mm.yyyy or yyyy-mm-dd is looked for in its ISO form, a part of one ("12-03", "12/03",
   "1985-03") as written with dashes.
@@ -30,8 +34,6 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-import phonenumbers
 
 _SPACES = re.compile(r"\s+")
 # Letters NFKD does not decompose, and typographic variants people type or paste interchangeably.
@@ -71,21 +73,9 @@ def normalise(text: str) -> str:
 
 
 def phone_digits(e164: str) -> list[str]:
-    """The digit strings a phone number can be typed as: "31612345678" and national "0612345678"."""
-    if not e164:
-        return []
-    forms = [e164.lstrip("+")]
-    try:
-        from .fields import e164_number
-
-        number = e164_number(e164) or phonenumbers.parse(e164, None)
-        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        digits = re.sub(r"\D", "", national)
-        if digits and digits not in forms[0]:
-            forms.append(digits)
-    except phonenumbers.NumberParseException:
-        pass
-    return forms
+    """The digits a stored E.164 phone number is found by: "+31612345678" → ["31612345678"]."""
+    digits = (e164 or "").lstrip("+")
+    return [digits] if digits else []
 
 
 def _compact(name: str) -> str:
@@ -96,13 +86,21 @@ def _compact(name: str) -> str:
 
 def search_text_for(client) -> str:
     """The normalised text stored in `Client.search_text` (see the module docstring for what is in it)."""
-    names = [normalise(part) for part in (client.first_name, client.last_name, client.preferred_name) if part]
+    return search_text_of(first_name=client.first_name, last_name=client.last_name,
+                          preferred_name=client.preferred_name, email=client.email, phone=client.phone,
+                          date_of_birth=client.date_of_birth)
+
+
+def search_text_of(*, first_name: str, last_name: str, preferred_name: str, email: str, phone: str,
+                   date_of_birth) -> str:
+    """`search_text_for` of these values (the import computes it before any `Client` exists)."""
+    names = [normalise(part) for part in (first_name, last_name, preferred_name) if part]
     parts = names + [_compact(name) for name in names]
-    parts.append(client.email or "")
-    parts += phone_digits(client.phone)
-    if client.date_of_birth:
-        born = client.date_of_birth
-        parts += [born.isoformat(), born.strftime("%d-%m-%Y"), born.strftime("%d%m%Y")]
+    parts.append(email or "")
+    parts += phone_digits(phone)
+    if date_of_birth:
+        iso = date_of_birth.isoformat()  # yyyy-mm-dd
+        parts += [iso, f"{iso[8:10]}-{iso[5:7]}-{iso[:4]}", f"{iso[8:10]}{iso[5:7]}{iso[:4]}"]
     return normalise(" ".join(part for part in parts if part))
 
 
@@ -122,14 +120,17 @@ def _date_term(word: str, *, country: str) -> str | None:
 
 
 def _phone_term(text: str) -> str | None:
-    """Six or more digits, however grouped ("06-123 456 78", "+31 (0)6 1234 5678", "0031 6…") → the
-    digits as stored: international without "+" or "00", or national with its leading 0."""
+    """Six or more digits, however grouped ("06-123 456 78", "+31 (0)6 1234 5678", "0031 6…") → what the
+    stored international digits contain: international without "+" or "00"; national without its
+    leading 0 ("0612345678" → "612345678")."""
     digits = _PHONE_NOISE.sub("", text.replace("(0)", "") if text.startswith("+") else text)
     if not _PHONE.fullmatch(digits):
         return None
     if digits.startswith("+"):
         return digits[1:]
-    return digits[2:] if digits.startswith("00") else digits
+    if digits.startswith("00"):
+        return digits[2:]
+    return digits[1:] if digits.startswith("0") else digits
 
 
 def query_terms(q: str, *, country: str = "") -> list[str]:

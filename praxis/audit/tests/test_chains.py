@@ -293,3 +293,19 @@ def test_r_aud_1_parallel_appends_keep_every_chain_gapless(two_workspaces):
     for ws in (a, b):
         assert _seqs(ws.pk) == list(range(1, before[ws.pk] + 31))
     assert audit.verify_chain() == []
+
+
+def test_r_aud_1_record_each_hashes_every_entry_as_compute_hash_does(two_workspaces):
+    """The bulk path (the client import) fills one serialised payload per entry; each entry must hash to
+    what `compute_hash` gives for it and link to the one before, after entries of the ordinary path."""
+    a, _b = two_workspaces
+    _write(a, 2)
+    with transaction.atomic():
+        count = audit.record_each(code="client.created", action="create", workspace=a, object_type="clients.client",
+                                  ids=[(7, 7), (8, 8), ("x\"é", "")], data={"via": "import", "ü": ["a", 1]})
+    assert count == 3
+    entries = list(AuditEvent.objects.filter(chain=a.pk).order_by("seq"))
+    assert [e.hash for e in entries] == [audit.compute_hash(e) for e in entries]
+    assert all(later.prev_hash == earlier.hash for earlier, later in zip(entries, entries[1:], strict=False))
+    assert (entries[-1].object_id, entries[-1].client_id) == ('x"é', "")
+    assert audit.verify_chain() == []

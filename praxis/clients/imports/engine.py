@@ -5,7 +5,8 @@
 gets the message the form and the API give. Valid rows are checked for duplicates — against the
 workspace's clients and the file's earlier rows, by e-mail or by first name + last name + date of birth
 (compared normalised) — and, when a spill file is given, written to it already cleaned (marshal, one row
-at a time), so the write step neither parses nor validates again and memory stays flat.
+at a time, with the custom values as JSON text and the search text every write path stores, R-CLI-8),
+so the write step neither parses, validates nor computes again and memory stays flat.
 
 The report has the shape of the command's `--json` output:
 `{"rows", "importable", "imported", "invalid": [{"line", "column", "reason"}],
@@ -16,11 +17,11 @@ rows, `importable` valid rows that are not duplicates of an earlier one (the fir
 from __future__ import annotations
 
 import datetime as dt
+import json
 import marshal
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import IO, Any
 
 from praxis.core import clock
@@ -91,20 +92,22 @@ class _Memo:
     in `services.clean_values` / `fields` — this only remembers its answers for the length of one run
     (validators depend on the cell, the column's field and the workspace country, all fixed here; the
     date of birth on today, fixed for a run too). A column whose values hardly repeat (names, e-mail
-    addresses, phone numbers) stops being memoised after `PROBE` cells, so it costs no memory."""
+    addresses, phone numbers) stops being memoised after `PROBE` cells, so it costs no memory; the date of
+birth, which repeats less at first but has few possible values, always is."""
 
     PROBE = 4096
     LIMIT = 50_000
 
-    __slots__ = ("values", "hits", "lookups", "active")
+    __slots__ = ("values", "hits", "lookups", "active", "bounded")
 
-    def __init__(self) -> None:
+    def __init__(self, *, bounded: bool = False) -> None:
         self.values: dict[Any, tuple[bool, Any]] = {}
         self.hits = self.lookups = 0
         self.active = True
+        self.bounded = bounded  # a column of few possible values (dates of birth: ~40 000): always kept
 
     def settle(self) -> None:
-        if self.lookups == self.PROBE and self.hits * 4 < self.lookups:
+        if not self.bounded and self.lookups == self.PROBE and self.hits * 4 < self.lookups:
             self.active = False
             self.values.clear()
 
@@ -187,8 +190,9 @@ class Checker:
         by_email, by_name = existing_keys(workspace=self.workspace)
         file_email: dict[str, int] = {}
         file_name: dict[tuple[str, str, str], int] = {}
-        dump = marshal.dump
-        memos = {index: _Memo() for index, _name, target in self.plan.columns if target != FULL_NAME}
+        dump, dumps, text_of = marshal.dump, json.dumps, search.search_text_of
+        memos = {index: _Memo(bounded=target == "date_of_birth")
+                 for index, _name, target in self.plan.columns if target != FULL_NAME}
         for line, cells in self.table.rows():
             report.rows += 1
             if self.on_progress and report.rows % 2000 == 0:
@@ -223,8 +227,11 @@ class Checker:
                 file_name[name_key] = line
             report.importable += 1
             if spill is not None:
-                row = [line] + [values.get(name, "") for name in ROW_FIELDS] + [custom]
+                row = [line] + [values.get(name, "") for name in ROW_FIELDS]
                 row[4] = born.toordinal() if born else None  # date_of_birth (index 4: line is 0)
+                row.append(dumps(custom))
+                row.append(text_of(first_name=row[1], last_name=row[2], preferred_name=row[3], email=row[6],
+                                   phone=row[7], date_of_birth=born))
                 dump(tuple(row), spill)
         report.timings["check"] = time.perf_counter() - started
         return report
@@ -237,24 +244,6 @@ def spilled_rows(handle: IO[bytes]) -> Iterator[tuple]:
             yield load(handle)
         except EOFError:
             return
-
-
-def client_from_row(row: tuple, *, workspace_id: int, actor_id: int | None, moment: dt.datetime) -> Client:
-    """An unsaved Client from a spilled row, its search text set as every write path sets it (R-CLI-8)."""
-    values = dict(zip(ROW_FIELDS, row[1:-1], strict=True))
-    born = values["date_of_birth"]
-    values["date_of_birth"] = dt.date.fromordinal(born) if born is not None else None
-    client = Client(workspace_id=workspace_id, created_by_id=actor_id, created_at=moment, updated_at=moment,
-                    custom=row[-1], **values)
-    client.search_text = search.search_text_for(client)
-    return client
-
-
-def search_text_of(row: tuple) -> str:
-    values = dict(zip(ROW_FIELDS, row[1:-1], strict=True))
-    born = values["date_of_birth"]
-    values["date_of_birth"] = dt.date.fromordinal(born) if born is not None else None
-    return search.search_text_for(SimpleNamespace(**values))
 
 
 def now() -> dt.datetime:

@@ -10,7 +10,6 @@ so another connection sees it move.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -238,8 +237,8 @@ def _commit(access: Access, job: ImportJob, table: reading.Table, accepted: dict
 def _write(access: Access, job: ImportJob, rows, *, on_batch: Callable[[int], None],
            fail_at: int | None = None) -> int:
     """Insert the spilled rows in batches of `BATCH`, raw (`praxis.core.bulk`: COPY on PostgreSQL,
-    executemany on SQLite — the FTS5 triggers of the search index fire as for any insert), with the
-    search text every write path sets (R-CLI-8). Each new client gets its own `client.created` entry
+    executemany on SQLite, whose FTS5 index is written per batch by `search.sqlite_index_in_bulk`), with
+    the search text every write path sets (R-CLI-8), computed by the check. Each new client gets its own `client.created` entry
     (R-AUD-1: the client's access history shows how it came), appended in bulk by `audit.record_each`;
     in a `team` workspace, for a member who sees only their own clients, the importer becomes the
     assigned clinician, as `client_create` does."""
@@ -252,7 +251,7 @@ def _write(access: Access, job: ImportJob, rows, *, on_batch: Callable[[int], No
     through = Client.clinicians.through
     assigned = bulk.Inserter(through, through(membership_id=access.membership.pk), ("client_id",))
     postgres = connection.vendor == "postgresql"
-    dumps, search_text_of, fromordinal = json.dumps, engine.search_text_of, dt.date.fromordinal
+    fromordinal = dt.date.fromordinal
     done = 0
     batch: list[tuple] = []
 
@@ -264,7 +263,7 @@ def _write(access: Access, job: ImportJob, rows, *, on_batch: Callable[[int], No
             born = row[4]
             if born is not None:
                 born = fromordinal(born) if postgres else fromordinal(born).isoformat()
-            values.append((pk, *row[1:4], born, *row[5:-1], dumps(row[-1]), search_text_of(row)))
+            values.append((pk, *row[1:4], born, *row[5:]))  # ROW_FIELDS, custom (JSON text), search text
         clients.insert(values)
         index(ids[0], ids[-1])  # SQLite: the batch's search index rows at once (ids are consecutive there)
         if assign:
