@@ -217,7 +217,7 @@ def record_each(*, code: str, action: str, object_type: str, ids: Sequence[tuple
     head, rest = text.split(marks[0])
     middle, rest = rest.split(marks[1])
     tail_a, tail_b = rest.split(marks[2])
-    quote, sha256 = json.encoder.encode_basestring_ascii, hashlib.sha256  # type: ignore[attr-defined]
+    quote, sha256 = json.encoder.encode_basestring_ascii, hashlib.sha256
     rows = []
     for object_id, client_id in ids:
         seq += 1

@@ -4,11 +4,14 @@ everywhere). Every selector starts from `policies.visible_clients`, never from `
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from django.db import connections
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connections, transaction
+from django.db.models import BigIntegerField, Count, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 
 from praxis.audit.models import AuditEvent
 from praxis.core.errors import NotFound
@@ -39,23 +42,27 @@ def clients_list(*, access: Access, status: str = LifecycleStatus.ACTIVE, q: str
     if tag_id:
         clients = clients.filter(tags=tag_id)
     if q.strip():
-        clients = matching(clients, q, country=access.workspace.country)
+        clients = matching(clients, q, country=access.workspace.country, workspace_id=access.workspace.pk)
     if clinician_id or tag_id:
         clients = clients.distinct()
     return _with_related(clients).order_by("last_name", "first_name", "id")
 
 
-def matching(clients: QuerySet[Client], q: str, *, country: str = "") -> QuerySet[Client]:
+def matching(clients: QuerySet[Client], q: str, *, country: str = "",
+             workspace_id: int | None = None) -> QuerySet[Client]:
     """Clients whose normalised search text contains every term of the query (R-CLI-8).
 
     The same rows on both databases, each answered from an index over `search_text`
-    (migration `0002_search_index`):
+    (migrations `0002_search_index`, `0006_search_index_per_workspace`):
     - PostgreSQL: `search_text LIKE '%term%'` per term (Django escapes `%`, `_` and `\\`), which the
-      pg_trgm GIN index answers for terms of three characters or more;
+      GIN index over (workspace, trigrams) answers for terms of three characters or more — with
+      `workspace_id` given, the workspace is compared as a bigint so that it is part of the same index
+      scan (the `btree_gin` operator class has no bigint = integer operator);
     - SQLite: terms of three characters or more in one FTS5 `MATCH` on the `trigram` table (each term a
       quoted string, so a substring match); shorter terms — which trigrams cannot see — as `LIKE`
       (escaped) on the rows that remain, and on their own as `LIKE` over the workspace's rows.
-    The caller scopes `clients` to a workspace (and to what the member may see) first.
+    The caller scopes `clients` to a workspace (and to what the member may see) first; evaluate a page
+    of the result inside `search_plan(q)`.
     """
     terms = search.query_terms(q, country=country)
     if connections[clients.db].vendor == "sqlite":
@@ -66,9 +73,36 @@ def matching(clients: QuerySet[Client], q: str, *, country: str = "") -> QuerySe
                 (" ".join(search.fts5_string(term) for term in indexed),),
             ))
         terms = [term for term in terms if len(term) < 3]
+    elif workspace_id is not None and terms:
+        clients = clients.filter(workspace_id=Cast(Value(workspace_id), BigIntegerField()))
     for term in terms:
         clients = clients.filter(search_text__contains=term)
     return clients
+
+
+@contextmanager
+def search_plan(q: str, *, using: str = "default") -> Iterator[None]:
+    """Where a page of a search (and its count) is read on PostgreSQL (R-CLI-8).
+
+    With `ORDER BY name LIMIT 50` the planner likes to walk the name index and filter, betting that
+    matches are spread evenly; a surname or a fragment clusters in the alphabet ("Ver…" sits at the end),
+    so that walk reads most of a large workspace before it has a page. The trigram index finds every
+    match of the workspace at a cost bounded by the matches, and a top-N sort of them is cheap — so for
+    a query whose terms the index can answer (three characters or more) plain index scans are switched
+    off for the block, inside its own transaction (savepoint), and switched back on before it ends.
+    Bitmap scans stay on. Elsewhere, and for shorter terms, nothing changes."""
+    connection = connections[using]
+    terms = search.query_terms(q)
+    if connection.vendor != "postgresql" or not terms or any(len(term) < 3 for term in terms):
+        yield
+        return
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_indexscan'), set_config('enable_indexscan', 'off', true)")
+        before = cursor.fetchone()[0]
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT set_config('enable_indexscan', %s, true)", [before])
 
 
 def with_team_and_tags(rows: list[Client]) -> list[Client]:
@@ -181,7 +215,7 @@ def link_candidates(*, access: Access, client: Client, q: str, limit: int = 10) 
     if not q.strip():
         return []
     candidates = matching(policies.linkable_clients(access).exclude(pk=client.pk), q,
-                          country=access.workspace.country)
+                          country=access.workspace.country, workspace_id=access.workspace.pk)
     return list(candidates.order_by("last_name", "first_name", "id")[:limit])
 
 

@@ -173,7 +173,8 @@ def test_list_costs_the_same_queries_for_5_and_50_clients(team, client):
     add(45)
     large = [_list_queries(browser, a) for a in addresses]
     assert small == large
-    assert max(large) <= 20, large
+    # On PostgreSQL a search reads its page inside `selectors.search_plan` (savepoint, two settings).
+    assert max(large) <= (24 if connection.vendor == "postgresql" else 20), large
 
 
 def test_htmx_tab_switch_swaps_only_the_panel(team, client):

@@ -150,11 +150,12 @@ def _list_context(request, status: str, params=None) -> dict[str, Any]:
     clinician_id = _int(params.get("clinician"))
     tag_id = _int(params.get("tag"))
     clients = selectors.clients_list(access=access, status=status, q=q, clinician_id=clinician_id, tag_id=tag_id)
-    page = keyset_page(clients.prefetch_related(None), access=access, after=_int(params.get("after")),
-                       before=_int(params.get("before")))
-    selectors.with_team_and_tags(page.rows)
     filtered = bool(q or clinician_id or tag_id)
-    hits = clients.count() if filtered else None
+    with selectors.search_plan(q):
+        page = keyset_page(clients.prefetch_related(None), access=access, after=_int(params.get("after")),
+                           before=_int(params.get("before")))
+        hits = clients.count() if filtered else None
+    selectors.with_team_and_tags(page.rows)
     if q:
         # R-AUD-1: every search is logged with its query and its number of hits.
         services.clients_searched(access=access, query=q, hits=hits or 0)
