@@ -26,6 +26,14 @@ def phone(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def country(code: str) -> str:
+    """A country code as its name in the reader's language ("NL" → "Nederland"); an unlisted code as is."""
+    from praxis.workspaces.forms import COUNTRIES
+
+    names = dict(COUNTRIES)
+    return str(names[code.upper()]) if code and code.upper() in names else (code or "")
+
+
 def date(value: dt.date | str | None) -> str:
     if not value:
         return ""

@@ -122,6 +122,31 @@ def _person(rng: random.Random, n: int, today: dt.date, *, minor: bool = False) 
     return values, custom, tags
 
 
+def national_id(rng: random.Random, values: dict) -> str:
+    """A well-formed national identifier of the client's country (R-CLI-1; sensitive): a Dutch BSN
+    (nine digits passing the eleven test), a Belgian national register number (date of birth, serial,
+    97-check), a French NIR (sex, year, month, department, commune, order, 97-key); "" in Germany,
+    which has no general one."""
+    born = dt.date.fromisoformat(values["date_of_birth"])
+    country = values["country"]
+    if country == "NL":
+        while True:
+            digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(7)]
+            rest = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+            if rest < 10:
+                return "".join(map(str, digits)) + str(rest)
+    if country == "BE":
+        serial = rng.randint(0, 498) * 2 + (1 if values["gender"] == "male" else 2)  # odd for men
+        base = f"{born:%y%m%d}{serial:03d}"
+        number = int(base) + (2_000_000_000 if born.year >= 2000 else 0)
+        return f"{base}{97 - number % 97:02d}"
+    if country == "FR":
+        base = (f"{1 if values['gender'] == 'male' else 2}{born:%y%m}{rng.randint(1, 95):02d}"
+                f"{rng.randint(1, 990):03d}{rng.randint(1, 999):03d}")
+        return f"{base}{97 - int(base) % 97:02d}"
+    return ""
+
+
 def _custom_fields(access: Access) -> dict[str, str]:
     """The two demo sections and their fields, through the custom-field services; their keys by name."""
     referral = customfields.section_create(access=access, name="Verwijzing")
@@ -155,6 +180,10 @@ def load_demo_clients(access: Access) -> int:
         values.update({k: v for k, v in people[parent][0].items()
                        if k in ("last_name", "street", "postal_code", "city", "country", "language")})
         people.append((values, custom, names))
+    identities = random.Random(SEED + 1)  # its own sequence: the rest of the demo stays as it was
+    for values, _custom, _names in people:
+        if identities.random() < 0.9:
+            values["national_id"] = national_id(identities, values)
     built, tag_names = [], []
     for values, custom, names in people:
         built.append(clients.client_build(workspace=workspace, values=values, actor=access.user,

@@ -574,3 +574,16 @@ def test_record_costs_the_same_queries_whatever_its_size(team, client):
     assert "waarde 15" in response.content.decode()
     assert len(small) == len(large), [q["sql"][:90] for q in large.captured_queries]
     assert len(large) <= 25
+
+
+def test_record_names_the_country_in_the_readers_language_r_cli_1(team, client):
+    from django.utils import translation
+
+    from praxis.clients import display
+
+    luc = make(team, first_name="Luc", last_name="Peeters", country="BE", city="Gent")
+    text = text_of(logged_in(client, team.owner).get(url(team) + f"{luc.pk}/"))
+    assert "Belgium" in text
+    with translation.override("nl"):
+        assert display.country("be") == "België"
+    assert display.country("XK") == "XK" and display.country("") == ""

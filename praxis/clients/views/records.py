@@ -363,6 +363,8 @@ def _builtin_value(client: Client, name: str) -> display.Value:
         return display.Value(client.email, href=f"mailto:{client.email}" if client.email else "")
     if name == "phone":
         return display.Value(display.phone(client.phone), href=f"tel:{client.phone}" if client.phone else "")
+    if name == "country":
+        return display.Value(display.country(client.country))
     return display.Value(str(getattr(client, name) or ""))
 
 

@@ -42,6 +42,9 @@ def test_demo_has_a_living_client_list_and_loads_once():
             "huisarts": ("Verwijzing", False), "verwijsdatum": ("Verwijzing", False),
             "verzekeraar": ("Zorgverzekering", False), "polisnummer": ("Zorgverzekering", True)}
         assert rows.filter(custom__has_key="polisnummer").count() > 100
+        ids = list(rows.exclude(national_id="").values_list("country", "national_id"))
+        assert len(ids) > 100  # R-CLI-1: the sensitive field a staff member never sees has values to hide
+        assert all(_well_formed_national_id(country, number) for country, number in ids), ids[:5]
         links = Relationship.objects.filter(workspace=workspace, kind="parent")
         assert links.count() == demo_clients.MINORS
         today = clock.today()
@@ -57,3 +60,15 @@ def test_demo_has_a_living_client_list_and_loads_once():
     with scopes_disabled():
         assert sorted(rows.values_list("first_name", "last_name", "email", "phone")) == snapshot
         assert AuditEvent.objects.count() == entries
+
+
+def _well_formed_national_id(country: str, number: str) -> bool:
+    if country == "NL":  # BSN: the eleven test
+        return len(number) == 9 and sum(int(d) * w for d, w in zip(number, (9, 8, 7, 6, 5, 4, 3, 2, -1),
+                                                                     strict=True)) % 11 == 0
+    if country == "BE":  # national register number: 97 minus the first nine digits (2 prefixed from 2000)
+        base, check = int(number[:9]), int(number[9:])
+        return len(number) == 11 and check in (97 - base % 97, 97 - (2_000_000_000 + base) % 97)
+    if country == "FR":  # NIR: 13 digits and a 97-key
+        return len(number) == 15 and int(number[13:]) == 97 - int(number[:13]) % 97
+    return False
