@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count
+from django.db import transaction
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from praxis.audit import services as audit
@@ -211,13 +212,23 @@ def clients_searched(*, access: Access, query: str, hits: int, via: str = "list"
 EXPORT_FORMATS = ("json", "fhir")
 
 
-def clients_exported(*, access: Access, count: int, filters: Mapping[str, Any], via: str = "csv") -> None:
-    """R-AUD-1: one entry per export of the client list, with its number of rows and its filters (the
-    search text in `query`, as for a search). Written before the first row is streamed."""
-    audit.record(code="clients.exported", action="read", actor=access.user, workspace=access.workspace,
-                 object_type="clients.client", role=access.membership.role, permission=CLIENTS_VIEW,
-                 query=str(filters.get("q") or ""), data={"count": count, "via": via,
-                                                          "filters": {k: v for k, v in filters.items() if v}})
+def clients_exported(*, access: Access, clients: QuerySet[Client], filters: Mapping[str, Any],
+                     via: str = "csv") -> int:
+    """R-AUD-1: an export of the client list is logged as one entry for the export (its number of rows
+    and its filters; the search text in `query`, as for a search) and one `client.exported` entry per
+    client in it — so each client's access history (R-AUD-3) names the export. Written in one
+    transaction before the first row is streamed; returns the number of rows."""
+    ids = list(clients.order_by().values_list("pk", flat=True))
+    with transaction.atomic():
+        audit.record(code="clients.exported", action="read", actor=access.user, workspace=access.workspace,
+                     object_type="clients.client", role=access.membership.role, permission=CLIENTS_VIEW,
+                     query=str(filters.get("q") or ""), data={"count": len(ids), "via": via,
+                                                              "filters": {k: v for k, v in filters.items() if v}})
+        audit.record_each(code="client.exported", action="read", actor=access.user, workspace=access.workspace,
+                          object_type=Client._meta.label_lower, ids=[(pk, pk) for pk in ids],
+                          role=access.membership.role, permission=CLIENTS_VIEW,
+                          data={"format": via, "list": True})
+    return len(ids)
 
 
 @service_transaction

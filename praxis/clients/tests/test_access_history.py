@@ -62,9 +62,12 @@ def test_record_open_search_and_exports_each_write_one_entry_r_aud_1(team, clien
     b"".join(browser.get(f"/w/{ws}/clients/export/", **POINT).streaming_content)
     [listed] = AuditEvent.objects.filter(event_code="clients.exported")
     assert_nen_7513(listed, user=team.clinician, role="clinician", permission="clients.view")
+    [in_list] = AuditEvent.objects.filter(event_code="client.exported")  # each listed client's own entry
+    assert_nen_7513(in_list, user=team.clinician, role="clinician", permission="clients.view", client_id=anna.pk)
+    assert in_list.data == {"format": "csv", "list": True}
 
     browser.get(f"/w/{ws}/clients/{anna.pk}/export/?format=json", **POINT)
-    [exported] = AuditEvent.objects.filter(event_code="client.exported")
+    exported = AuditEvent.objects.filter(event_code="client.exported").latest("pk")
     assert_nen_7513(exported, user=team.clinician, role="clinician", permission="clients.manage", client_id=anna.pk)
 
     api = f"/api/v1/workspaces/{ws}/clients/{anna.pk}"
@@ -79,7 +82,8 @@ def test_record_open_search_and_exports_each_write_one_entry_r_aud_1(team, clien
                .order_by("pk").values_list("event_code", "via"))
     # Exactly one entry per read, nothing else.
     assert new == [("client.viewed", "web"), ("client.searched", "web"), ("clients.exported", "web"),
-                   ("client.exported", "web"), ("client.viewed", "api"), ("client.searched", "api")]
+                   ("client.exported", "web"), ("client.exported", "web"), ("client.viewed", "api"),
+                   ("client.searched", "api")]
 
 
 def _tab_rows(response) -> list[str]:

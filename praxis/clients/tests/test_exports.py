@@ -14,6 +14,7 @@ from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.relatedperson import RelatedPerson
 
 from praxis.audit.models import AuditEvent
+from praxis.clients import selectors
 from praxis.clients.models import Client, Contact, CustomField, Relationship
 
 from .factories import client_make
@@ -69,7 +70,7 @@ def test_csv_visibility_matrix_rows_and_fields(role, support, tier, make_user):
     assert event.data["count"] == len(body) and event.role == role
 
 
-def test_csv_honours_search_status_and_filters_and_is_audited_once_r_aud_1(team, client):
+def test_csv_honours_search_status_and_filters_and_is_audited_per_export_and_client_r_aud_1(team, client):
     """R-CLI-10: the export is the list as shown; R-AUD-1: one entry with the count, the filters and the
     search text, and the NEN 7513 fields (user, role, access point, permission, source instance)."""
     make(team, first_name="Zoë", last_name="de Vries", tag_names=["Groep"])
@@ -89,6 +90,14 @@ def test_csv_honours_search_status_and_filters_and_is_audited_once_r_aud_1(team,
     assert event.permission == "clients.view" and event.query == "zoe" and event.source_instance
     assert event.data == {"count": 1, "via": "csv", "filters": {"status": "active", "q": "zoe", "tag": tag.pk}}
     assert not AuditEvent.objects.filter(event_code="client.searched").exists()  # the export is the entry
+    # R-AUD-3: the exported client's own access history names the export; the others' do not.
+    with scope(workspace=team.workspace):
+        exported = Client.objects.get(last_name="de Vries")
+        others = list(Client.objects.exclude(pk=exported.pk))
+        [entry] = selectors.access_history(exported).filter(event_code="client.exported")
+        assert (entry.user, entry.role, entry.via, entry.data) == (team.owner, "owner", "web",
+                                                                   {"format": "csv", "list": True})
+        assert all(not selectors.access_history(c).filter(event_code="client.exported").exists() for c in others)
     cancelled = csv_rows(browser.get(f"/w/{team.workspace.slug}/clients/export/?status=cancelled"))
     assert cancelled[1:] == []
 

@@ -3,8 +3,9 @@ and search, and one client's data for a GDPR access request (JSON or FHIR R4), f
 
 The CSV streams: the rows are read `exports.CSV_CHUNK` at a time while the response is sent, so 100 000
 clients never sit in memory. A streamed body is produced after the view has returned — outside
-`workspace_view`'s scope — so the generator enters the workspace's scope itself; the audit entry (one
-per export, with the row count and the filters) is written before the first byte.
+`workspace_view`'s scope — so the generator enters the workspace's scope itself; the audit entries (one
+for the export, with the row count and the filters, and one per exported client) are written before the
+first byte.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def clients_csv(request):
     clinician_id, tag_id = _int(request.GET.get("clinician")), _int(request.GET.get("tag"))
     clients = selectors.clients_list(access=access, status=status, q=q, clinician_id=clinician_id, tag_id=tag_id)
     columns = exports.list_columns(access)
-    services.clients_exported(access=access, count=clients.count(),
+    services.clients_exported(access=access, clients=clients,
                               filters={"status": status, "q": q, "clinician": clinician_id, "tag": tag_id})
     response = StreamingHttpResponse(_in_scope(access.workspace, exports.csv_lines(columns, clients)),
                                      content_type="text/csv; charset=utf-8")
