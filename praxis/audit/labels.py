@@ -76,6 +76,7 @@ EVENT_LABELS = {
     "custom_section.restored": _("Custom section restored"),
     "custom_section.moved": _("Custom section moved"),
     "client.portal_invited": _("Client invited to the portal"),
+    "client.portal_invitation_revoked": _("Portal invitation withdrawn"),
     "client.portal_joined": _("Client portal invitation accepted"),
     "client.portal_viewed": _("Client record opened in the portal"),
     "client.portal_downloaded": _("Client data downloaded from the portal"),

@@ -139,6 +139,38 @@ def portal_invitation_create(*, access: Access, client_id: int,
     return invitation, token
 
 
+def pending_invitations(*, client: Client) -> list[ClientInvitation]:
+    """The client's portal invitations still waiting for an answer (not accepted, revoked or expired),
+    newest first — what the record shows with "Send again" and "Revoke"."""
+    return list(ClientInvitation.objects.filter(client=client, status=ClientInvitation.Status.PENDING,
+                                                expires_at__gt=clock.now())
+                .select_related("relationship").order_by("-created_at", "-id"))
+
+
+@service_transaction
+def portal_invitation_revoke(*, access: Access, client_id: int, invitation_id: int) -> ClientInvitation:
+    """Withdraw a pending portal invitation (R-CLI-11, as R-INV-2 for staff): its link stops working at
+    once; the row is kept, revoked (R-MEM-4). One conditional UPDATE, so an acceptance at the same moment
+    and the revocation cannot both win. Another client's or workspace's invitation: `NotFound`."""
+    access.require(CLIENTS_MANAGE, code="client.portal_invitation_revoked")
+    try:
+        client = selectors.client_get(access=access, client_id=client_id)
+    except NotFound:
+        raise NotFound("not_found", _("That client does not exist.")) from None
+    invitation = ClientInvitation.objects.filter(client=client, pk=invitation_id).first()
+    if invitation is None:
+        raise NotFound("not_found", _("That invitation does not exist."))
+    revoked = ClientInvitation.objects.filter(pk=invitation.pk, status=ClientInvitation.Status.PENDING).update(
+        status=ClientInvitation.Status.REVOKED)
+    if not revoked:
+        raise Conflict("not_pending", _("This invitation has already been answered or withdrawn."))
+    invitation.status = ClientInvitation.Status.REVOKED
+    audit.record(code="client.portal_invitation_revoked", action="update", actor=access.user,
+                 workspace=access.workspace, obj=invitation, client_id=client.pk, role=access.membership.role,
+                 permission=CLIENTS_MANAGE, data={"on_behalf": invitation.on_behalf})
+    return invitation
+
+
 # --- the invitee's side -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -109,10 +109,21 @@ ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
     ("accounts:password_set", "token"): lambda w: w.password_token,
     ("workspaces:contact_edit", "member_id"): lambda w: w.contact.pk,  # a login-less contact (R-INV-6)
     ("clients:portal_invite", "token"): lambda w: w.portal_token,
+    # The second client's pending portal invitation, which the record offers to revoke (R-CLI-11).
+    ("clients:portal_invite_revoke", "client_id"): lambda w: _world_pending_portal_invitation(w).client_id,
+    ("clients:portal_invite_revoke", "invitation_id"): lambda w: _world_pending_portal_invitation(w).pk,
 }
 # Routes only a client user opens (R-CLI-11): the portal is no capability of a member, so the owner —
 # who holds every capability — is refused them like any non-client (404).
 PORTAL_ONLY = {"clients:portal", "clients:portal_record", "clients:portal_download"}
+
+
+def _world_pending_portal_invitation(world: World):
+    from praxis.clients.models import ClientInvitation
+
+    with scopes_disabled():
+        return ClientInvitation.objects.filter(workspace=world.team.workspace,
+                                               status=ClientInvitation.Status.PENDING).order_by("pk").first()
 
 
 def _world_custom(world: World, kind: str) -> int:

@@ -196,6 +196,50 @@ def test_inviting_again_replaces_the_pending_link(team, client):
     assert client.get(f"/portal/invite/{new}/").status_code == 200
 
 
+def test_record_lists_a_pending_invitation_which_can_be_sent_again_or_revoked_r_cli_11(team, client):
+    """The record shows each pending portal invitation with "Send again" (a new link; the old one dies)
+    and "Revoke" (the link dies, the row is kept, an audit entry names the client)."""
+    zoe = make(team, first_name="Zoë", last_name="Visser", email="zoe.visser@example.test")
+    first = invite(team, zoe)
+    browser = logged_in(client, team.owner)
+    record = f"/w/{team.workspace.slug}/clients/{zoe.pk}/"
+    page = text_of(browser.get(record))
+    assert "Portal invitation to zoe.visser@example.test" in page and "Send again" in page and "Revoke" in page
+
+    assert browser.post(f"{record}portal-invite/").status_code == 302  # "Send again"
+    assert client.get(f"/portal/invite/{first}/").status_code == 410
+    with scopes_disabled():
+        [pending] = ClientInvitation.objects.filter(client=zoe, status=ClientInvitation.Status.PENDING)
+    response = browser.post(f"{record}portal-invite/{pending.pk}/revoke/", follow=True)
+    assert "was withdrawn" in text_of(response) and "Send again" not in text_of(response)
+    with scopes_disabled():
+        assert ClientInvitation.objects.get(pk=pending.pk).status == ClientInvitation.Status.REVOKED
+        assert ClientInvitation.objects.filter(client=zoe).count() == 2  # nothing deleted (R-MEM-4)
+    [entry] = AuditEvent.objects.filter(event_code="client.portal_invitation_revoked")
+    assert entry.client_id == str(zoe.pk) and entry.user == team.owner and entry.outcome == "success"
+    again = browser.post(f"{record}portal-invite/{pending.pk}/revoke/", follow=True)
+    assert "already been answered or withdrawn" in text_of(again)
+
+
+def test_revoking_needs_clients_manage_and_the_clients_own_invitation(team, client):
+    zoe = make(team, first_name="Zoë", last_name="Visser", email="zoe.visser@example.test")
+    bert = make(team, first_name="Bert", last_name="Visser", email="bert.visser@example.test")
+    invite(team, zoe)
+    with scopes_disabled():
+        invitation = ClientInvitation.objects.get(client=zoe)
+    owner = logged_in(client, team.owner)
+    # Another client's address for the invitation: the same 404 as a missing one.
+    assert owner.post(f"/w/{team.workspace.slug}/clients/{bert.pk}/portal-invite/{invitation.pk}/revoke/"
+                      ).status_code == 404
+    # A member without `clients.manage` (staff): an audited 403.
+    response = logged_in(client, team.users["staff"]).post(
+        f"/w/{team.workspace.slug}/clients/{zoe.pk}/portal-invite/{invitation.pk}/revoke/")
+    assert response.status_code == 403
+    assert AuditEvent.objects.filter(user=team.users["staff"], outcome="refused", permission="clients.manage").exists()
+    with scopes_disabled():
+        assert ClientInvitation.objects.get(pk=invitation.pk).status == ClientInvitation.Status.PENDING
+
+
 def test_an_existing_user_logs_in_and_the_wrong_user_is_told(team, client, make_user):
     """R-INV-3: someone with an account logs in first; another logged-in person cannot take the link."""
     existing = make_user("zoe.visser@example.test")

@@ -68,15 +68,34 @@ def portal_invite_send(request, client_id: int):
     return redirect(record)
 
 
+@require_POST
+@workspace_view(CLIENTS_MANAGE)
+def portal_invite_revoke(request, client_id: int, invitation_id: int):
+    """The record's "Revoke" beside a pending portal invitation: its link stops working."""
+    record = reverse("clients:record", kwargs={"ws": request.access.workspace.slug, "client_id": client_id})
+    try:
+        invitation = portal.portal_invitation_revoke(access=request.access, client_id=client_id,
+                                                     invitation_id=invitation_id)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(record)
+    messages.success(request, _("The portal invitation to %(email)s was withdrawn; its link no longer works.")
+                     % {"email": invitation.email})
+    return redirect(record)
+
+
 def portal_actions(request, client: Client) -> dict:
     """The record header's portal quick actions (for `records._header_context`): whether the client may be
     invited, and the representatives who may be invited on their behalf."""
     from .. import policies
 
     if not policies.may_manage_clients(request.access) or client.status != "active":
-        return {"can_invite_portal": False, "portal_representatives": []}
+        return {"can_invite_portal": False, "portal_representatives": [], "portal_pending": []}
     return {"can_invite_portal": policies.may_invite_to_portal(request.access, client),
-            "portal_representatives": portal.representatives(access=request.access, client=client)}
+            "portal_representatives": portal.representatives(access=request.access, client=client),
+            "portal_pending": portal.pending_invitations(client=client)}
 
 
 # --- the invitee's side: the link in the e-mail -------------------------------------------------------
@@ -247,4 +266,6 @@ urlpatterns = [
     path("w/<slug:ws>/portal/<int:client_id>/", portal_record, name="portal_record"),
     path("w/<slug:ws>/portal/<int:client_id>/download/", portal_download, name="portal_download"),
     path("w/<slug:ws>/clients/<int:client_id>/portal-invite/", portal_invite_send, name="portal_invite_send"),
+    path("w/<slug:ws>/clients/<int:client_id>/portal-invite/<int:invitation_id>/revoke/", portal_invite_revoke,
+         name="portal_invite_revoke"),
 ]
