@@ -29,7 +29,7 @@ from praxis.workspaces.roles import CLIENTS_MANAGE, CLIENTS_SENSITIVE, CLIENTS_V
 
 from . import fields, policies, search, selectors
 from .fields import BUILTIN_FIELDS, SENSITIVE_BUILTIN_FIELDS
-from .models import Client, CustomField, Tag
+from .models import Client, ClientInvitation, CustomField, Tag
 
 if TYPE_CHECKING:
     from praxis.workspaces.access import Access
@@ -309,6 +309,22 @@ def _lifecycle_audit_and_mail(access: Access, changed: list[Client], *, code: st
         send_templated_email(to=user.email, template=template, language=client.language or user.language,
                              context={"name": client.display_name, "workspace": access.workspace.name,
                                       "login_url": site_url("/")})
+    # Those who use the portal on a client's behalf (a parent, R-CLI-11) are told too, in their language.
+    by_pk = {c.pk: c for c in changed}
+    grants = (ClientInvitation.objects.filter(client_id__in=list(by_pk), on_behalf=True,
+                                              status=ClientInvitation.Status.ACCEPTED, accepted_by__isnull=False,
+                                              relationship__portal_access=True)
+              .select_related("accepted_by").order_by("pk"))
+    told: set[tuple[int, int]] = set()
+    for grant in grants:
+        person = grant.accepted_by
+        if person is None or (grant.client_id, person.pk) in told:
+            continue
+        told.add((grant.client_id, person.pk))
+        send_templated_email(to=person.email, template=f"{template}_representative",
+                             language=person.language or grant.language,
+                             context={"name": person.display_name, "client": by_pk[grant.client_id].display_name,
+                                      "workspace": access.workspace.name, "login_url": site_url("/")})
 
 
 def _users(ids: list[int]):

@@ -394,6 +394,38 @@ def test_a_parent_with_portal_access_is_invited_on_the_childs_behalf(team, clien
     assert client.get(portal_url(team, f"{child.pk}/")).status_code == 404
 
 
+def test_a_representative_is_told_in_their_language_when_the_client_is_cancelled_and_restored_r_mem_1(
+        team, django_capture_on_commit_callbacks):
+    """Someone using the portal on a client's behalf (a parent) loses it with the client's cancellation
+    and gets it back with the restore — and is e-mailed both times, in their own language."""
+    from django.utils import translation
+
+    from praxis.accounts.models import User
+
+    child = make(team, first_name="Mila", last_name="Kind", date_of_birth="01-01-2016", language="fr")
+    with scope(workspace=team.workspace):
+        mother = Contact.objects.create(workspace=team.workspace, name="Marie Kind", email="marie@example.test")
+        rel = Relationship.objects.create(workspace=team.workspace, client=child, contact=mother, kind="parent",
+                                          portal_access=True)
+    token = invite(team, child, relationship_id=rel.pk)
+    marie = accept_new(token, first_name="Marie")
+    User.objects.filter(pk=marie.pk).update(language="de")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), scope(workspace=team.workspace):
+        clients_cancel(access=team.access("owner"), client_ids=[child.pk])
+    [cancelled] = mail.outbox
+    with translation.override("de"):
+        ended = translation.gettext("Your portal access for %(client)s at %(workspace)s has ended")
+    assert ended != "Your portal access for %(client)s at %(workspace)s has ended"  # translated
+    assert cancelled.to == ["marie@example.test"]
+    assert cancelled.subject == ended % {"client": "Mila Kind", "workspace": team.workspace.name}
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), scope(workspace=team.workspace):
+        clients_restore(access=team.access("owner"), client_ids=[child.pk])
+    [restored] = mail.outbox
+    assert restored.to == ["marie@example.test"] and "Mila Kind" in restored.subject
+
+
 def test_on_behalf_needs_a_relationship_with_portal_access(team):
     from praxis.core.errors import ServiceError
 
