@@ -343,6 +343,8 @@ def test_a_staff_member_elsewhere_who_is_a_client_switches_like_any_workspace(te
     assert f'href="/w/{team.workspace.slug}/"' in page.content.decode()  # the way back to their workspace
     assert browser.get(f"/w/{elsewhere.slug}/").status_code == 404
     assert browser.get(f"/w/{elsewhere.slug}/clients/").status_code == 404
+    listing = browser.get("/workspaces/").content.decode()  # "Your workspaces" lists the portal too
+    assert "Client portals" in listing and f'href="/w/{elsewhere.slug}/portal/"' in listing
     # `/` takes them back to where they worked last: the portal, then their workspace.
     assert browser.get("/")["Location"] == f"/w/{elsewhere.slug}/portal/"
     browser.get(f"/w/{team.workspace.slug}/")

@@ -65,6 +65,7 @@ def workspace_list(request):
             return redirect("workspaces:dashboard", ws=workspace.slug)
     return render(request, "workspaces/list.html", {
         "memberships": selectors.user_memberships(user=request.user),
+        "portals": ports.portals().portals_of(user=request.user),  # client portals they use (R-CLI-11)
         "form": form,
     })
 
