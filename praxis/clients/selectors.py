@@ -99,10 +99,10 @@ def search_plan(q: str, *, using: str = "default") -> Iterator[None]:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_indexscan'), set_config('enable_indexscan', 'off', true)")
         before = cursor.fetchone()[0]
-        try:
-            yield
-        finally:
-            cursor.execute("SELECT set_config('enable_indexscan', %s, true)", [before])
+        yield
+        # Released, a savepoint keeps the setting to the end of the outer transaction: put it back. On
+        # an error the savepoint's rollback reverts it (and the aborted transaction accepts no query).
+        cursor.execute("SELECT set_config('enable_indexscan', %s, true)", [before])
 
 
 def with_team_and_tags(rows: list[Client]) -> list[Client]:

@@ -456,3 +456,7 @@ def test_search_plan_switches_index_scans_off_only_for_its_block(team):
         with selectors.search_plan("de"):  # a term trigrams cannot answer: the planner decides
             cursor.execute("SHOW enable_indexscan")
             assert cursor.fetchone()[0] == "on"
+        with pytest.raises(ZeroDivisionError), selectors.search_plan("vries"):
+            1 / 0  # noqa: B018 - an error inside the block: the savepoint's rollback restores the setting
+        cursor.execute("SHOW enable_indexscan")
+        assert cursor.fetchone()[0] == "on"
