@@ -487,6 +487,24 @@ def test_accept_and_portal_in_the_browser_at_390_and_1280_with_axe(team, page, l
     assert reload(zoe).user_id is not None
 
 
+def test_pending_invitation_row_fits_every_width_passes_axe_and_revokes_in_the_browser(team, page, live_server):
+    """The record's pending portal invitation (R-CLI-11) at 390, 768 and 1280 px with axe; "Revoke"
+    withdraws it and the row goes."""
+    from playwright.sync_api import expect
+
+    zoe = make(team, first_name="Zoë", last_name="Visser", email="zoe.visser.met.een.lang.adres@example.test")
+    invite(team, zoe)
+    walker.install_axe(page.context)
+    page.context.add_cookies([walker.session_cookie(team.owner, live_server.url)])
+    page.goto(f"{live_server.url}/w/{team.workspace.slug}/clients/{zoe.pk}/?lang=en")
+    expect(page.get_by_role("list", name="Pending portal invitations")).to_be_visible()
+    problems = walker.check_page(page, where="record with pending invitation", widths=(390, 768, 1280))
+    assert not problems, "\n".join(problems)
+    page.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_text("was withdrawn; its link no longer works")).to_be_visible()
+    expect(page.get_by_role("list", name="Pending portal invitations")).to_have_count(0)
+
+
 def test_someone_acting_for_two_clients_chooses_on_the_portals_start(team, client):
     """A parent of two children (and a client themself) sees the three records to choose from, and
     only those."""
