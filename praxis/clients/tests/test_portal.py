@@ -488,21 +488,28 @@ def test_accept_and_portal_in_the_browser_at_390_and_1280_with_axe(team, page, l
 
 
 def test_pending_invitation_row_fits_every_width_passes_axe_and_revokes_in_the_browser(team, page, live_server):
-    """The record's pending portal invitation (R-CLI-11) at 390, 768 and 1280 px with axe; "Revoke"
-    withdraws it and the row goes."""
+    """The record's pending portal invitation (R-CLI-11), in Dutch (the owner's language), at 390, 768 and
+    1280 px with axe; "Revoke" withdraws it and the row goes."""
+    from django.utils import translation
     from playwright.sync_api import expect
 
+    from praxis.accounts.models import User
+
+    User.objects.filter(pk=team.owner.pk).update(language="nl")
     zoe = make(team, first_name="Zoë", last_name="Visser", email="zoe.visser.met.een.lang.adres@example.test")
     invite(team, zoe)
+    with translation.override("nl"):
+        pending, revoke = translation.gettext("Pending portal invitations"), translation.gettext("Revoke")
+        withdrawn = translation.gettext("The portal invitation to %(email)s was withdrawn; its link no longer works.")
     walker.install_axe(page.context)
     page.context.add_cookies([walker.session_cookie(team.owner, live_server.url)])
-    page.goto(f"{live_server.url}/w/{team.workspace.slug}/clients/{zoe.pk}/?lang=en")
-    expect(page.get_by_role("list", name="Pending portal invitations")).to_be_visible()
+    page.goto(f"{live_server.url}/w/{team.workspace.slug}/clients/{zoe.pk}/")
+    expect(page.get_by_role("list", name=pending)).to_be_visible()
     problems = walker.check_page(page, where="record with pending invitation", widths=(390, 768, 1280))
     assert not problems, "\n".join(problems)
-    page.get_by_role("button", name="Revoke").click()
-    expect(page.get_by_text("was withdrawn; its link no longer works")).to_be_visible()
-    expect(page.get_by_role("list", name="Pending portal invitations")).to_have_count(0)
+    page.get_by_role("button", name=revoke).click()
+    expect(page.get_by_text(withdrawn % {"email": zoe.email})).to_be_visible()
+    expect(page.get_by_role("list", name=pending)).to_have_count(0)
 
 
 def test_someone_acting_for_two_clients_chooses_on_the_portals_start(team, client):
