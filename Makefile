@@ -5,10 +5,11 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 
-.PHONY: help venv venv-test run test lint bench
+.PHONY: help venv venv-test run prod test lint bench
 
 help:
 	@echo "make run        - set up, migrate, load demo data, serve on http://127.0.0.1:8000"
+	@echo "make prod       - the production server (gunicorn + task worker) on a throw-away PostgreSQL"
 	@echo "make test       - lint + full test suite on SQLite and PostgreSQL (ARGS=... go to pytest)"
 	@echo "make lint       - ruff check and mypy (django-stubs)"
 	@echo "make bench      - benchmarks"
@@ -38,6 +39,10 @@ run: venv
 	$(VPY) manage.py demo
 	$(VPY) manage.py runserver 127.0.0.1:8000
 
+prod: venv
+	@if command -v msgfmt >/dev/null 2>&1; then $(VPY) manage.py compilemessages --ignore=$(VENV) -v 0; fi
+	scripts/prod.sh
+
 test: venv-test
 	scripts/test.sh $(ARGS)
 
@@ -52,3 +57,4 @@ bench: venv
 	$(VPY) manage.py bench_import --rows 300000
 	$(VPY) manage.py bench_search
 	$(VPY) manage.py bench_audit
+	$(VPY) manage.py bench_support

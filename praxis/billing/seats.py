@@ -21,15 +21,14 @@ exactly those rows to the plan as hypothetical changes (R-BIL-14).
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
 
 from praxis.accounts.models import User
 from praxis.audit import services as audit
-from praxis.core import clock
 from praxis.core.money import to_cents
 from praxis.workspaces import licences
+from praxis.workspaces.licences import workspace_today
 from praxis.workspaces.models import Workspace
 from praxis.workspaces.ports import SelfPaidEnding
 
@@ -37,11 +36,6 @@ from . import catalogue
 from .cycles import cycle_containing
 from .models import BalanceEntry, Invoice, SeatChange
 from .proration import prorate
-
-
-def workspace_today(workspace, at: dt.datetime | None = None) -> dt.date:
-    """Which day it is where the practice is (STYLE 11)."""
-    return (at or clock.now()).astimezone(ZoneInfo(workspace.time_zone or "UTC")).date()
 
 
 def first_cycle_start(workspace) -> dt.date:

@@ -21,6 +21,7 @@ from django_scopes import ScopedManager
 
 from praxis.core import clock
 from praxis.core.lifecycle import Cancellable
+from praxis.core.lookups import TenantKeyExact
 from praxis.workspaces.models import Membership, Workspace
 
 
@@ -195,6 +196,11 @@ class CustomField(models.Model):
     @property
     def is_retired(self) -> bool:
         return self.retired_at is not None
+
+
+# The workspace is compared as a bigint on PostgreSQL, so the search index over (workspace, trigrams) is
+# used whole (see `praxis.core.lookups`).
+Client._meta.get_field("workspace").register_lookup(TenantKeyExact)
 
 
 class Contact(models.Model):

@@ -12,7 +12,7 @@ the key is missing, not null — without `clients.sensitive` (R-ROLE-3). The det
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -28,7 +28,8 @@ Status = Literal["active", "cancelled"]
 
 
 class ClientOut(Schema):
-    """A client in a list: name, date of birth, contact details, status, care team."""
+    """A client in a list: name, date of birth, contact details, status, care team (the columns read for
+    it: `LIST_COLUMNS`)."""
 
     id: int
     first_name: str
@@ -40,6 +41,9 @@ class ClientOut(Schema):
     status: str
     clinicians: list[int] = Field(description="Membership ids of the assigned clinicians")
     tags: list[str]
+
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id", "workspace_id", "first_name", "last_name", "preferred_name", "date_of_birth", "email", "phone", "status")
 
     @staticmethod
     def resolve_clinicians(obj) -> list[int]:

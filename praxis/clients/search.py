@@ -19,17 +19,20 @@ A client matches a query when the stored text contains every query term as a sub
   trigram index) small and spares every write a national formatting of the number;
 - the date of birth as "1985-03-12", "12-03-1985" and "12031985"; a date typed as dd-mm-yyyy,
   dd/mm/yyyy, dd.mm.yyyy or yyyy-mm-dd is looked for in its ISO form, a part of one ("12-03", "12/03",
-  "1985-03") as written with dashes.
+  "1985-03") as written with dashes. A query that is one whole date is answered from the date of birth
+  itself (`query_date`): the clients born that day.
 The national identifier and custom fields are never in it: search must not reveal what a member may not
 see (R-ROLE-3).
 
 Every write path sets `search_text` through `search_text_for()` (services, the import's bulk insert, the
-demo); the index over it — a pg_trgm GIN index on PostgreSQL, an FTS5 `trigram` table kept by triggers on
-SQLite (migration `0002_search_index`) — and the query side live in `praxis.clients.selectors.matching`.
+demo); the index over it — a GIN index over (workspace, trigrams) on PostgreSQL (migration `0006`), a
+contentless FTS5 `trigram` table kept by triggers on SQLite, keyed so that a workspace's rows are one rowid
+range (migration `0007`) — and the query side live in `praxis.clients.selectors.matching`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -119,6 +122,21 @@ def _date_term(word: str, *, country: str) -> str | None:
     return None
 
 
+def query_date(q: str, *, country: str = "") -> dt.date | None:
+    """The date a query is, when the whole query is one full date ("12-03-1985", "1985-03-12"): such a
+    search finds the clients born that day (`selectors.matching` compares `date_of_birth`, which its own
+    index answers), not every text that happens to contain those digits."""
+    from .fields import ServiceError, parse_date
+
+    text = (q or "").strip()
+    if not _FULL_DATE.fullmatch(text):
+        return None
+    try:
+        return parse_date(text, country=country or "NL")
+    except ServiceError:
+        return None
+
+
 def _phone_term(text: str) -> str | None:
     """Six or more digits, however grouped ("06-123 456 78", "+31 (0)6 1234 5678", "0031 6…") → what the
     stored international digits contain: international without "+" or "00"; national without its
@@ -165,6 +183,15 @@ def fts5_string(term: str) -> str:
 # --- a bulk insert and the SQLite index -----------------------------------------------------------------
 
 SQLITE_INSERT_TRIGGER = "clients_client_fts_insert"
+# SQLite's index is keyed by `workspace_id * 2**32 + id`, so one workspace's matches are one rowid range
+# (migration `0007_sqlite_search_per_workspace`).
+FTS_WORKSPACE_SHIFT = 2**32
+
+
+def fts_rowid_range(workspace_id: int) -> tuple[int, int]:
+    """The first and last rowid of `clients_client_fts` that can belong to this workspace."""
+    first = workspace_id * FTS_WORKSPACE_SHIFT
+    return first, first + FTS_WORKSPACE_SHIFT - 1
 
 
 @contextmanager
@@ -192,7 +219,8 @@ def sqlite_index_in_bulk() -> Iterator[Callable[[int, int], None]]:
     def index(first: int, last: int) -> None:
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO clients_client_fts (rowid, search_text) "
-                           "SELECT id, search_text FROM clients_client WHERE id BETWEEN %s AND %s", [first, last])
+                           "SELECT workspace_id * %s + id, search_text FROM clients_client WHERE id BETWEEN %s AND %s",
+                           [FTS_WORKSPACE_SHIFT, first, last])
 
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TRIGGER {SQLITE_INSERT_TRIGGER}")

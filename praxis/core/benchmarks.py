@@ -17,8 +17,9 @@ from django.db import connection
 
 
 @contextmanager
-def throwaway_database(label: str) -> Iterator[str]:
-    """Create the benchmark's database, switch the default connection to it, yield its name, drop it."""
+def throwaway_database(label: str, *, keep: bool = False) -> Iterator[str]:
+    """Create the benchmark's database, switch the default connection to it, yield its name, drop it
+    (`keep`: leave it, to look into with `psql` / `sqlite3` afterwards)."""
     settings_dict = connection.settings_dict
     old_name = settings_dict["NAME"]
     if connection.vendor == "sqlite":
@@ -31,4 +32,24 @@ def throwaway_database(label: str) -> Iterator[str]:
         yield created
     finally:
         connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if not keep:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
+
+
+def timed(fn, repeat: int) -> list[float]:
+    """`fn` run `repeat` times after a warm-up (caches, the connection): each run's milliseconds."""
+    import time
+
+    for _ in range(min(10, repeat)):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples

@@ -31,14 +31,18 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
 
 
 @task()
-def send_email_task(to: list[str], subject: str, body: str, html: str | None = None) -> None:
-    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+def send_email_task(to: list[str], subject: str, body: str, html: str | None = None,
+                    reply_to: str | None = None) -> None:
+    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, to,
+                                     reply_to=[reply_to] if reply_to else None)
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
 
 
-def send_templated_email(*, to: str, template: str, context: dict, language: str) -> None:
-    """Render now (so the data is the data of this transaction) and send once it has committed."""
+def send_templated_email(*, to: str, template: str, context: dict, language: str,
+                         reply_to: str | None = None) -> None:
+    """Render now (so the data is the data of this transaction) and send once it has committed;
+    `reply_to`: where the recipient's answer goes (a support ticket's signed reply address)."""
     subject, body, html = render_email(template, context, language)
-    transaction.on_commit(lambda: send_email_task.enqueue([to], subject, body, html))
+    transaction.on_commit(lambda: send_email_task.enqueue([to], subject, body, html, reply_to))

@@ -3,9 +3,25 @@ from urllib.parse import unquote_to_bytes
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django_scopes import scopes_disabled
 
 from . import validation
+
+
+class PrivateResponseMiddleware:
+    """`Cache-Control: no-store` on every response Praxis renders itself: pages, API answers, downloads and
+    error pages all may carry personal or health data, and no browser, proxy or shared cache may keep them
+    (SPEC §11). Static files never reach this middleware: WhiteNoise, above it, answers those with their
+    own long-lived caching headers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 class OperatorConsoleMiddleware:

@@ -16,8 +16,10 @@ from praxis.billing.models import Issuer
 from praxis.billing.run import billing_run
 from praxis.core import clock
 from praxis.demo.clients import load_demo_clients
+from praxis.demo.support import load_demo_support
 from praxis.workspaces import invitations, services
 from praxis.workspaces.access import resolve_access
+from praxis.workspaces.licences import workspace_today
 from praxis.workspaces.models import Invitation, Workspace
 from praxis.workspaces.signup import user_sign_up
 
@@ -59,6 +61,7 @@ def load_demo() -> bool:
         if owner is not None:
             with scope(workspace=existing):
                 load_demo_clients(resolve_access(owner, DEMO_SLUG))
+            load_demo_support(existing, password=DEMO_PASSWORD)
         return False
     owner_spec, *staff = PEOPLE
     demo_issuer()
@@ -102,8 +105,10 @@ def load_demo() -> bool:
             Invitation.objects.filter(pk=expired.pk).update(sent_at=past, created_at=past,
                                                             expires_at=past + dt.timedelta(days=30))
         load_demo_clients(resolve_access(owner, DEMO_SLUG))  # after the members: clients get clinicians
+    load_demo_support(workspace, password=DEMO_PASSWORD)  # tickets in every status, the operator (SPEC §10)
     # Issue what is due: the proration invoice of today's joins (the run invoices days that have ended).
-    billing_run(at=clock.today() + dt.timedelta(days=1))
+    # "Today" is the practice's day: just after midnight in Utrecht the joins are dated tomorrow in UTC terms.
+    billing_run(at=workspace_today(workspace) + dt.timedelta(days=1))
     return True
 
 

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "praxis.core",
     "praxis.accounts",
     "praxis.audit",
@@ -46,13 +48,17 @@ INSTALLED_APPS = [
     "praxis.billing",
     "praxis.notifications",
     "praxis.clients",
+    "praxis.support",
     "praxis.api",
     "praxis.demo",
 ]
 
 MIDDLEWARE = [
+    "praxis.core.logs.RequestIdMiddleware",  # outermost: every answer has its X-Request-ID
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files with DEBUG off (issue 6 point 14)
+    "praxis.core.middleware.PrivateResponseMiddleware",  # no-store below WhiteNoise: dynamic answers only
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +73,28 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# SPEC §11: the same headers in every environment, so the whole test suite — browser tests included —
+# runs under them. Scripts only from our own static files (no inline script, no eval: htmx is configured
+# with allowEval off in base.html), no framing, no plugins, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 ROOT_URLCONF = "praxis.urls"
 WSGI_APPLICATION = "praxis.wsgi.application"
@@ -122,9 +150,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# R-ACC-5: 30 minutes idle (cookie age renewed on every request), 12 hours in total (middleware).
+# R-ACC-5: 30 minutes idle (the session's age, renewed once a minute by
+# `accounts.middleware.SessionLifetimeMiddleware`), 12 hours in total (the same middleware).
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ABSOLUTE_LIFETIME = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -153,7 +181,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `collectstatic` writes here; production serves from it (whitenoise).
+STATIC_ROOT = Path(env("PRAXIS_STATIC_ROOT")) if env("PRAXIS_STATIC_ROOT") else BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -192,3 +221,12 @@ PRAXIS_OPERATOR_NAME = env("PRAXIS_OPERATOR_NAME", "Praxis")
 PRAXIS_OPERATOR_ADDRESS = env("PRAXIS_OPERATOR_ADDRESS", "")
 PRAXIS_OPERATOR_VAT_ID = env("PRAXIS_OPERATOR_VAT_ID", "")
 PRAXIS_OPERATOR_EMAIL = env("PRAXIS_OPERATOR_EMAIL", "")  # change requests are mailed here as well
+
+# Support portal (SPEC §10). New tickets and customer replies are e-mailed to the operator's desk; replies
+# by e-mail come back through POST /api/v1/support/inbound (a raw RFC 5322 message, as mail services post
+# it) with this secret in the `X-Praxis-Inbound-Secret` header. Reply addresses are
+# `<local part>+<signed token>@<domain>` of PRAXIS_SUPPORT_REPLY_ADDRESS. Empty secret: the endpoint is off.
+PRAXIS_SUPPORT_EMAIL = env("PRAXIS_SUPPORT_EMAIL", "support@praxis.local")
+PRAXIS_SUPPORT_REPLY_ADDRESS = env("PRAXIS_SUPPORT_REPLY_ADDRESS", "reply@praxis.local")
+PRAXIS_SUPPORT_INBOUND_SECRET = env("PRAXIS_SUPPORT_INBOUND_SECRET", "")
+PRAXIS_SUPPORT_MAX_ATTACHMENT_BYTES = int(env("PRAXIS_SUPPORT_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))

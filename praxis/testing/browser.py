@@ -92,16 +92,34 @@ def browser() -> Iterator[Browser]:
             browser.close()
 
 
+def watch_csp(context: Any) -> list[str]:
+    """The Content-Security-Policy violations Chromium reports on any page of `context`, as they come:
+    every browser test runs under the real policy (SPEC §11), and an inline script, an injected style or
+    an eval that the policy blocks is a broken page, so `page` fails the test that met one."""
+    violations: list[str] = []
+
+    def listen(page: Any) -> None:
+        page.on("console", lambda message: violations.append(message.text)
+                if message.type == "error" and "Content Security Policy" in message.text else None)
+
+    context.on("page", listen)
+    return violations
+
+
 @pytest.fixture
 def page(
     browser: Browser, live_server: Any, transactional_db: None, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
     context = browser.new_context(locale="en-US", viewport=VIEWPORT, base_url=live_server.url)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    violations = watch_csp(context)
     try:
         page = context.new_page()
         yield page
         node = request.node
+        passed = not any(getattr(getattr(node, f"rep_{when}", None), "failed", False) for when in ("setup", "call"))
+        if passed and violations:
+            pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
         if any(getattr(getattr(node, f"rep_{when}", None), "failed", False) for when in ("setup", "call")):
             path = _screenshot_path(node)
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -44,7 +44,7 @@ BLOCKING_IMPACTS = ("serious", "critical")
 
 SKIPPED_PREFIXES = {
     "api/": "the REST API answers JSON (its docs page has its own browser test)",
-    "operator/": "the operator console is Django's admin, staff only",
+    "operator/": "the operator's administration is Django's admin, staff only (the console at /console/ is walked)",
     "i18n/": "the language switch is a POST-only endpoint",
     "static/": "static files",
     "media/": "uploaded files",
@@ -55,6 +55,7 @@ NOT_PAGES = {
     "billing:seat_cost": "an htmx partial of the invitations page's form, checked inside that page",
     "clients:portal": "redirects a client to their one record; a choice only for someone acting for several "
                       "(tested in clients/tests/test_portal.py)",
+    "support_console:home": "redirects the operator to the console's ticket list",
     "clients:relationship_search": "an htmx partial of the relationship dialog (search-as-you-type), checked "
                                    "inside that dialog (clients/tests/test_relationships_browser.py)",
 }
@@ -80,6 +81,8 @@ class World:
     client: Any = None  # a clients.Client with a care team, tags and a custom section (issue 7)
     import_job: Any = None  # an uploaded client import (R-CLI-9), made on first use
     portal_token: str = ""  # a pending client-portal invitation's link (R-CLI-11)
+    ticket: Any = None  # the owner's support ticket: a file, a follower, an operator reply and note (SPEC §10)
+    sales_request: Any = None  # a contact-sales request in the operator console (R-SUP-9)
 
     @property
     def slug(self) -> str:
@@ -103,6 +106,11 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "field_id": lambda w: _world_custom(w, "field"),  # the client's custom field (R-CLI-2)
     "section_id": lambda w: _world_custom(w, "section"),
     "relationship_id": lambda w: _world_relationship(w),  # the client's link to her GP (R-CLI-4)
+    "ticket_id": lambda w: w.ticket.pk,
+    "attachment_id": lambda w: _world_ticket_part(w, "attachment"),
+    "watcher_id": lambda w: _world_ticket_part(w, "watcher"),
+    "request_id": lambda w: w.sales_request.pk,
+    "kind": lambda w: "bug",  # the form with the most fields: steps and page
 }
 ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
     ("workspaces:invite", "token"): lambda w: w.invitation_token,
@@ -116,6 +124,42 @@ ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
 # Routes only a client user opens (R-CLI-11): the portal is no capability of a member, so the owner —
 # who holds every capability — is refused them like any non-client (404).
 PORTAL_ONLY = {"clients:portal", "clients:portal_record", "clients:portal_download"}
+# The operator console (R-SUP-5) is the operator's staff's only: to every member, the owner included, 404.
+OPERATOR_ONLY_NAMESPACE = "support_console:"
+
+
+def _world_ticket_part(world: World, part: str) -> int:
+    from praxis.support.models import Attachment, Watcher
+
+    model = Attachment if part == "attachment" else Watcher
+    with scopes_disabled():
+        return model.objects.filter(ticket=world.ticket).order_by("pk").values_list("pk", flat=True)[0]
+
+
+def _world_support(team, operator) -> tuple[Any, Any]:
+    """The owner files a bug report with a screenshot and a follower; the operator answers and notes."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from praxis.support import services as support
+    from praxis.support.catalogue import ensure_default_categories
+    from praxis.support.models import Category
+
+    ensure_default_categories()
+    access = team.access("owner")
+    with scope(workspace=team.workspace):
+        ticket = support.ticket_create(
+            access=access, kind="bug", category_id=Category.objects.get(code="technical").pk,
+            subject="De export van cliënten geeft een foutmelding", description="Bij exporteren krijg ik een fout.",
+            steps="1. Cliënten\n2. Exporteren\n3. Foutmelding", page_url="/w/praktijk/clients/",
+            files=[SimpleUploadedFile("stappen.txt", b"1. Clienten 2. Exporteren")])
+        support.watcher_add(access=access, ticket_id=ticket.pk, membership_id=team.members["admin"].pk)
+    support.operator_reply(operator=operator, ticket_id=ticket.pk, body="Customer is on Firefox 140.", internal=True)
+    support.operator_reply(operator=operator, ticket_id=ticket.pk, body="Welke browser gebruik je?",
+                           status="awaiting_customer")
+    sales = support.sales_request_create(user=team.owner, workspace=team.workspace, values={
+        "topic": "central_billing", "organisation": "Zorggroep Noord", "contact_name": "Olivia Owner",
+        "email": "olivia@example.test", "team_size": "14", "workspaces": "3", "message": "Drie locaties."})
+    return ticket, sales
 
 
 def _world_pending_portal_invitation(world: World):
@@ -191,11 +235,16 @@ def build_world(team, make_user) -> World:
         team.users[role] = profile_update(user=team.users[role], changes={"language": language})
     world_client = _world_client(team)
     client_user, portal_token = _world_portal(team, world_client)
+    operator = make_user(first_name="Otto", last_name="Operator")
+    operator.is_staff = True
+    operator.save(update_fields=["is_staff"])
+    ticket, sales = _world_support(team, operator)
     visitors = {"anonymous": None, **{role: team.users[role] for role in team.users}, "cancelled": cancelled_user,
-                "client": client_user}
+                "client": client_user, "operator": operator}
     return World(team=team, contact=contact, cancelled=cancelled_user, invitation=invitation,
                  invitation_token=invitation_token, api_token=api_token, invoice=invoice,
-                 password_token=password_token, visitors=visitors, client=world_client, portal_token=portal_token)
+                 password_token=password_token, visitors=visitors, client=world_client, portal_token=portal_token,
+                 ticket=ticket, sales_request=sales)
 
 
 def _world_portal(team, world_client) -> tuple[Any, str]:

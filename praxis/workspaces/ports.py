@@ -129,3 +129,32 @@ def register_portals(provider: Portals) -> None:
 
 def portals() -> Portals:
     return _portals
+
+
+# --- what awaits a member on their home page (R-SUP-4) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class HomePanel:
+    """One panel of a member's home page, supplied by a domain app: a template and its context."""
+
+    order: int  # lower first: what needs the member's answer comes before history
+    template: str
+    context: dict
+
+
+class HomePanels(Protocol):
+    def panels_for(self, *, access) -> list[HomePanel]: ...
+
+
+_home_panels: list[HomePanels] = []
+
+
+def register_home_panels(provider: HomePanels) -> None:
+    """A domain app (support; notes and intake forms later) adds what awaits a member at home."""
+    if provider not in _home_panels:
+        _home_panels.append(provider)
+
+
+def home_panels(*, access) -> list[HomePanel]:
+    panels = [panel for provider in _home_panels for panel in provider.panels_for(access=access)]
+    return sorted(panels, key=lambda panel: panel.order)

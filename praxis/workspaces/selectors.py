@@ -110,3 +110,15 @@ def user_memberships(*, user) -> list[Membership]:
             .select_related("workspace")
             .order_by("-workspace__is_personal", Lower("workspace__name"), "pk")
         )
+
+
+def invitations_awaiting(*, user, at: dt.datetime | None = None) -> list[Invitation]:
+    """Live invitations addressed to this person by workspaces they have not joined (R-SUP-4: what awaits
+    them beside their tickets). Read across workspaces: they are the invitee's, whatever workspace sent them."""
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        return list(Invitation.objects.filter(email__iexact=user.email, status=Invitation.Status.PENDING,
+                                              expires_at__gt=at or clock.now())
+                    .exclude(workspace__memberships__user=user)
+                    .select_related("workspace", "invited_by").order_by("-sent_at")[:10])

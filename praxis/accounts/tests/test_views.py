@@ -162,6 +162,34 @@ def test_session_ends_after_thirty_minutes_idle(client, user):
         assert not is_logged_in(client)
 
 
+def test_session_stays_while_active_more_often_than_the_renewal_interval(client, user):
+    """R-ACC-5: a request every 50 seconds for 45 minutes keeps the session (it is renewed once a minute)."""
+    with time_machine.travel(T0, tick=False) as traveller:
+        log_in(client, user.email)
+        for seconds in range(50, 45 * 60, 50):
+            traveller.move_to(T0 + dt.timedelta(seconds=seconds))
+            assert is_logged_in(client), f"logged out after {seconds} s"
+
+
+def test_session_is_written_at_most_once_a_minute(client, user):
+    """R-ACC-5 costs no write per request: the idle timeout is renewed when the last renewal is a minute
+    old, and the session never outlives 30 minutes after the last request."""
+    with time_machine.travel(T0, tick=False) as traveller:
+        log_in(client, user.email)  # renewed at login
+        saved = Session.objects.get().expire_date
+        assert saved == T0 + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        traveller.move_to(T0 + dt.timedelta(seconds=59))
+        client.get("/accounts/profile/")
+        assert Session.objects.get().expire_date == saved  # not written
+        traveller.move_to(T0 + dt.timedelta(seconds=61))
+        client.get("/accounts/profile/")
+        renewed = Session.objects.get().expire_date
+        assert renewed == T0 + dt.timedelta(seconds=61) + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        # Idle from 0:59 (not renewed) would still end by 30:59; from 1:01 it ends at 31:01 at the latest.
+        traveller.move_to(T0 + dt.timedelta(seconds=61 + settings.SESSION_COOKIE_AGE + 1))
+        assert not is_logged_in(client)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Sign-up, reset and set-password links
 

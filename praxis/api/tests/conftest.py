@@ -120,7 +120,33 @@ def _tenant_clients(access, *, label: str, clinician) -> dict:
 
     return {"client": client, "cancelled_client": gone, "relationship": relationship,
             "contact": relationship.contact, "import_job": import_job_make(access),
-            **_tenant_custom_fields(access, label=label)}
+            **_tenant_custom_fields(access, label=label), **_tenant_ticket(access, label=label)}
+
+
+def _tenant_ticket(access, *, label: str, follower: bool = True) -> dict:
+    """A support ticket with a file and (`follower`) the admin following it, and a sales request (SPEC §10)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from praxis.support import services as support
+    from praxis.support.catalogue import ensure_default_categories
+    from praxis.support.models import Attachment, Category
+    from praxis.workspaces.models import Membership
+
+    ensure_default_categories()
+    with scope(workspace=access.workspace):
+        ticket = support.ticket_create(
+            access=access, kind="question", category_id=Category.objects.get(code="other").pk,
+            subject=f"{label} vraag", description=f"{label} beschrijving",
+            files=[SimpleUploadedFile("note.txt", f"{label} bijlage".encode())])
+        watcher = None
+        if follower:
+            colleague = Membership.objects.filter(workspace=access.workspace, role="admin").get()
+            watcher = support.watcher_add(access=access, ticket_id=ticket.pk, membership_id=colleague.pk)
+        attachment = Attachment.objects.get(ticket=ticket)
+    sales = support.sales_request_create(user=access.user, workspace=access.workspace, values={
+        "topic": "large_team", "organisation": f"{label} kliniek", "contact_name": f"{label} eigenaar",
+        "email": f"sales@{label.lower()}.example", "message": "Twaalf mensen"})
+    return {"ticket": ticket, "attachment": attachment, "watcher": watcher, "sales_request": sales}
 
 
 def _tenant_custom_fields(access, *, label: str) -> dict:

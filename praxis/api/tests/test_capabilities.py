@@ -48,6 +48,11 @@ class Targets:
     import_job: Any = None  # an uploaded client import (R-CLI-9)
     custom_field: Any = None  # a live clients.CustomField in `custom_section` (R-CLI-2)
     custom_section: Any = None  # a live clients.CustomSection
+    ticket: Any = None  # a support ticket of the owner that every member follows (SPEC §10)
+    contact_with_login: Any = None  # a member who does not follow it (a second clinician)
+    resolved_ticket: Any = None  # the same, resolved by the operator (it can be reopened)
+    attachment: Any = None  # the ticket's file
+    watcher: Any = None  # the staff member's follow of `ticket`
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,26 @@ OPERATIONS: dict[str, Op] = {
                                  roles.WORKSPACE_EDIT),
     "custom_section_move": Op("POST", lambda t: f"/custom-field-sections/{t.custom_section.pk}/move",
                               roles.WORKSPACE_EDIT, lambda t: {"direction": "up"}),
+    # Support (SPEC §10): every role files tickets and sees its own and followed ones (tickets.view_own).
+    "ticket_list": Op("GET", lambda t: "/tickets", roles.TICKETS_VIEW_OWN),
+    "ticket_create": Op("POST", lambda t: "/tickets", roles.TICKETS_CREATE,
+                        lambda t: {"kind": "question", "category": "technical", "subject": "Export",
+                                   "description": "Where is it?"}),
+    "ticket_detail": Op("GET", lambda t: f"/tickets/{t.ticket.pk}", roles.TICKETS_VIEW_OWN),
+    "ticket_reopen": Op("POST", lambda t: f"/tickets/{t.resolved_ticket.pk}/reopen", roles.TICKETS_VIEW_OWN),
+    "message_list": Op("GET", lambda t: f"/tickets/{t.ticket.pk}/messages", roles.TICKETS_VIEW_OWN),
+    "message_create": Op("POST", lambda t: f"/tickets/{t.ticket.pk}/messages", roles.TICKETS_VIEW_OWN,
+                         lambda t: {"body": "Here is more detail"}),
+    "attachment_list": Op("GET", lambda t: f"/tickets/{t.ticket.pk}/attachments", roles.TICKETS_VIEW_OWN),
+    "attachment_create": Op("POST", lambda t: f"/tickets/{t.ticket.pk}/attachments", roles.TICKETS_VIEW_OWN,
+                            multipart=True),
+    "attachment_download": Op("GET", lambda t: f"/tickets/{t.ticket.pk}/attachments/{t.attachment.pk}",
+                              roles.TICKETS_VIEW_OWN),
+    "watcher_list": Op("GET", lambda t: f"/tickets/{t.ticket.pk}/watchers", roles.TICKETS_VIEW_OWN),
+    "watcher_create": Op("POST", lambda t: f"/tickets/{t.ticket.pk}/watchers", roles.TICKETS_VIEW_OWN,
+                         lambda t: {"membership": t.contact_with_login.pk}),
+    "watcher_delete": Op("DELETE", lambda t: f"/tickets/{t.ticket.pk}/watchers/{t.watcher.pk}",
+                         roles.TICKETS_VIEW_OWN),
 }
 # Ownership transfer is not a capability but the owner's alone (R-WS-5): tested on its own below.
 NOT_A_CAPABILITY = {"ownership_transfer"}
@@ -194,8 +219,38 @@ def test_every_declared_capability_is_in_the_matrix():
             assert declared[name] is None
 
 
+def _support_targets(team, make_user) -> dict:
+    """The owner's tickets, followed by every other member, one of them resolved by the operator."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from praxis.support import services as support
+    from praxis.support.models import Category
+    from praxis.testing.team import join
+
+    access = team.access("owner")
+    second = join(team.owner, team.workspace, make_user(first_name="Tweede"), "pro", role="clinician")
+    operator = make_user(first_name="Otto")
+    operator.is_staff = True
+    operator.save(update_fields=["is_staff"])
+    from praxis.support.catalogue import ensure_default_categories
+
+    ensure_default_categories()
+    category = Category.objects.get(code="technical")
+    with scope(workspace=team.workspace):
+        ticket, resolved = (support.ticket_create(
+            access=access, kind="question", category_id=category.pk, subject=subject, description="Hoe?",
+            files=[SimpleUploadedFile("stappen.txt", b"1. open 2. klik")]) for subject in ("Open", "Opgelost"))
+        watchers = {role: [support.watcher_add(access=access, ticket_id=t.pk, membership_id=team.members[role].pk)
+                           for t in (ticket, resolved)][0]
+                    for role in ("admin", "assistant", "clinician", "staff")}
+        attachment = ticket.attachments.get()
+    support.operator_update(operator=operator, ticket_id=resolved.pk, status="resolved")
+    return {"ticket": ticket, "resolved_ticket": resolved, "attachment": attachment, "watcher": watchers["staff"],
+            "contact_with_login": second}
+
+
 @pytest.fixture
-def team(workspace_with_team):
+def team(workspace_with_team, make_user):
     from praxis.workspaces.invitations import invitations_create
     from praxis.workspaces.services import contact_person_add, members_cancel
 
@@ -225,7 +280,8 @@ def team(workspace_with_team):
         custom_section = customfields.section_create(access=access, name="Verwijzing")
         custom_field = customfields.field_create(access=access, label="Verwijzer", field_type="text",
                                                  section_id=custom_section.pk)
-    team.targets = Targets(contact=contact, gone=gone, invitation=invitation,
+    tickets = _support_targets(team, make_user)
+    team.targets = Targets(contact=contact, gone=gone, invitation=invitation, **tickets,
                            invoice=Invoice.objects.with_scopes_disabled().get(workspace=team.workspace, kind="cycle"),
                            owner_member=team.members["owner"], paid_member=team.members["clinician"],
                            client=client, gone_client=gone_client, relationship=relationship,

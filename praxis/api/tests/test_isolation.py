@@ -84,6 +84,10 @@ class Ids:
     fields: tuple[int, ...] = ()  # tried in turn for a `field_id`: live, retired custom field (R-CLI-2)
     sections: tuple[int, ...] = ()  # tried in turn for a `section_id`: live, retired custom section
     section: int = 0
+    tickets: tuple[int, ...] = ()  # a support ticket with a file and a follower (SPEC §10)
+    attachments: tuple[int, ...] = ()
+    watchers: tuple[int, ...] = ()
+    sales_requests: tuple[int, ...] = ()  # the operator's, from this workspace: the console is 404 to members
 
 
 def tenant_ids(tenant) -> Ids:
@@ -111,6 +115,10 @@ def tenant_ids(tenant) -> Ids:
         fields=(tenant.extra["custom_field"].pk, tenant.extra["retired_field"].pk),
         sections=(tenant.extra["custom_section"].pk, tenant.extra["retired_section"].pk),
         section=tenant.extra["custom_section"].pk,
+        tickets=(tenant.extra["ticket"].pk,),
+        attachments=(tenant.extra["attachment"].pk,),
+        watchers=(tenant.extra["watcher"].pk,),
+        sales_requests=(tenant.extra["sales_request"].pk,),
     )
 
 
@@ -131,6 +139,12 @@ OBJECT_PARAMS: dict[str, Callable[[Ids], tuple]] = {
     "section": lambda ids: ("personal",),
     "field_id": lambda ids: ids.fields,
     "section_id": lambda ids: ids.sections,
+    "ticket_id": lambda ids: ids.tickets,
+    "attachment_id": lambda ids: ids.attachments,
+    "watcher_id": lambda ids: ids.watchers,
+    "request_id": lambda ids: ids.sales_requests,
+    # Not an id: the type of a new ticket exists in every workspace.
+    "kind": lambda ids: ("question",),
 }
 
 # A body that passes schema validation, by operation name, so the request reaches the handler (where
@@ -163,7 +177,12 @@ VALID_BODIES: dict[str, Callable[[Ids], dict]] = {
     "custom_section_create": lambda ids: {"name": "Overgenomen"},
     "custom_section_update": lambda ids: {"name": "Overgenomen"},
     "custom_section_move": lambda ids: {"direction": "down"},
+    "ticket_create": lambda ids: {"kind": "question", "category": "other", "subject": "Overgenomen",
+                                  "description": "Overgenomen"},
+    "message_create": lambda ids: {"body": "Overgenomen"},
+    "watcher_create": lambda ids: {"membership": ids.admin_member},
 }
+
 # The same for HTML forms that carry ids in their POST data, by URL name. With B's ids in A's URL such a
 # form may answer 404, re-render A's page with an error (200) or redirect (302) — as long as nothing of
 # B changes or shows. (Everything else is POSTed empty: the workspace is resolved before the form.)
@@ -180,6 +199,9 @@ HTML_FORM_BODIES: dict[str, Callable[[Ids], dict]] = {
     "clients:field_move": lambda ids: {"position": "0", "place": f"custom:{ids.section}"},
     "clients:field_section_rename": lambda ids: {"name": "Overgenomen"},
     "clients:field_section_move": lambda ids: {"direction": "down"},
+    "support:new": lambda ids: {"category": "other", "subject": "Overgenomen", "description": "Overgenomen"},
+    "support:reply": lambda ids: {"body": "Overgenomen"},
+    "support:watcher_add": lambda ids: {"membership": ids.admin_member},
 }
 
 
@@ -303,9 +325,12 @@ def _cases(routes):
 
 
 OTHER_WORKSPACE_CASES = _cases([r for r in WALKED if WORKSPACE_PARAM in r.params])
+# Parameters that name a choice every workspace has (a ticket's type), not an object: a route whose only
+# object parameters are these has nothing foreign to address; it is walked with B's slug like any other.
+CHOICE_PARAMS = {"kind"}
 FOREIGN_ID_CASES = _cases([
     r for r in WALKED
-    if r.object_params or body_reads_ids(HTML_FORM_BODIES.get(r.name))
+    if set(r.object_params) - CHOICE_PARAMS or body_reads_ids(HTML_FORM_BODIES.get(r.name))
     or any(body_reads_ids(VALID_BODIES.get(name)) for _m, name in r.operations)
 ])
 SCOPED_TOKEN_CASES = _cases([r for r in WALKED if r.is_api and WORKSPACE_PARAM in r.params])
@@ -477,13 +502,20 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
     from praxis.api.tests.conftest import _tenant_custom_fields
 
     custom = _tenant_custom_fields(access, label="Persoonlijk")
+    from praxis.api.tests.conftest import _tenant_ticket
+
+    support = _tenant_ticket(access, label="Persoonlijk", follower=False)
     ids = Ids(slug=personal.slug, members=(own.pk, contact.pk, gone.pk), invitations=(invitation.pk,),
               tokens=(), invoices=(invoice.pk,), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,
               invitation_token=token, clients=(own_client.pk, gone_client.pk), client=own_client.pk,
               cancelled_client=gone_client.pk, relationships=(relationship.pk,), contact=relationship.contact_id,
               import_jobs=(personal_job.pk,),
               fields=(custom["custom_field"].pk, custom["retired_field"].pk),
-              sections=(custom["custom_section"].pk, custom["retired_section"].pk), section=custom["custom_section"].pk)
+              sections=(custom["custom_section"].pk, custom["retired_section"].pk), section=custom["custom_section"].pk,
+              tickets=(support["ticket"].pk,), attachments=(support["attachment"].pk,),
+              # Nobody else is in a personal workspace to follow its ticket: any id is refused first by the
+              # token's scope.
+              watchers=(0,), sales_requests=(support["sales_request"].pk,))
     return personal, ids
 
 

@@ -7,11 +7,8 @@ or "database is locked" is a bug and fails the test: errors are collected, not s
 """
 
 import datetime as dt
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 
 from praxis.audit.services import verify_chain
@@ -20,6 +17,7 @@ from praxis.billing.models import BalanceEntry, Invoice, InvoiceSequence
 from praxis.billing.run import billing_run
 from praxis.core.errors import Conflict
 from praxis.testing import PASSWORD
+from praxis.testing.concurrency import race
 from praxis.testing.team import join
 from praxis.workspaces.services import workspace_create
 from praxis.workspaces.signup import user_sign_up
@@ -37,21 +35,6 @@ def at(day: str) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(day), NOON)
 
 
-def _race(fn, n: int) -> list:
-    """Run `fn(i)` in `n` threads released together; return each result or the exception it raised."""
-    barrier = threading.Barrier(n)
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            return fn(i)
-        except Exception as exc:  # collected and asserted on by the test
-            return exc
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 
@@ -82,7 +65,7 @@ def _assert_gapless(expected: int):
 
 
 def test_ten_concurrent_billing_runs_issue_each_invoice_once(busy_month):
-    results = _race(lambda _i: billing_run(at=dt.date(2026, 12, 1)), RUNS)
+    results = race(lambda _i: billing_run(at=dt.date(2026, 12, 1)), RUNS)
 
     errors = [r for r in results if isinstance(r, BaseException)]
     assert errors == [], errors
@@ -117,7 +100,7 @@ def test_ten_concurrent_billing_runs_issue_each_invoice_once(busy_month):
 def test_concurrent_runs_on_different_days_issue_each_invoice_once(busy_month):
     """Runs for 2026-11-17 (the proration day's invoice) and 2026-12-01 racing: still one of each."""
     days = [dt.date(2026, 11, 17), dt.date(2026, 12, 1)]
-    results = _race(lambda i: billing_run(at=days[i % 2]), RUNS)
+    results = race(lambda i: billing_run(at=days[i % 2]), RUNS)
     errors = [r for r in results if isinstance(r, BaseException)]
     assert errors == [], errors
     # 2026-11-17 also owes November's cycle invoice (the anchor seat): 3 invoices per workspace.
@@ -136,7 +119,7 @@ def _credit_race(busy_month):
     def credit(_i):
         return services.invoice_credit(invoice_id=invoice.pk, actor=owner, reason="race").number
 
-    return invoice, _race(credit, 6)
+    return invoice, race(credit, 6)
 
 
 def test_concurrent_credit_notes_for_one_invoice_issue_one(busy_month):
@@ -187,7 +170,7 @@ def test_concurrent_billing_runs_spend_each_credit_once(credited_practices):
     (balances down to −272.00). Now every invoice applies credit from the balance read under the workspace
     row lock: no balance is ever below zero, credit applied + remaining = credit granted, to the cent, and
     the invoices are still exactly one per cycle with gapless numbers."""
-    results = _race(lambda _i: billing_run(at=dt.date(2026, 11, 1)), RUNS)
+    results = race(lambda _i: billing_run(at=dt.date(2026, 11, 1)), RUNS)
     errors = [r for r in results if isinstance(r, BaseException)]
     assert errors == [], errors
 

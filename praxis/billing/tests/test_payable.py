@@ -11,6 +11,7 @@ import datetime as dt
 from io import BytesIO, StringIO
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
@@ -438,13 +439,17 @@ def test_issuer_set_validates_and_audits(db):
                                                                           "operator.issuer.updated"]
 
 
-def test_the_demo_shows_realistic_issuer_details(db, mailoutbox, django_capture_on_commit_callbacks):
+# 20:00 UTC and 23:15 UTC, which is 00:15 the next day in Utrecht, where the demo practice is: the members'
+# joins are dated by the practice's day, so the demo's billing run must be too (STYLE 11).
+@pytest.mark.parametrize("moment", ["2026-12-01T20:00:00+00:00", "2026-12-01T23:15:00+00:00"])
+def test_the_demo_shows_realistic_issuer_details(db, mailoutbox, django_capture_on_commit_callbacks, moment):
     """Point 3: `manage.py demo` sets the issuer (as the operator would in the console) before it issues
     the demo's invoices, so they print a legal name, address, VAT id, IBAN, BIC, reference and due date."""
     from praxis.demo.loader import DEMO_ISSUER, load_demo
 
-    with django_capture_on_commit_callbacks(execute=True):
-        assert load_demo() is True
+    with time_machine.travel(dt.datetime.fromisoformat(moment), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert load_demo() is True
     issuer = Issuer.objects.get()
     assert (issuer.legal_name, issuer.iban, issuer.payment_term_days) == (
         DEMO_ISSUER["legal_name"], DEMO_ISSUER["iban"], 14)

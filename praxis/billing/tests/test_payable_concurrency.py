@@ -16,8 +16,8 @@ from praxis.audit.services import verify_chain
 from praxis.billing import notify
 from praxis.billing.models import Invoice
 from praxis.billing.run import billing_run
-from praxis.billing.tests.test_concurrency import _race
 from praxis.testing import PASSWORD
+from praxis.testing.concurrency import race
 from praxis.workspaces import invitations
 from praxis.workspaces.access import resolve_access
 from praxis.workspaces.services import workspace_create
@@ -49,7 +49,7 @@ def issued(time_machine):
 
 def test_concurrent_reminder_runs_remind_each_invoice_once(issued):
     mail.outbox.clear()
-    results = _race(lambda i: notify.invoices_remind(at=dt.date(2026, 11, 16)), WORKERS)
+    results = race(lambda i: notify.invoices_remind(at=dt.date(2026, 11, 16)), WORKERS)
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
     assert sorted(n for r in results for n in r) == sorted(i.number for i in issued)
@@ -64,7 +64,7 @@ def test_concurrent_email_tasks_send_the_invoice_once(issued):
     invoice = issued[0]
     Invoice.objects.with_scopes_disabled().filter(pk=invoice.pk).update(emailed_at=None)  # as if its task were retried by many workers
     mail.outbox.clear()
-    results = _race(lambda i: notify.invoice_email_send(invoice_id=invoice.pk), WORKERS)
+    results = race(lambda i: notify.invoice_email_send(invoice_id=invoice.pk), WORKERS)
     assert [r for r in results if isinstance(r, Exception)] == []
     assert results.count(True) == 1 and results.count(False) == WORKERS - 1
     assert len(mail.outbox) == 1

@@ -32,8 +32,9 @@ def client_list(request, ws: str, q: str = "", status: Status = "active", clinic
         tag_id = found.pk if found else -1  # an unknown tag matches no client
     query = " ".join(q.split())[:200]
     clients = selectors.clients_list(access=access, status=status, q=query, clinician_id=clinician, tag_id=tag_id)
-    with selectors.search_plan(query):
-        result = paginate(clients.prefetch_related(None), page=page, page_size=page_size)
+    with selectors.search_plan(query) as indexed:
+        result = paginate(clients.prefetch_related(None).only(*ClientOut.LIST_COLUMNS), page=page, page_size=page_size,
+                          count_in_page=indexed)
     selectors.with_team_and_tags(result["items"])
     if query:
         services.clients_searched(access=access, query=query, hits=result["count"], via="api")

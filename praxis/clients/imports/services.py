@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from praxis.audit import services as audit
-from praxis.core import bulk, clock
+from praxis.core import bulk, clock, planner
 from praxis.core.errors import Conflict, NotFound, ServiceError
 from praxis.core.transactions import record_refusal, service_transaction
 from praxis.workspaces.models import Workspace
@@ -196,6 +196,7 @@ def import_commit(*, access: Access, job_id: int, fail_at: int | None = None,
                      data={"reason": getattr(exc, "code", "error")})
         raise
     tracker.close()
+    planner.refresh_statistics(Client._meta.db_table)  # SQLite: the table just grew at once
     job.report = report.as_json()
     job.status, job.finished_at = ImportJob.Status.DONE, clock.now()
     job.rows_total, job.rows_done, job.imported = report.rows, report.rows, report.imported

@@ -220,3 +220,31 @@ def test_list_costs_the_same_queries_for_3_and_25(team, api_client):
         response = client.get(api(team) + "?q=teller")
     assert response.json()["count"] == 25
     assert len(small) == len(large)
+
+
+@pytest.mark.parametrize("q", ["teller", "te"])  # indexed (page and count in one query) and not
+def test_search_pages_count_every_match_on_every_page_r_cli_8(team, api_client, q):
+    for i in range(5):
+        make(team, first_name=f"Naam{i}", last_name="Teller")
+    make(team, first_name="Other", last_name="Person")
+    client = api_client(team.owner)
+
+    def page(n):
+        body = client.get(api(team) + f"?q={q}&page_size=2&page={n}").json()
+        return body["count"], body["page"], [c["first_name"] for c in body["items"]]
+
+    assert page(1) == (5, 1, ["Naam0", "Naam1"])
+    assert page(2) == (5, 2, ["Naam2", "Naam3"])
+    assert page(3) == (5, 3, ["Naam4"])
+    assert page(4) == (5, 4, [])  # just past the end
+    assert page(10**12) == (5, 4, [])  # an absurd page: past the end, no huge OFFSET
+    assert client.get(api(team) + "?q=nobody-by-this-name").json()["count"] == 0
+
+
+def test_search_with_a_tag_filter_counts_each_client_once(team, api_client):
+    for i in range(3):
+        make(team, first_name=f"Naam{i}", last_name="Teller", tag_names=["a", "b"],
+             clinician_ids=[team.members["clinician"].pk, team.members["admin"].pk])
+    client = api_client(team.owner)
+    body = client.get(api(team) + f"?q=teller&tag=a&clinician={team.members['clinician'].pk}&page_size=2").json()
+    assert body["count"] == 3 and len(body["items"]) == 2

@@ -3,6 +3,8 @@ an owner searches "zoe" and finds Zoë, edits one section of her record in place
 swapped and saved), and a staff member opens the same record and sees no national identifier. Each page
 at 390, 768 and 1280 px with no serious or critical axe-core violation."""
 
+import time
+
 import pytest
 from django.conf import settings
 from django.test import Client as DjangoClient
@@ -21,6 +23,30 @@ def _login(page, live_server, user) -> None:
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def _stored_once_written(client_id: int, *, city: str, seconds: float = 5.0) -> Client:
+    """The stored client, read again for a few seconds until the server's write is visible to this
+    thread: the page shows "Saved." from the server's own read, and the test's connection (a separate one
+    on PostgreSQL, a shared one on in-memory SQLite) may lag that by a moment under a loaded CI machine."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with scopes_disabled():
+            stored = Client.objects.get(pk=client_id)
+        if stored.city == city or time.monotonic() > deadline:
+            return stored
+        time.sleep(0.1)
+
+
+def _what_the_database_holds(zoe: Client) -> str:
+    """What to print when the write is not there: every client of the workspace and the audit trail of
+    this one, so a failure on CI says whether the save reached the database, and on which row."""
+    from praxis.audit.models import AuditEvent
+
+    with scopes_disabled():
+        rows = list(Client.objects.values_list("pk", "workspace_id", "last_name", "city"))
+        codes = list(AuditEvent.objects.filter(client_id=str(zoe.pk)).order_by("pk").values_list("event_code", flat=True))
+    return f"clients={rows} audit for client {zoe.pk}={codes}"
 
 
 def test_search_zoe_edit_a_section_in_place_and_staff_sees_no_national_id(page, browser, live_server,
@@ -59,9 +85,8 @@ def test_search_zoe_edit_a_section_in_place_and_staff_sees_no_national_id(page, 
     expect(page.locator("#section-address")).to_contain_text("Saved.")
     assert page.url == url_before  # edited in place: no navigation
     expect(page.locator("#section-contact")).to_contain_text("zoe@example.test")  # other sections untouched
-    with scopes_disabled():
-        stored = Client.objects.get(pk=zoe.pk)
-    assert stored.city == "Amersfoort" and stored.email == "zoe@example.test"
+    stored = _stored_once_written(zoe.pk, city="Amersfoort")
+    assert stored.city == "Amersfoort" and stored.email == "zoe@example.test", _what_the_database_holds(zoe)
 
     # Staff (clients.view, no clients.sensitive) opens the same record: no national identifier (R-ROLE-3).
     staff_page = browser.new_context(base_url=live_server.url, locale="en-US").new_page()

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import hashlib
-import socket
 import threading
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -14,6 +13,7 @@ from django_scopes import scopes_disabled
 
 from praxis.core import clock, mail, tokens
 from praxis.core.lifecycle import LifecycleStatus, cancel_rows, restore_rows
+from praxis.testing.net import free_port
 from praxis.workspaces.models import Membership
 
 T0 = dt.datetime(2031, 1, 15, 23, 59, 30, tzinfo=dt.UTC)
@@ -134,18 +134,12 @@ class _Collector:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server():
     from aiosmtpd.controller import Controller
 
     handler = _Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         yield handler, controller

@@ -21,6 +21,8 @@ EXEMPT = {
     "notifications.Notification": "a person's bell lists their notifications of every workspace (also of "
                                   "ones they left); `workspace` is optional context and reads are restricted "
                                   "by recipient (`Notification.objects.for_user`)",
+    "support.SalesRequest": "the operator's sales pipeline, read only in the operator console; `workspace` "
+                            "is where the request came from and may be empty",
 }
 
 

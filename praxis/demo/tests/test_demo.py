@@ -72,3 +72,29 @@ def _well_formed_national_id(country: str, number: str) -> bool:
     if country == "FR":  # NIR: 13 digits and a 97-key
         return len(number) == 15 and int(number[13:]) == 97 - int(number[:13]) % 97
     return False
+
+
+def test_the_demo_has_tickets_in_every_status_and_an_operator(db, django_capture_on_commit_callbacks):
+    """Issue 9 point 9: a handful of tickets in every status, one followed, one with an internal note, a
+    sales request, canned replies — and an operator who can log in to the console."""
+    from django_scopes import scopes_disabled
+
+    from praxis.demo.loader import DEMO_PASSWORD, load_demo
+    from praxis.demo.support import OPERATOR_EMAIL
+    from praxis.support.models import CannedReply, Message, SalesRequest, Ticket, Watcher
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert load_demo() is True
+    with scopes_disabled():
+        statuses = set(Ticket.objects.filter(workspace__slug="de-linde").values_list("status", flat=True))
+        assert statuses == set(Ticket.Status.values)
+        assert Watcher.objects.count() == 1 and Message.objects.filter(internal=True).count() == 1
+    assert SalesRequest.objects.count() == 1 and CannedReply.objects.count() == 3
+    from praxis.accounts.models import User
+
+    operator = User.objects.get(email=OPERATOR_EMAIL)
+    assert operator.is_staff and operator.check_password(DEMO_PASSWORD)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert load_demo() is False  # idempotent: nothing is added twice
+    with scopes_disabled():
+        assert Ticket.objects.count() == 5

@@ -81,4 +81,14 @@
       if (!touched) { pay.checked = type.value === "essentials" || type.value === "pro"; }
     });
   });
+
+  /* Operator console (R-SUP-5): a canned reply fills the reply box, where it can still be edited. */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-fill]");
+    if (!button) { return; }
+    var box = document.querySelector(button.getAttribute("data-fill"));
+    if (!box) { return; }
+    box.value = button.getAttribute("data-text");
+    box.focus();
+  });
 })();

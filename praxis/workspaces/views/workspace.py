@@ -88,6 +88,10 @@ def dashboard(request):
         "workspace_trial_running": access.workspace.trial_running(now),
         "own": licences.standing(licence, now),
         "own_trial_ended": licences.own_trial_ended(licence, now),
+        # R-SUP-4: what awaits the member — tickets waiting for their answer first (from the support
+        # app, through the port), then invitations they have not answered.
+        "panels": ports.home_panels(access=access),
+        "invitations_awaiting": selectors.invitations_awaiting(user=request.user, at=now),
     })
 
 

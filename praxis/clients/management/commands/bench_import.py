@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 from django_scopes import scope, scopes_disabled
 
+from praxis.clients.search import FTS_WORKSPACE_SHIFT
 from praxis.core.benchmarks import throwaway_database
 
 FIRST = ("Zoë", "Jan", "Anna", "Émile", "Lars", "Fenna", "Noah", "Mila", "Sven", "Chloé", "Jürgen", "Inès")
@@ -163,8 +164,8 @@ class Command(BaseCommand):
                             f"VALUES ({marks})",
                             [(*values, "active", "2026-01-01 00:00:00", "2026-01-01 00:00:00") for values in tuples])
                         cursor.execute("INSERT INTO clients_client_fts (rowid, search_text) "
-                                       "SELECT id, search_text FROM clients_client WHERE workspace_id = %s",
-                                       [workspace.pk])
+                                       "SELECT workspace_id * %s + id, search_text FROM clients_client "
+                                       "WHERE workspace_id = %s", [FTS_WORKSPACE_SHIFT, workspace.pk])
                 elapsed = time.perf_counter() - start
                 raise _Rollback
         except _Rollback:

@@ -7,7 +7,8 @@ for a surname, a fragment, an accented name, a phone number and a date of birth,
 
 - the API: `GET /api/v1/workspaces/{ws}/clients?q=…` as the practice owner (session), the whole request;
 - the floor: one bare indexed SQL query for the same first page (pg_trgm `LIKE` on PostgreSQL, the FTS5
-  trigram `MATCH` on SQLite), straight on the cursor;
+  trigram `MATCH` on SQLite, the date of birth for a date), straight on the cursor, with the planner
+  setting the request uses (`selectors.search_plan`);
 and prints median and p99 of each with their ratio. It also times the HTML client list on its first page
 and on a keyset page near the end (the "page 2 000" of the issue) beside the floor query of that page.
 Prints numbers; asserts nothing (timings belong in reports, not in tests).
@@ -27,7 +28,7 @@ from django.test import Client as HttpClient
 from django.test.utils import override_settings
 from django_scopes import scopes_disabled
 
-from praxis.core.benchmarks import throwaway_database
+from praxis.core.benchmarks import percentile, throwaway_database, timed
 
 FIRST = ["Zoë", "Daan", "Sem", "Noah", "Lucas", "Emma", "Julia", "Mila", "Tess", "Sophie", "Léa", "Chloé",
          "Hélène", "Amélie", "Jürgen", "Lukas", "Jörg", "Ann-Sofie", "Maël", "Inès", "Bram", "Fenna", "Anaïs",
@@ -58,22 +59,6 @@ def _surname(rng: random.Random) -> str:
     return rng.choice(LAST) if rng.random() < 0.33 else rng.choice(TAIL_NAMES)
 
 
-def _percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
-
-
-def _timed(fn, repeat: int) -> list[float]:
-    for _ in range(min(10, repeat)):
-        fn()  # warm caches and the connection
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
 class Command(BaseCommand):
     help = "Benchmark the client search and list at scale on a throw-away database."
 
@@ -81,20 +66,24 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, default=100_000, help="clients in the searched workspace")
         parser.add_argument("--deployment", type=int, default=1_000_000, help="clients in the whole deployment")
         parser.add_argument("--repeat", type=int, default=200, help="timed requests per query")
+        parser.add_argument("--keep", action="store_true", help="keep the filled database afterwards")
+        parser.add_argument("--profile", action="store_true",
+                            help="also print, per query, the SQL of one API request with each statement's time")
 
     @scopes_disabled()  # a benchmark that fills many workspaces
     def handle(self, *args, **options):
-        with throwaway_database("search") as test_db:
+        with throwaway_database("search", keep=options["keep"]) as test_db:
             self.stdout.write(f"database: {connection.vendor} ({test_db})")
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
                                    TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}},
                                    DEBUG=False):
-                self._run(options["clients"], options["deployment"], options["repeat"])
+                self._run(options["clients"], options["deployment"], options["repeat"], options["profile"])
 
     def _fill(self, n: int, deployment: int):
         from praxis.audit import context
         from praxis.clients.models import Client
         from praxis.clients.search import search_text_for
+        from praxis.core import planner
         from praxis.demo.loader import DEMO_SLUG, load_demo
         from praxis.workspaces.models import Workspace
 
@@ -111,7 +100,7 @@ class Command(BaseCommand):
         for i in range(n):
             born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 30000))
             values = SimpleNamespace(first_name=rng.choice(FIRST), last_name=_surname(rng), preferred_name="",
-                                     email=f"client{i}@bench.example", phone=f"+316{10000000 + i:08d}",
+                                     email=f"client{i}@bench.example", phone=f"+316{rng.randrange(10**8):08d}",
                                      date_of_birth=born)
             rows.append(Client(workspace=workspace, status="active", created_at=now, updated_at=now,
                                search_text=search_text_for(values), custom={}, **vars(values)))
@@ -136,27 +125,32 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE clients_client")
             self.stdout.write(f"copied into {others} more workspaces in {time.perf_counter() - start:.1f} s")
+        planner.refresh_statistics(Client._meta.db_table)  # as an import does (SQLite)
         total = Client.objects.count()
         self.stdout.write(f"deployment: {total} clients; searched workspace: {workspace.clients.count()}")
         return workspace
 
-    def _floor_sql(self, workspace_id: int, terms: list[str]) -> tuple[str, list]:
-        """One bare indexed query for the first page of a search: what the request cannot beat."""
+    def _floor_sql(self, workspace_id: int, q: str, country: str) -> tuple[str, list]:
+        """One bare indexed query for the first page of a search: what the request cannot beat. Run inside
+        `selectors.search_plan(q)`, as the request's queries are (the same planner setting)."""
+        from praxis.clients.search import fts5_string, fts_rowid_range, query_date, query_terms
+
+        page = "SELECT id, first_name, last_name FROM clients_client WHERE workspace_id = %s AND status = 'active' AND "
+        order = " ORDER BY last_name, first_name, id LIMIT 50"
+        if born := query_date(q, country=country):
+            return page + "date_of_birth = %s" + order, [workspace_id, born]
+        terms = query_terms(q, country=country)
         if connection.vendor == "sqlite":
-            from praxis.clients.search import fts5_string
+            first, last = fts_rowid_range(workspace_id)
+            return (page + "id IN (SELECT rowid - %s FROM clients_client_fts WHERE clients_client_fts MATCH %s "
+                    "AND rowid BETWEEN %s AND %s)" + order,
+                    [workspace_id, first, " ".join(fts5_string(t) for t in terms), first, last])
+        page = page.replace("workspace_id = %s", "workspace_id = %s::bigint")
+        return page + " AND ".join("search_text LIKE %s" for _ in terms) + order, [workspace_id, *[f"%{t}%" for t in terms]]
 
-            return ("SELECT id, first_name, last_name FROM clients_client WHERE workspace_id = %s AND status = 'active' "
-                    "AND id IN (SELECT rowid FROM clients_client_fts WHERE clients_client_fts MATCH %s) "
-                    "ORDER BY last_name, first_name, id LIMIT 50",
-                    [workspace_id, " ".join(fts5_string(t) for t in terms)])
-        where = " AND ".join("search_text LIKE %s" for _ in terms)
-        return (f"SELECT id, first_name, last_name FROM clients_client WHERE workspace_id = %s AND status = 'active' "
-                f"AND {where} ORDER BY last_name, first_name, id LIMIT 50",
-                [workspace_id, *[f"%{t}%" for t in terms]])
-
-    def _run(self, n: int, deployment: int, repeat: int) -> None:
+    def _run(self, n: int, deployment: int, repeat: int, profile: bool = False) -> None:
         from praxis.accounts.models import User
-        from praxis.clients.search import query_terms
+        from praxis.clients import selectors
 
         workspace = self._fill(n, deployment)
         owner = User.objects.get(email="eva@delinde.example")
@@ -167,22 +161,51 @@ class Command(BaseCommand):
                    ("phone", "06 10001234"), ("date of birth", "")]
         born = workspace.clients.order_by("id").values_list("date_of_birth", flat=True)[n // 2]
         queries[-1] = ("date of birth", born.strftime("%d-%m-%Y"))
+        phone = workspace.clients.order_by("id").values_list("phone", flat=True)[n // 3]  # +316xxxxxxxx
+        queries[-2] = ("phone", f"0{phone[3]} {phone[4:]}")  # as typed nationally: "06 12345678"
         self.stdout.write(f"\n{'query':<16}{'q':<14}{'hits':>7}  {'API median':>10} {'p99':>7}   "
                           f"{'floor median':>12} {'p99':>7}   ratio(p99)")
         for label, q in queries:
             response = http.get(url, {"q": q})
             assert response.status_code == 200, response.content[:300]
             hits = response.json()["count"]
-            api = _timed(lambda q=q: http.get(url, {"q": q}), repeat)
-            sql, params = self._floor_sql(workspace.pk, query_terms(q, country=workspace.country))
-            with connection.cursor() as cursor:
-                floor = _timed(lambda sql=sql, params=params: (cursor.execute(sql, params), cursor.fetchall()),
+            api = timed(lambda q=q: http.get(url, {"q": q}), repeat)
+            sql, params = self._floor_sql(workspace.pk, q, workspace.country)
+            with selectors.search_plan(q), connection.cursor() as cursor:
+                floor = timed(lambda sql=sql, params=params: (cursor.execute(sql, params), cursor.fetchall()),
                                repeat)
             self.stdout.write(
-                f"{label:<16}{q:<14}{hits:>7}  {statistics.median(api):>8.2f}ms {_percentile(api, .99):>5.2f}ms   "
-                f"{statistics.median(floor):>10.2f}ms {_percentile(floor, .99):>5.2f}ms   "
-                f"{_percentile(api, .99) / max(_percentile(floor, .99), 1e-6):>6.1f}x")
+                f"{label:<16}{q:<14}{hits:>7}  {statistics.median(api):>8.2f}ms {percentile(api, .99):>5.2f}ms   "
+                f"{statistics.median(floor):>10.2f}ms {percentile(floor, .99):>5.2f}ms   "
+                f"{percentile(api, .99) / max(percentile(floor, .99), 1e-6):>6.1f}x")
+            if profile:
+                self._profile(http, url, q)
         self._list_pages(http, workspace, repeat)
+
+    def _profile(self, http, url: str, q: str) -> None:
+        """One request's statements with their times, and the time spent outside the database."""
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            http.get(url, {"q": q})
+            total = (time.perf_counter() - start) * 1000
+        in_sql = sum(float(query["time"]) for query in captured.captured_queries) * 1000
+        self.stdout.write(f"    {len(captured)} statements, {in_sql:.2f} ms in SQL of {total:.2f} ms")
+        for query in captured.captured_queries:
+            self.stdout.write(f"    {float(query['time']) * 1000:7.2f} ms  {query['sql'][:150]}")
+        import cProfile
+        import io
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(20):
+            http.get(url, {"q": q})
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+        self.stdout.write(out.getvalue())
 
     def _list_pages(self, http, workspace, repeat: int) -> None:
         """The HTML client list: first page and a keyset page near the end, beside the bare page query."""
@@ -194,10 +217,10 @@ class Command(BaseCommand):
                "ORDER BY last_name, first_name, id LIMIT 50")
         self.stdout.write(f"\n{'client list (HTML)':<24}{'median':>8} {'p99':>8}   {'floor median':>12} {'p99':>7}")
         with connection.cursor() as cursor:
-            floor = _timed(lambda: (cursor.execute(sql, [workspace.pk]), cursor.fetchall()), repeat)
+            floor = timed(lambda: (cursor.execute(sql, [workspace.pk]), cursor.fetchall()), repeat)
         for label, params in (("first page", {}), ("keyset page near end", {"after": deep_after})):
             response = http.get(url, params)
             assert response.status_code == 200, response.status_code
-            page = _timed(lambda params=params: http.get(url, params), max(20, repeat // 4))
-            self.stdout.write(f"{label:<24}{statistics.median(page):>6.2f}ms {_percentile(page, .99):>6.2f}ms   "
-                              f"{statistics.median(floor):>10.2f}ms {_percentile(floor, .99):>5.2f}ms")
+            page = timed(lambda params=params: http.get(url, params), max(20, repeat // 4))
+            self.stdout.write(f"{label:<24}{statistics.median(page):>6.2f}ms {percentile(page, .99):>6.2f}ms   "
+                              f"{statistics.median(floor):>10.2f}ms {percentile(floor, .99):>5.2f}ms")

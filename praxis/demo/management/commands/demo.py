@@ -3,6 +3,7 @@ from django.test.utils import override_settings
 
 from praxis.audit import context
 from praxis.demo.loader import DEMO_PASSWORD, demo_logins, load_demo
+from praxis.demo.support import OPERATOR_EMAIL, OPERATOR_NAME
 
 
 class Command(BaseCommand):
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         for person in demo_logins():
             self.stdout.write(f"  {person.role:<10} {person.email:<28} {person.first_name} {person.last_name}")
         self.stdout.write("  cancelled  oud-collega@delinde.example  Kees de Vries (membership cancelled)")
+        self.stdout.write(f"  operator   {OPERATOR_EMAIL:<28} {' '.join(OPERATOR_NAME)} (support console, administration)")
         self.stdout.write("")
-        self.stdout.write("Open http://127.0.0.1:8000/ — the operator console is at /operator/ "
-                          "(create an operator with `python manage.py createsuperuser`).")
+        self.stdout.write("Open http://127.0.0.1:8000/ — the operator's support console is at /console/, "
+                          "the administration (plans, invoice issuer, ticket categories) at /operator/.")

@@ -1,0 +1,5 @@
+from .views import console
+
+app_name = "support_console"
+
+urlpatterns = console.urlpatterns
