@@ -5,7 +5,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 
-.PHONY: help venv venv-test run prod test lint bench
+.PHONY: help venv venv-test run prod test lint bench lock
 
 help:
 	@echo "make run        - set up, migrate, load demo data, serve on http://127.0.0.1:8000"
@@ -13,17 +13,22 @@ help:
 	@echo "make test       - lint + full test suite on SQLite and PostgreSQL (ARGS=... go to pytest)"
 	@echo "make lint       - ruff check and mypy (django-stubs)"
 	@echo "make bench      - benchmarks"
+	@echo "make lock       - regenerate requirements/*.lock from requirements/*.txt (uv)"
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
 
-# Re-install only when a requirements file is newer than the stamp.
-$(VENV)/.stamp-base: requirements/base.txt | $(VPY)
-	$(VPY) -m pip install --disable-pip-version-check -q -r requirements/base.txt
+# Installs exactly the pinned, hash-checked versions of the lock files (what CI tested); the *.txt files
+# are their inputs. Re-install only when a lock file is newer than the stamp. `make lock` regenerates
+# both after a change to a *.txt file.
+PIP_INSTALL := $(VPY) -m pip install --disable-pip-version-check -q --require-hashes
+
+$(VENV)/.stamp-base: requirements/base.lock | $(VPY)
+	$(PIP_INSTALL) -r requirements/base.lock
 	touch $@
 
-$(VENV)/.stamp-test: requirements/test.txt requirements/base.txt | $(VPY)
-	$(VPY) -m pip install --disable-pip-version-check -q -r requirements/test.txt
+$(VENV)/.stamp-test: requirements/test.lock | $(VPY)
+	$(PIP_INSTALL) -r requirements/test.lock
 	touch $@
 
 venv: $(VENV)/.stamp-base
@@ -58,3 +63,12 @@ bench: venv
 	$(VPY) manage.py bench_search
 	$(VPY) manage.py bench_audit
 	$(VPY) manage.py bench_support
+
+# uv resolves for the platform Praxis is tested on; it runs from a throw-away tool environment.
+lock:
+	$(PYTHON) -m venv /tmp/praxis-lock-tools
+	/tmp/praxis-lock-tools/bin/pip install -q uv
+	for f in base test; do \
+		/tmp/praxis-lock-tools/bin/uv pip compile -q requirements/$$f.txt -o requirements/$$f.lock --generate-hashes \
+			--python-version 3.11 --python-platform x86_64-unknown-linux-gnu || exit 1; \
+	done
