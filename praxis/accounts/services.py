@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from praxis.audit import services as audit
 from praxis.audit.models import AuditEvent
-from praxis.core import clock
+from praxis.core import clock, ratelimits
 from praxis.core.errors import ServiceError
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.tokens import hash_token, new_token
@@ -113,6 +113,7 @@ def signup_request(*, email: str, first_name: str = "", last_name: str = "", lan
     check_max_length((last_name or "").strip(), 150, field="last_name")
     check_plain_text(first_name, field="first_name")
     check_plain_text(last_name, field="last_name")
+    ratelimits.check("signup", addresses=[email])  # issue 10 point 3; counts requests, not accounts (R-ACC-5)
     from .tasks import signup_task  # here, not at the top: tasks.py imports this module (cycle)
 
     args = (email, first_name or "", last_name or "", language, referred_by.pk if referred_by else None,
@@ -144,6 +145,7 @@ def password_reset_request(*, email: str) -> None:
     from .tasks import password_reset_task  # here, not at the top: tasks.py imports this module (cycle)
 
     email = (email or "").strip().lower()[:254]
+    ratelimits.check("password_reset", addresses=[email])  # issue 10 point 3
     transaction.on_commit(lambda: password_reset_task.enqueue(email))
 
 

@@ -10,7 +10,7 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.constants import NOT_SET
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from praxis.core.errors import ServiceError
+from praxis.core.errors import RateLimited, ServiceError
 from praxis.core.transactions import record_refusal
 
 from .auth import AUTH, anonymous_flow
@@ -33,7 +33,10 @@ def _error(request, status: int, detail, code: str, **extra):
 def service_error(request, exc: ServiceError):
     record_refusal(exc)  # normally done already by the service's own transaction wrapper
     extra = {"field": exc.field} if exc.field else {}
-    return _error(request, exc.status, exc.message, exc.code, **extra)
+    response = _error(request, exc.status, exc.message, exc.code, **extra)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(Http404)

@@ -1,3 +1,5 @@
+from praxis.core.web import client_ip
+
 from . import context
 
 
@@ -9,7 +11,7 @@ class AuditContextMiddleware:
         via = "api" if request.path.startswith("/api/") else "web"
         token = context.set_current(
             context.AccessPoint(
-                ip=request.META.get("REMOTE_ADDR", ""),
+                ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
                 via=via,
             )

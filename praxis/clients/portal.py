@@ -23,7 +23,7 @@ from django_scopes import scope, scopes_disabled
 
 from praxis.accounts.services import user_create
 from praxis.audit import services as audit
-from praxis.core import clock
+from praxis.core import clock, ratelimits
 from praxis.core.errors import Conflict, NotFound, ServiceError
 from praxis.core.mail import send_templated_email, site_url
 from praxis.core.tokens import hash_token, new_token
@@ -119,6 +119,7 @@ def portal_invitation_create(*, access: Access, client_id: int,
     except NotFound:
         raise NotFound("not_found", _("That client does not exist.")) from None
     invitee = _invitee(access, client, relationship_id)
+    ratelimits.check("invitation", addresses=[invitee.email])  # issue 10 point 3
     ClientInvitation.objects.filter(client=client, email__iexact=invitee.email,
                                     status=ClientInvitation.Status.PENDING).update(
         status=ClientInvitation.Status.REVOKED)

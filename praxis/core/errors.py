@@ -33,3 +33,16 @@ class NotFound(ServiceError):
     """The object does not exist or belongs to another workspace: the same answer for both (R-ROLE-4)."""
 
     status = 404
+
+
+class RateLimited(ServiceError):
+    """Too many requests of one kind from one IP address or for one e-mail address (issue 10 point 3).
+
+    The HTML views answer with the 429 page and the API with `{"detail", "code": "rate_limited"}`; both
+    send `Retry-After`."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__("rate_limited", message)
+        self.retry_after = retry_after

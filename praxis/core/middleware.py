@@ -7,6 +7,7 @@ from django.utils.cache import patch_cache_control
 from django_scopes import scopes_disabled
 
 from . import validation
+from .errors import RateLimited
 
 
 class PrivateResponseMiddleware:
@@ -21,6 +22,24 @@ class PrivateResponseMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class RateLimitedMiddleware:
+    """A view that met a rate limit (`core.ratelimits`, raised through `core.web.form_error`) answers with the
+    429 page in the user's language and `Retry-After`; the API answers in its own exception handler."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, RateLimited):
+            return None
+        response = render(request, "429.html", {"message": exception.message}, status=429)
+        response["Retry-After"] = str(exception.retry_after)
         return response
 
 

@@ -1,11 +1,12 @@
 """Helpers shared by the HTML views."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.cache import add_never_cache_headers
 
-from .errors import NotFound, PermissionDenied, ServiceError
+from .errors import NotFound, PermissionDenied, RateLimited, ServiceError
 from .transactions import record_refusal
 
 
@@ -16,6 +17,8 @@ def _raise_for_status(exc: ServiceError) -> None:
         raise DjangoPermissionDenied(exc.message)
     if isinstance(exc, NotFound):
         raise Http404
+    if isinstance(exc, RateLimited):
+        raise exc  # the 429 page (core.middleware.RateLimitedMiddleware), never a form error
 
 
 def form_error(form: forms.Form, exc: ServiceError) -> None:
@@ -81,3 +84,17 @@ def keep_link_token_private(response):
     response["Referrer-Policy"] = "same-origin"
     add_never_cache_headers(response)
     return response
+
+
+def client_ip(request) -> str:
+    """The client's IP address: the peer, or with `PRAXIS_PROXY_COUNT` proxies in front, the address the
+    outermost of them saw (its entry in X-Forwarded-For). One definition for login throttling (axes), rate
+    limits and the audit log."""
+    peer = request.META.get("REMOTE_ADDR", "") or ""
+    proxies = settings.PRAXIS_PROXY_COUNT
+    if proxies <= 0:
+        return peer
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < proxies:
+        return peer
+    return forwarded[-proxies][:45]

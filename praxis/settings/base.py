@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "praxis.accounts.middleware.UserLanguageMiddleware",
     "praxis.core.middleware.BadInputMiddleware",
     "praxis.audit.middleware.AuditContextMiddleware",
+    "praxis.core.middleware.RateLimitedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -171,6 +172,21 @@ AXES_USERNAME_CALLABLE = "praxis.accounts.throttling.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "praxis.accounts.views.locked_out"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "praxis.core.web.client_ip"
+
+# How many reverse proxies stand in front of the app (nginx in deploy/: 1). Their X-Forwarded-For entries
+# are trusted to name the client; with 0 the peer address is the client (and X-Forwarded-For is ignored,
+# so nobody can pick their own address). Login throttling, rate limits and the audit log use it.
+PRAXIS_PROXY_COUNT = int(env("PRAXIS_PROXY_COUNT", "0"))
+
+# Issue 10 point 3: requests that mail a link to a typed address, per client IP and per e-mail address,
+# as (requests, seconds); counted in the database (praxis.core.ratelimits).
+PRAXIS_RATE_LIMITS = {
+    "signup": {"ip": (20, 3600), "address": (3, 3600)},
+    "password_reset": {"ip": (20, 3600), "address": (3, 3600)},
+    # Workspace and portal invitations (one per address, a bulk invitation counts each address for the IP).
+    "invitation": {"ip": (500, 3600), "address": (5, 86400)},
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch")), ("fr", _("French")), ("de", _("German"))]

@@ -110,19 +110,22 @@ def password() -> str:
     return PASSWORD
 
 
+def new_user(email: str | None = None, *, first_name: str = "", last_name: str = "", language: str = "en",
+             password: str | None = PASSWORD):
+    """A user made by `user_sign_up`, with a unique e-mail unless one is given (what `make_user` returns;
+    usable where no function-scoped fixture is, e.g. in a world built once per module)."""
+    from praxis.workspaces.signup import user_sign_up
+
+    if email is None:
+        email = f"user{next(_email_numbers)}@example.test"
+    return user_sign_up(email=email, password=password, first_name=first_name, last_name=last_name,
+                        language=language)
+
+
 @pytest.fixture
 def make_user(db, password):
     """`make_user(first_name="Ann", language="nl")` → a user made by `user_sign_up`, unique e-mail."""
-    from praxis.workspaces.signup import user_sign_up
-
-    def _make_user(email: str | None = None, *, first_name: str = "", last_name: str = "",
-                   language: str = "en", password: str | None = password):
-        if email is None:
-            email = f"user{next(_email_numbers)}@example.test"
-        return user_sign_up(email=email, password=password, first_name=first_name, last_name=last_name,
-                            language=language)
-
-    return _make_user
+    return new_user
 
 
 def build_team(make_user, *, name: str = "Praktijk Noord", tier: str = "practice", label: str = "") -> Team:

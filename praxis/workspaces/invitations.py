@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
 from praxis.audit import services as audit
-from praxis.core import clock
+from praxis.core import clock, ratelimits
 from praxis.core.errors import Conflict, NotFound, ServiceError
 from praxis.core.lifecycle import LifecycleStatus
 from praxis.core.mail import send_templated_email, site_url
@@ -129,6 +129,7 @@ def invitations_create(*, access: Access, emails: list[str] | str, role: str, ac
         if address in pending:
             raise Conflict("already_invited", _("%(email)s already has a pending invitation: resend it instead.")
                            % {"email": address}, field="emails")
+    ratelimits.check("invitation", addresses=addresses)  # issue 10 point 3: after every other refusal
     batch = uuid.uuid4()
     tokens = {}
     rows = []
@@ -200,6 +201,7 @@ def invitation_resend(*, access: Access, invitation_id: int) -> tuple[Invitation
     """A new link; the old one stops working and the 30 days restart (R-INV-2)."""
     access.require(MEMBERS_MANAGE, code="invitation.resent")
     invitation = _pending(access, invitation_id)
+    ratelimits.check("invitation", addresses=[invitation.email])
     token, invitation.token_hash = new_token()
     invitation.sent_at = clock.now()
     invitation.expires_at = _expiry(invitation.sent_at)

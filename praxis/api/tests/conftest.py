@@ -172,10 +172,12 @@ class Tenants:
     b: Tenant
 
 
-@pytest.fixture
-def api_tenants(db, make_user) -> Tenants:
+def build_tenants(make_user=None) -> Tenants:
     """Practices A ("Alfa Praktijk Noord") and B ("Bravo Kliniek Zuid"); nothing is shared between them."""
     from praxis.billing.models import Invoice
+    from praxis.testing.team import new_user
+
+    make_user = make_user or new_user
     from praxis.billing.run import billing_run
 
     a = build_tenant(make_user=make_user, label="Alfa", name="Alfa Praktijk Noord", domain="alfa-noord.example")
@@ -187,6 +189,13 @@ def api_tenants(db, make_user) -> Tenants:
     for tenant in (a, b):
         tenant.extra["invoice"] = Invoice.objects.with_scopes_disabled().get(workspace=tenant.workspace, kind="cycle")
     return Tenants(a=a, b=b)
+
+
+@pytest.fixture
+def api_tenants(db, make_user) -> Tenants:
+    """The two practices, built for this test (modules whose tests never commit share one build per
+    module instead: `praxis.testing.db.shared_per_module`, as test_isolation.py does)."""
+    return build_tenants(make_user)
 
 
 @pytest.fixture

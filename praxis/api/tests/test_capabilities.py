@@ -17,6 +17,7 @@ from django_scopes import scope
 
 from praxis.audit.models import AuditEvent
 from praxis.testing import PASSWORD
+from praxis.testing.db import shared_per_module
 from praxis.testing.spec import HOLDERS, ROLES
 from praxis.workspaces import roles
 
@@ -249,12 +250,14 @@ def _support_targets(team, make_user) -> dict:
             "contact_with_login": second}
 
 
-@pytest.fixture
-def team(workspace_with_team, make_user):
+def build_team_with_targets():
+    """The team of the tests and one object of each kind the operations act on."""
+    from praxis.testing.team import build_team, new_user
     from praxis.workspaces.invitations import invitations_create
     from praxis.workspaces.services import contact_person_add, members_cancel
 
-    team = workspace_with_team
+    make_user = new_user
+    team = build_team(make_user)
     access = team.access("owner")
     with scope(workspace=team.workspace):
         contact = contact_person_add(access=access, first_name="Carla", last_name="Contact")
@@ -288,6 +291,10 @@ def team(workspace_with_team, make_user):
                            import_job=import_job_make(access), custom_field=custom_field,
                            custom_section=custom_section)
     return team
+
+
+# Built once per module; each of the ~1 500 matrix cases runs in a savepoint over it.
+_shared_world, team = shared_per_module(build_team_with_targets, name="team")
 
 
 def _request(client, team, op: Op):

@@ -29,6 +29,12 @@ from django.urls.resolvers import RoutePattern
 from django_scopes import scope, scopes_disabled
 
 from praxis.testing import PASSWORD
+from praxis.testing.db import shared_per_module
+
+from .conftest import build_tenants
+
+# The two practices are built once per module: each walker case runs in a savepoint over them.
+_shared_world, api_tenants = shared_per_module(build_tenants, name="api_tenants")
 
 # --- the allow-list: everything the walker deliberately does not exercise, and why -------------------------
 

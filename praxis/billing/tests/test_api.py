@@ -23,7 +23,8 @@ from praxis.api.tests.conftest import workspace_state
 from praxis.billing import invoicing
 from praxis.billing.api import router as billing_router
 from praxis.billing.models import BalanceEntry, ChangeRequest, Invoice, InvoiceLine, SeatChange
-from praxis.testing.team import TEAM_ROLES, Team, join
+from praxis.testing.db import shared_per_module
+from praxis.testing.team import TEAM_ROLES, Team, join, new_user
 from praxis.testing.team import build_team as build_shared_team
 from praxis.workspaces.models import Licence
 from praxis.workspaces.services import workspace_create
@@ -70,10 +71,21 @@ def api_client(db):
     return _make
 
 
+def _build_linde() -> Team:
+    import time_machine
+
+    with time_machine.travel(at("2026-11-01"), tick=False):
+        return build_team(new_user, name="Praktijk De Linde", label="")
+
+
+# Built once per module on 1 November 2026; each test runs in a savepoint over it, on that day.
+_shared_world, _linde = shared_per_module(_build_linde, name="_linde")
+
+
 @pytest.fixture
-def team(db, time_machine, make_user) -> Team:
+def team(_linde, time_machine) -> Team:
     time_machine.move_to(at("2026-11-01"), tick=False)
-    return build_team(make_user, name="Praktijk De Linde", label="")
+    return _linde
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from django_scopes import scope
 from praxis.clients import search, selectors, services
 from praxis.clients.models import Client
 from praxis.core.lifecycle import LifecycleStatus
-from praxis.testing.team import build_team
+from praxis.testing.db import shared_per_module
+from praxis.testing.team import build_team, new_user
 
 from .factories import client_make, client_rows
 
@@ -45,6 +46,9 @@ PEOPLE = {
     "jan": dict(first_name="Jan", last_name="Jansen", preferred_name="Hans", email="jan@jansen.nl"),
     "marie": dict(first_name="Marie", last_name="Jansen-de Boer", phone="020 123 4567"),
 }
+
+# The team is built once per module; each test runs in a savepoint over it and makes its own clients.
+_shared_world, team = shared_per_module(lambda: build_team(new_user), name="team")
 
 
 @pytest.fixture
