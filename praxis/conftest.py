@@ -24,3 +24,26 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _sessions_have_passed_the_second_factor(request, monkeypatch):
+    """A test client logged in with `force_login`/`login` stands for a person who logged in completely —
+    second factor included where one is asked (R-ACC-1), so a test of the audit log or of a workspace that
+    requires it is not about the code step. Tests of the second factor itself opt out with
+    `@pytest.mark.real_second_factor` (praxis/accounts/tests/test_two_factor.py)."""
+    if request.node.get_closest_marker("real_second_factor"):
+        return
+    from django.test.client import ClientMixin
+
+    from praxis.accounts.middleware import SECOND_FACTOR
+
+    original = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[SECOND_FACTOR] = "test"
+        session.save()
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)

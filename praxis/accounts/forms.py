@@ -138,3 +138,28 @@ class TokenCreateForm(forms.Form):
     def __init__(self, *args, workspaces=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["workspace"].choices = [(ws.slug, ws.name) for ws in workspaces]
+
+
+class TwoFactorCodeForm(forms.Form):
+    """The code step of logging in: six digits from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label=_("Code"), max_length=20,
+        help_text=_("The 6-digit code your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True,
+                                      "spellcheck": "false", "autocapitalize": "off"}),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class TwoFactorConfirmForm(forms.Form):
+    """Enrolling, removing or renewing codes: the current password (re-authentication) and a code."""
+
+    password = forms.CharField(label=_("Current password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    code = forms.CharField(
+        label=_("Code"), max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false",
+                                      "autocapitalize": "off"}),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -26,6 +26,37 @@ def mark_reauthenticated(request) -> None:
     request.session[REAUTHENTICATED] = clock.now().isoformat()
 
 
+SECOND_FACTOR = "praxis_second_factor"
+PENDING_LOGIN = "praxis_pending_login"
+# The code step must follow the password within this time, or the login starts again.
+PENDING_LOGIN_LIFETIME = dt.timedelta(minutes=5)
+
+
+def mark_second_factor(request) -> None:
+    """A valid second-factor code was given in this session (R-ACC-1)."""
+    request.session[SECOND_FACTOR] = clock.now().isoformat()
+
+
+def second_factor_verified(request) -> bool:
+    return bool(getattr(request, "session", None) is not None and request.session.get(SECOND_FACTOR))
+
+
+def start_pending_login(request, user, next_url: str | None) -> None:
+    """The password was right and the user has a second factor: remember who, until the code step."""
+    request.session[PENDING_LOGIN] = {"user": user.pk, "at": clock.now().isoformat(), "next": next_url or ""}
+
+
+def pending_login(request) -> tuple[int, str] | None:
+    """(user id, next url) of a password step less than five minutes ago, or None."""
+    value = request.session.get(PENDING_LOGIN)
+    if not value:
+        return None
+    if clock.now() - dt.datetime.fromisoformat(value["at"]) > PENDING_LOGIN_LIFETIME:
+        request.session.pop(PENDING_LOGIN, None)
+        return None
+    return value["user"], value["next"]
+
+
 def reauthenticated_at(request) -> dt.datetime | None:
     value = request.session.get(REAUTHENTICATED)
     return dt.datetime.fromisoformat(value) if value else None

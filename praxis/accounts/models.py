@@ -112,3 +112,35 @@ class PasswordResetToken(models.Model):
 
     def is_usable(self, at: dt.datetime) -> bool:
         return self.used_at is None and at < self.expires_at
+
+
+class TwoFactorDevice(models.Model):
+    """A user's TOTP authenticator (R-ACC-1, RFC 6238): 6 digits, 30-second steps.
+
+    Made unconfirmed when enrolment starts (the QR code shows `secret`) and confirmed by the first valid
+    code. `last_step` is the time step of the last accepted code: a code is accepted once, never replayed.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=clock.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"TOTP of user {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """One of the ten single-use codes that replace the authenticator once each; stored hashed."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=clock.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique")]
+
+    def __str__(self) -> str:
+        return f"recovery code of user {self.user_id}"

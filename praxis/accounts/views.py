@@ -27,7 +27,7 @@ from praxis.api import services as api_services
 from praxis.core.errors import NotFound, ServiceError
 from praxis.core.web import form_error, keep_link_token_private, require_form_encoding
 
-from . import ports, services
+from . import ports, services, twofactor
 from .forms import (
     EmailChangeForm,
     LoginForm,
@@ -37,9 +37,19 @@ from .forms import (
     ProfileForm,
     SignupForm,
     TokenCreateForm,
+    TwoFactorCodeForm,
+    TwoFactorConfirmForm,
     referrer_from_code,
 )
-from .middleware import activate_language, mark_authenticated, mark_reauthenticated
+from .middleware import (
+    activate_language,
+    mark_authenticated,
+    mark_reauthenticated,
+    mark_second_factor,
+    pending_login,
+    second_factor_verified,
+    start_pending_login,
+)
 from .referrals import referral_code_for, referrals_of
 from .throttling import normalize_login
 
@@ -83,6 +93,10 @@ def login_view(request):
             # The address in the User model's spelling, so axes counts `EVA@…` as `eva@…` (issue 6 point 20).
             email = normalize_login(form.cleaned_data["email"])
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
+            if user is not None and twofactor.is_enrolled(user):
+                # R-ACC-1: not logged in yet — the code step comes first.
+                start_pending_login(request, user, _safe_next(request, form.cleaned_data.get("next")))
+                return redirect("accounts:login_code")
             if user is not None:
                 login(request, user)  # issues a new session key (R-ACC-5)
                 mark_authenticated(request)
@@ -198,6 +212,11 @@ def password_set_view(request, token: str):
                     return keep_link_token_private(render(request, "accounts/password_link_invalid.html"))
                 form_error(form, exc)
             else:
+                if twofactor.is_enrolled(user):
+                    # A reset never skips an enrolled second factor (R-ACC-1): the code step logs in.
+                    start_pending_login(request, user, None)
+                    messages.success(request, _("Your password has been set. Enter your code to log in."))
+                    return keep_link_token_private(redirect("accounts:login_code"))
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 mark_authenticated(request)
                 activate_language(request, user=user)
@@ -328,3 +347,106 @@ def token_revoke_view(request, token_id: int):
         raise Http404 from None
     messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
     return redirect("accounts:tokens")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Second factor (R-ACC-1, issue 10 point 1)
+
+
+def _code_step_user(request):
+    """Who gives a code here: the person half-way through logging in, else a logged-in user with a device
+    whose session has not given one yet (a workspace or the audit log asked for it)."""
+    from .models import User
+
+    if (pending := pending_login(request)) is not None:
+        user = User.objects.filter(pk=pending[0], is_active=True).first()
+        return user, pending[1], True
+    if request.user.is_authenticated and twofactor.is_enrolled(request.user):
+        return request.user, None, False
+    return None, None, False
+
+
+@sensitive_post_parameters("code")
+@never_cache
+@require_form_encoding
+def login_code_view(request):
+    """The code step. Wrong codes count for the login throttle like wrong passwords (django-axes, per
+    address and IP), so six digits cannot be guessed either; a locked address gets the 429 page."""
+    from axes.handlers.proxy import AxesProxyHandler
+    from django.contrib.auth.signals import user_login_failed
+
+    user, next_url, logging_in = _code_step_user(request)
+    if user is None:
+        return redirect("accounts:login")
+    if logging_in:  # the password told who it is: the code step is in their language
+        activate_language(request, user=user)
+    credentials = {settings.AXES_USERNAME_FORM_FIELD: user.email}
+    if AxesProxyHandler.is_locked(request, credentials):
+        return locked_out(request)
+    next_url = next_url or _safe_next(request, request.POST.get("next") or request.GET.get("next")) or ""
+    form = TwoFactorCodeForm(request.POST or None, initial={"next": next_url})
+    if request.method == "POST" and form.is_valid():
+        try:
+            twofactor.verify(user=user, code=form.cleaned_data["code"])
+        except ServiceError as exc:
+            if exc.code != "invalid_code":
+                raise
+            form_error(form, exc)
+            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+            if AxesProxyHandler.is_locked(request, credentials):
+                return locked_out(request)
+        else:
+            if logging_in:
+                request.session.pop("praxis_pending_login", None)
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # a new session key
+                mark_authenticated(request)
+                activate_language(request, user=user)
+            mark_second_factor(request)
+            return _landing(request, next_url)
+    return render(request, "accounts/login_code.html", {"form": form, "logging_in": logging_in})
+
+
+def _two_factor_context(request, **extra) -> dict:
+    user = request.user
+    enrolled = twofactor.is_enrolled(user)
+    context = {"tab": "two_factor", "enrolled": enrolled, "verified": second_factor_verified(request),
+               "codes_left": twofactor.recovery_codes_left(user) if enrolled else 0,
+               "next": _safe_next(request, request.GET.get("next") or request.POST.get("next")) or "",
+               "reason": request.GET.get("reason", "")}
+    if not enrolled:
+        device = twofactor.enrolment_start(user)
+        context.update(qr_code=twofactor.qr_code_data_uri(device), secret=device.secret,
+                       secret_groups=" ".join(device.secret[i:i + 4] for i in range(0, len(device.secret), 4)))
+    context.update(extra)
+    return context
+
+
+@login_required
+@sensitive_post_parameters("password", "code")
+@never_cache
+@require_form_encoding
+def two_factor_view(request):
+    """Set up, renew the recovery codes of, or remove the second factor — each with password and code."""
+    action = request.POST.get("action", "enrol")
+    form = TwoFactorConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if action == "remove":
+                twofactor.remove(user=request.user, password=data["password"], code=data["code"])
+                request.session.pop("praxis_second_factor", None)
+                messages.success(request, _("Two-step verification is off."))
+                return redirect("accounts:two_factor")
+            if action == "renew":
+                codes = twofactor.recovery_codes_renew(user=request.user, password=data["password"],
+                                                       code=data["code"])
+            else:
+                codes = twofactor.enrol(user=request.user, password=data["password"], code=data["code"])
+                mark_second_factor(request)
+        except ServiceError as exc:
+            form_error(form, exc)
+        else:
+            mark_reauthenticated(request)
+            return render(request, "accounts/recovery_codes.html",
+                          {"codes": codes, "tab": "two_factor", "next": _safe_next(request, data.get("next")) or ""})
+    return render(request, "accounts/two_factor.html", _two_factor_context(request, form=form, action=action))

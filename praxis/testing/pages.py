@@ -56,6 +56,8 @@ NOT_PAGES = {
     "clients:portal": "redirects a client to their one record; a choice only for someone acting for several "
                       "(tested in clients/tests/test_portal.py)",
     "support_console:home": "redirects the operator to the console's ticket list",
+    "accounts:login_code": "the code step exists only between a password and its code, for a user with a second "
+                           "factor; at every width with axe in accounts/tests/test_two_factor_browser.py",
     "clients:relationship_search": "an htmx partial of the relationship dialog (search-as-you-type), checked "
                                    "inside that dialog (clients/tests/test_relationships_browser.py)",
 }

@@ -126,12 +126,15 @@ class OrganisationForm(forms.Form):
     country = forms.ChoiceField(label=_("Country"))
     time_zone = forms.ChoiceField(label=_("Time zone"))
     language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+    require_two_factor = forms.BooleanField(
+        label=_("Require two-step verification"), required=False,
+        help_text=_("Members without it are asked to set it up before they can open this workspace."))
 
     def __init__(self, *args, workspace, **kwargs):
         kwargs.setdefault("initial", {
             field: getattr(workspace, field)
             for field in ("name", "address", "phone", "email", "registration_number", "vat_id",
-                          "billing_address", "country", "time_zone", "language")
+                          "billing_address", "country", "time_zone", "language", "require_two_factor")
         })
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = _with_current(COUNTRIES, workspace.country)

@@ -60,6 +60,8 @@ class Workspace(models.Model):
     country = models.CharField(_("country"), max_length=2, default="NL")
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Amsterdam")
     language = models.CharField(_("default language"), max_length=8, choices=settings.LANGUAGES, default="nl")
+    # R-ACC-1: members without a second factor are sent to set one up before they can open the workspace.
+    require_two_factor = models.BooleanField(_("require two-step verification"), default=False)
     logo = models.FileField(_("logo"), upload_to="logos/", blank=True)
 
     # Billing (acted on by the billing app)

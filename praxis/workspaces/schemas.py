@@ -46,6 +46,7 @@ class WorkspaceUpdateIn(Schema):
     country: str | None = Field(None, min_length=2, max_length=2)
     time_zone: str | None = Field(None, max_length=64)
     language: str | None = None
+    require_two_factor: bool | None = None
 
 
 class OwnershipTransferIn(Schema):

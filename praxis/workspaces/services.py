@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
+from praxis.accounts import twofactor
 from praxis.accounts.models import Gender
 from praxis.accounts.services import confirm_password
 from praxis.audit import services as audit
@@ -34,7 +35,7 @@ REAUTH_WINDOW = dt.timedelta(minutes=10)  # R-ROLE-5
 
 ORGANISATION_FIELDS = (
     "name", "address", "phone", "email", "registration_number", "vat_id", "billing_address", "country",
-    "time_zone", "language",
+    "time_zone", "language", "require_two_factor",
 )  # fmt: skip
 
 
@@ -114,6 +115,10 @@ def workspace_update(*, access: Access, changes: dict) -> Workspace:
         check_plain_text(str(changed["name"]), field="name")  # issue 6 point 25c
     if "time_zone" in changed and changed["time_zone"] not in available_timezones():
         raise ServiceError("invalid_time_zone", _("Choose a valid time zone."), field="time_zone")
+    if changed.get("require_two_factor") and not twofactor.is_enrolled(access.user):
+        # R-ACC-1: whoever requires it has it, so they are never the one locked out.
+        raise ServiceError("two_factor_first", _("Turn on two-step verification for yourself first (Your "
+                                                 "account → Two-step verification)."), field="require_two_factor")
     if "country" in changed and not re.fullmatch(r"[A-Z]{2}", str(changed["country"])):
         raise ServiceError("invalid_country", _("Choose a valid country."), field="country")
     if changed:

@@ -8,12 +8,16 @@ The view body runs inside `scope(workspace=...)` so scoped managers only see thi
 """
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django_scopes import scope
 
+from praxis.accounts import twofactor
+from praxis.accounts.middleware import second_factor_verified
 from praxis.audit import services as audit
 from praxis.core.errors import PermissionDenied
 from praxis.core.transactions import record_refusal
@@ -38,6 +42,10 @@ def workspace_view(capability: str | None = None):
             try:
                 if capability:
                     access.require(capability)
+                reason = twofactor.unmet(user=request.user, workspace=access.workspace, capability=capability,
+                                         session_verified=second_factor_verified(request))
+                if reason is not None:
+                    return second_factor_redirect(request, reason)
                 with scope(workspace=access.workspace):
                     return view(request, *args, **kwargs)
             except PermissionDenied as exc:
@@ -53,3 +61,18 @@ def workspace_view(capability: str | None = None):
         return wrapper
 
     return decorator
+
+
+def second_factor_redirect(request, reason: str) -> HttpResponse:
+    """R-ACC-1: to the code step (a device is set up but this session gave no code) or to enrolment, and
+    back here afterwards. An htmx request is sent there as a whole page."""
+    back = request.get_full_path() if request.method == "GET" and not request.headers.get("HX-Request") else "/"
+    if twofactor.is_enrolled(request.user):
+        url = f"{reverse('accounts:login_code')}?{urlencode({'next': back})}"
+    else:
+        url = f"{reverse('accounts:two_factor')}?{urlencode({'next': back, 'reason': reason})}"
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)

@@ -139,6 +139,54 @@ def case_user_password_reset(team, make_user, password):
     return "user.password_reset", "update", user, None, user
 
 
+def _enrol(user, password):
+    import pyotp
+
+    from praxis.accounts import twofactor
+
+    device = twofactor.enrolment_start(user)
+    codes = twofactor.enrol(user=user, password=password, code=pyotp.TOTP(device.secret).now())
+    return device, codes
+
+
+def _next_code(device) -> str:
+    """The code of the next time step (the current one was spent on enrolling)."""
+    import pyotp
+
+    from praxis.core import clock
+
+    return pyotp.TOTP(device.secret).at(clock.now().timestamp() + 30)
+
+
+def case_user_two_factor_enabled(team, make_user, password):
+    _enrol(team.staff, password)
+    return "user.two_factor_enabled", "create", team.staff, None, team.staff
+
+
+def case_user_two_factor_removed(team, make_user, password):
+    from praxis.accounts import twofactor
+
+    device, _codes = _enrol(team.staff, password)
+    twofactor.remove(user=team.staff, password=password, code=_next_code(device))
+    return "user.two_factor_removed", "delete", team.staff, None, team.staff
+
+
+def case_user_two_factor_recovery_codes_renewed(team, make_user, password):
+    from praxis.accounts import twofactor
+
+    device, _codes = _enrol(team.staff, password)
+    twofactor.recovery_codes_renew(user=team.staff, password=password, code=_next_code(device))
+    return "user.two_factor_recovery_codes_renewed", "update", team.staff, None, team.staff
+
+
+def case_user_two_factor_recovery_code_used(team, make_user, password):
+    from praxis.accounts import twofactor
+
+    _device, codes = _enrol(team.staff, password)
+    twofactor.verify(user=team.staff, code=codes[0])
+    return "user.two_factor_recovery_code_used", "execute", team.staff, None, team.staff
+
+
 def case_user_signup_existing(team, make_user, password):
     accounts.signup_process(email=team.staff.email, first_name="", last_name="", language="en",
                             referred_by_id=None)
