@@ -182,6 +182,18 @@ def recovery_codes_renew(*, user: User, password: str, code: str) -> list[str]:
     return codes
 
 
+@service_transaction
+def reset_by_operator(*, user: User, reason: str) -> bool:
+    """The operator removes a second factor whose phone and recovery codes are lost (after checking who
+    asks, outside Praxis); the person sets it up again at the next login that needs it. Audited."""
+    deleted = TwoFactorDevice.objects.filter(user=user).delete()[0]
+    RecoveryCode.objects.filter(user=user).delete()
+    if deleted:
+        audit.record(code="user.two_factor_reset", action="delete", actor=None, obj=user,
+                     data={"reason": (reason or "")[:200]})
+    return bool(deleted)
+
+
 # -- where it is needed ------------------------------------------------------------------------------------
 
 WORKSPACE_REQUIRES = "workspace_requires"

@@ -28,6 +28,7 @@ EVENT_LABELS = {
     "user.two_factor_recovery_codes_renewed": _("New recovery codes made"),
     "user.two_factor_recovery_code_used": _("Recovery code used"),
     "user.two_factor_verified": _("Two-step verification code"),
+    "user.two_factor_reset": _("Two-step verification reset by the operator"),
     "two_factor.required": _("Refused without two-step verification"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),

@@ -187,6 +187,17 @@ def case_user_two_factor_recovery_code_used(team, make_user, password):
     return "user.two_factor_recovery_code_used", "execute", team.staff, None, team.staff
 
 
+def case_user_two_factor_reset(team, make_user, password):
+    from django.core.management import call_command
+
+    _enrol(team.staff, password)
+    call_command("two_factor_reset", team.staff.email, reason="ticket 42", stdout=__import__("io").StringIO())
+    from praxis.accounts import twofactor
+
+    assert not twofactor.is_enrolled(team.staff)
+    return "user.two_factor_reset", "delete", None, None, team.staff
+
+
 def case_user_signup_existing(team, make_user, password):
     accounts.signup_process(email=team.staff.email, first_name="", last_name="", language="en",
                             referred_by_id=None)
