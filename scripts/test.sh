@@ -56,6 +56,9 @@ ensure_system_deps() {
 ensure_system_deps
 
 export PRAXIS_TEST_CHROMIUM=/usr/bin/chromium
+# The page walker's width/axe sweep: half of the visitors on each database, every visitor once in all
+# (praxis/core/tests/test_pages_browser.py); the rest of the suite runs whole on both.
+export PRAXIS_SPLIT_PAGE_SWEEP=${PRAXIS_SPLIT_PAGE_SWEEP:-1}
 mkdir -p "$ARTIFACTS"
 
 PYTEST_WORKERS=${PYTEST_WORKERS:-auto}

@@ -117,6 +117,8 @@ class BadInputMiddleware:
             return None
         try:
             data = json.loads(request.body)
+        except RecursionError:
+            return "too_deep", None  # issue 10 point 5: [[[[… nested deeper than the parser goes
         except (ValueError, UnicodeDecodeError):
             return None  # not JSON: the API answers that itself
         if not isinstance(data, dict) and request.method in ("POST", "PUT", "PATCH"):
@@ -127,7 +129,7 @@ class BadInputMiddleware:
 
     def _refuse(self, request, code: str, field):
         message = {"invalid_characters": validation.UNSTORABLE_MESSAGE, "invalid_body": validation.NOT_AN_OBJECT_MESSAGE,
-                   }.get(code, validation.OUT_OF_RANGE_MESSAGE)
+                   "too_deep": validation.TOO_DEEP_MESSAGE}.get(code, validation.OUT_OF_RANGE_MESSAGE)
         if request.path.startswith(self.API_PREFIX):
             body: dict[str, str | None] = {"detail": str(message), "code": code}
             if field:
@@ -152,8 +154,11 @@ def _invalid_utf8(raw: bytes) -> bool:
     return False
 
 
-def _walk(data, field):
-    """The first unstorable string or out-of-range integer in a JSON document, as (code, field)."""
+def _walk(data, field, depth: int = 0):
+    """The first unstorable string or out-of-range integer in a JSON document, as (code, field); a
+    document nested deeper than any Praxis schema (`validation.MAX_JSON_DEPTH`) is refused as a whole."""
+    if depth > validation.MAX_JSON_DEPTH:
+        return "too_deep", None
     if isinstance(data, str):
         return ("invalid_characters", field) if validation.unstorable_text(data) else None
     if isinstance(data, bool) or data is None or isinstance(data, float):
@@ -164,13 +169,13 @@ def _walk(data, field):
         for key, value in data.items():
             if validation.unstorable_text(key):
                 return "invalid_characters", None
-            found = _walk(value, field or key)
+            found = _walk(value, field or key, depth + 1)
             if found:
                 return found
         return None
     if isinstance(data, list):
         for value in data:
-            found = _walk(value, field)
+            found = _walk(value, field, depth + 1)
             if found:
                 return found
     return None

@@ -39,6 +39,9 @@ UNSTORABLE_MESSAGE = gettext_lazy("The input contains characters that cannot be 
                                   "Remove them and try again.")
 OUT_OF_RANGE_MESSAGE = gettext_lazy("A number in the request is too large.")
 NOT_AN_OBJECT_MESSAGE = gettext_lazy("The request body must be a JSON object.")
+TOO_DEEP_MESSAGE = gettext_lazy("The request body is nested too deeply.")
+# No Praxis schema nests deeper than a few levels (an object in a list in an object); 32 leaves room.
+MAX_JSON_DEPTH = 32
 CONTROL_MESSAGE = gettext_lazy("Remove the control characters (such as a tab or line break) from this text.")
 
 

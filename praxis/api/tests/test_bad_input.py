@@ -1,8 +1,12 @@
-"""Issue 6 point 21: bad input is a clear 4xx and changes nothing — never a 500 — on both databases.
+"""Issue 6 point 21, issue 10 point 5: bad input is a clear 4xx and changes nothing — never a 500 — on
+both databases.
 
 The sweep sends every API write operation (read from the OpenAPI schema, so a new one is swept too) and
 every HTML form POST (read from the pages themselves) with each hostile value in every field: a NUL byte,
-a lone surrogate, a 100 000-character string and integers beyond 64 bits (in bodies and in path ids).
+a lone surrogate, a 100 000-character string, integers beyond 64 bits (in bodies and in path ids) and an
+unknown value in every choice; every API write with a 10 MB body and with JSON nested 100 000 deep; and
+every list, API and HTML, with absurd page numbers. The world is built once per module
+(`shared_per_module`): each case runs in a savepoint over it.
 """
 
 import html.parser
@@ -16,8 +20,12 @@ from django.forms.models import model_to_dict
 from django_scopes import scopes_disabled
 
 from praxis.api.api import api
+from praxis.testing.db import shared_per_module
 
+from .conftest import build_tenants
 from .test_isolation import OBJECT_PARAMS, all_routes, skip_reason, tenant_ids
+
+_shared_world, api_tenants = shared_per_module(build_tenants, name="api_tenants")
 
 HUGE = 99999999999999999999
 HOSTILE = {
@@ -25,6 +33,7 @@ HOSTILE = {
     "surrogate": "Ann\ud800Smith",
     "long": "A" * 100_000,
     "huge_int": str(HUGE),
+    "choice": "no-such-choice",  # in choice fields (enums, selects, radios); the other fields stay plausible
 }
 ERROR_STATUSES = range(400, 500)
 
@@ -45,13 +54,15 @@ def _fill(schema: dict, components: dict, kind: str):
         return {name: _fill(sub, components, kind) for name, sub in schema.get("properties", {}).items()}
     if kind_type == "array":
         return [_fill(schema.get("items", {}), components, kind)]
+    if kind == "choice" and "enum" in schema:
+        return HOSTILE["choice"]
     if kind_type == "integer":
         return HUGE if kind == "huge_int" else 1
     if kind_type == "boolean":
         return True
     if kind_type == "number":
         return 1
-    return HOSTILE[kind] if kind != "huge_int" else "x"
+    return HOSTILE[kind] if kind not in ("huge_int", "choice") else "x"
 
 
 def api_writes() -> list[tuple[str, str, dict]]:
@@ -179,10 +190,14 @@ def _hostile_form_data(fields: dict, kind: str) -> dict:
     for name, (tag, input_type, value, first_option) in fields.items():
         if name == "csrfmiddlewaretoken":
             continue
-        if tag == "select":
+        if kind == "choice" and (tag == "select" or input_type == "radio"):
+            data[name] = HOSTILE["choice"]
+        elif tag == "select":
             data[name] = first_option or ""
         elif input_type in ("checkbox", "radio"):
             data[name] = value or "on"
+        elif kind == "choice":
+            data[name] = value
         elif input_type == "hidden" and kind != "huge_int":
             data[name] = HOSTILE[kind]
         elif input_type == "number" or (input_type == "hidden" and value.isdigit()):
@@ -234,7 +249,10 @@ def test_every_html_form_refuses_hostile_input_without_change(kind, api_tenants,
                 problems.append(f"{where}: {status}{' changed data' if changed else ''}"
                                 f"{' side effects' if callbacks else ''}")
             elif status == 302 and not action.startswith("/accounts/password/reset/"):
-                problems.append(f"{where}: 302 to {response['Location']} — accepted?")
+                # A button form (no page of its own) answers with a redirect and an error message.
+                shown = client.get(response["Location"]).content.decode()
+                if 'class="message error"' not in shown:
+                    problems.append(f"{where}: 302 to {response['Location']} without an error — accepted?")
     assert posted >= 5  # the sweep really reached the forms
     assert not problems, "\n".join(problems)
 
@@ -249,3 +267,64 @@ def test_ids_beyond_64_bits_in_the_path_are_404(url, api_tenants, api_client):
     assert response.status_code == 404
     if url.startswith("/api/"):
         assert response.json()["code"] == "not_found"
+
+
+BODIES = {
+    "10 MB": lambda: json.dumps({"first_name": "A" * (10 * 1024 * 1024), "name": "B"}),
+    "nested lists": lambda: "[" * 100_000 + "]" * 100_000,
+    "nested objects": lambda: '{"a":' * 50_000 + "1" + "}" * 50_000,
+    "nested 40 deep": lambda: json.dumps({"first_name": json.loads("[" * 40 + "]" * 40)}),
+}
+
+
+@pytest.mark.parametrize("body", list(BODIES))
+def test_every_api_write_refuses_huge_and_deeply_nested_bodies(body, api_tenants, api_client, api_snapshot,
+                                                               django_capture_on_commit_callbacks):
+    """Issue 10 point 5: a 10 MB body is Django's 400 (`DATA_UPLOAD_MAX_MEMORY_SIZE`), JSON nested deeper
+    than any schema a 400 `too_deep` (it made the parser raise RecursionError: a 500) — nothing changes."""
+    a = api_tenants.a
+    ids = tenant_ids(a)
+    client = api_client(a.owner)
+    payload = BODIES[body]()
+    problems = []
+    for method, path, _operation in api_writes():
+        url = _api_path(path, kind="nul", ids=ids, tenant=a)
+        before = _snapshot(a, api_snapshot)
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = getattr(client, method.lower())(url, data=payload, content_type="application/json")
+        where = f"{method} {url} ({body})"
+        if response.status_code not in ERROR_STATUSES:
+            problems.append(f"{where}: {response.status_code}")
+        elif not {"detail", "code"} <= response.json().keys():
+            problems.append(f"{where}: error body without detail/code")
+        if _snapshot(a, api_snapshot) != before or callbacks:
+            problems.append(f"{where}: changed data or scheduled side effects")
+    assert not problems, "\n".join(problems)
+
+
+ABSURD_PAGES = [str(HUGE), "-1", "0", "abc", "1e9", "%00"]
+
+
+def test_absurd_page_numbers_never_fail(api_tenants, api_client):
+    """Issue 10 point 5: every paginated API list and every HTML page with `?page=` beyond 64 bits,
+    negative, zero or not a number answers a page (the last or first) or a 4xx with a code — never 500."""
+    a = api_tenants.a
+    ids = tenant_ids(a)
+    client = api_client(a.owner)
+    schema = api.get_openapi_schema()
+    lists = [path for path, operations in schema["paths"].items()
+             if any(p.get("name") == "page" for p in operations.get("get", {}).get("parameters", []))]
+    assert len(lists) >= 5  # the sweep reaches the lists
+    problems = []
+    for path in lists:
+        url = _api_path(path, kind="nul", ids=ids, tenant=a)
+        for page in ABSURD_PAGES:
+            response = client.get(f"{url}?page={page}")
+            if response.status_code >= 500 or (response.status_code >= 400 and "code" not in response.json()):
+                problems.append(f"GET {url}?page={page}: {response.status_code}")
+    for url in _html_urls(a, ids):
+        for page in ABSURD_PAGES:
+            response = client.get(f"{url}?page={page}")
+            if response.status_code >= 500:
+                problems.append(f"GET {url}?page={page}: {response.status_code}")
+    assert not problems, "\n".join(problems)
