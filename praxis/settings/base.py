@@ -6,6 +6,7 @@ runs background tasks immediately. `production.py` tightens this and refuses to 
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -199,13 +200,32 @@ USE_TZ = True
 STATIC_URL = "static/"
 # `collectstatic` writes here; production serves from it (whitenoise).
 STATIC_ROOT = Path(env("PRAXIS_STATIC_ROOT")) if env("PRAXIS_STATIC_ROOT") else BASE_DIR / "staticfiles"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # A refused CSRF check shows the site's own page, in the user's language (issue 6 point 14).
 CSRF_FAILURE_VIEW = "praxis.core.error_views.csrf_failure"
 MEDIA_ROOT = Path(env("PRAXIS_MEDIA_ROOT")) if env("PRAXIS_MEDIA_ROOT") else BASE_DIR / "media"
+# Issue 10 point 9: uploads (support attachments, import files, logos) go through Django's storage API —
+# local disk by default, an S3-compatible object store with PRAXIS_STORAGE=s3 (django-storages). Objects
+# are private: Praxis streams each download itself after its permission check, never a public URL.
+if env("PRAXIS_STORAGE", "local") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("PRAXIS_S3_BUCKET"),
+            "endpoint_url": env("PRAXIS_S3_ENDPOINT_URL") or None,  # empty: AWS itself
+            "region_name": env("PRAXIS_S3_REGION") or None,
+            "access_key": env("PRAXIS_S3_ACCESS_KEY") or None,  # empty: the machine's IAM role / environment
+            "secret_key": env("PRAXIS_S3_SECRET_KEY") or None,
+            "location": env("PRAXIS_S3_PREFIX"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        },
+    }
 
 EMAIL_BACKEND = env("PRAXIS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("PRAXIS_EMAIL_HOST", "localhost")

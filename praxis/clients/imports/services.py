@@ -10,6 +10,8 @@ so another connection sees it move.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -81,8 +83,28 @@ def expire_if_stale(job: ImportJob) -> bool:
     return bool(expired)
 
 
+def _local_path(job: ImportJob) -> str:
+    """The uploaded file on this machine's disk: itself on local storage; from an object store
+    (PRAXIS_STORAGE=s3) a copy in the temporary directory, fetched once per machine and job (the reader
+    goes through the file more than once: the header, the dry run, the import)."""
+    try:
+        return job.file.path
+    except NotImplementedError:  # storage without local paths (S3)
+        pass
+    folder = Path(tempfile.gettempdir()) / "praxis-imports"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    # Keyed by the object's name in the store: unique per upload, known before the job is saved.
+    local = folder / (hashlib.sha256(job.file.name.encode()).hexdigest()[:32] + Path(job.file.name).suffix)
+    if not local.exists():
+        partial = local.with_suffix(local.suffix + ".part")
+        with job.file.open("rb") as source, partial.open("wb") as target:
+            shutil.copyfileobj(source, target, 1024 * 1024)
+        partial.replace(local)  # whole or not at all, also for a reader in another thread
+    return str(local)
+
+
 def table_of(job: ImportJob) -> reading.Table:
-    return reading.open_table(job.file.path, filename=job.filename)
+    return reading.open_table(_local_path(job), filename=job.filename)
 
 
 @service_transaction
