@@ -234,6 +234,8 @@ EMAIL_HOST_USER = env("PRAXIS_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env("PRAXIS_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env("PRAXIS_EMAIL_TLS", "0") == "1"
 DEFAULT_FROM_EMAIL = env("PRAXIS_FROM_EMAIL", "Praxis <no-reply@praxis.local>")
+if env("PRAXIS_EMAIL_FILE_PATH"):  # for django.core.mail.backends.filebased.EmailBackend (one file per process)
+    EMAIL_FILE_PATH = env("PRAXIS_EMAIL_FILE_PATH")
 
 TASKS = {
     "default": {
