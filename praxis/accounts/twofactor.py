@@ -7,9 +7,8 @@
   accepted once (its time step is remembered), a recovery code once. Failures count for the login
   throttle (django-axes) like a wrong password — see `accounts.views.login_code_view`.
 - Removing it, or new recovery codes, needs the password and a code again.
-- Where it is needed (`unmet`): in a workspace whose admin requires it, and for reading the audit log
-  (`audit.view`, NEN 7513 §8) in every workspace. A browser session meets it once a code was given in it;
-  an API token only for a user who has a confirmed device.
+- Where it is needed is a workspace policy (`workspaces.policies.second_factor_unmet`): in a workspace
+  whose admin requires it, and for reading the audit log (`audit.view`, NEN 7513 §8) in every workspace.
 
 Every change is audited (`user.two_factor_enabled`, `…_removed`, `…_recovery_codes_renewed`,
 `…_recovery_code_used`); a wrong code is audited as a refused attempt.
@@ -192,33 +191,3 @@ def reset_by_operator(*, user: User, reason: str) -> bool:
         audit.record(code="user.two_factor_reset", action="delete", actor=None, obj=user,
                      data={"reason": (reason or "")[:200]})
     return bool(deleted)
-
-
-# -- where it is needed ------------------------------------------------------------------------------------
-
-WORKSPACE_REQUIRES = "workspace_requires"
-AUDIT_LOG = "audit_log"
-
-
-def unmet(*, user: User, workspace, capability: str | None, session_verified: bool | None) -> str | None:
-    """Why this request may not go on without a second factor, or None.
-
-    `session_verified`: for a browser session whether a code was given in it; None for an API token,
-    which meets the rule when its user has a confirmed device. One answer for pages and API."""
-    from praxis.workspaces.roles import AUDIT_VIEW
-
-    reason = None
-    if capability == AUDIT_VIEW:
-        reason = AUDIT_LOG
-    elif workspace.require_two_factor:
-        reason = WORKSPACE_REQUIRES
-    if reason is None:
-        return None
-    met = session_verified if session_verified is not None else is_enrolled(user)
-    return None if met else reason
-
-
-def unmet_message(reason: str) -> str:
-    if reason == AUDIT_LOG:
-        return _("Reading the audit log needs two-step verification.")
-    return _("This workspace requires two-step verification.")

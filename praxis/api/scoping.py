@@ -12,11 +12,11 @@ from django.db.models import Count, Window
 from django.http import Http404
 from django_scopes import scope
 
-from praxis.accounts import twofactor
 from praxis.accounts.middleware import second_factor_verified
 from praxis.audit import services as audit
 from praxis.core.errors import NotFound, PermissionDenied, ServiceError
 from praxis.core.transactions import record_refusal
+from praxis.workspaces import policies
 from praxis.workspaces.access import resolve_access
 
 
@@ -40,10 +40,11 @@ def workspace_endpoint(capability: str | None = None):
                 except ServiceError as exc:
                     record_refusal(exc)
                     raise
-            reason = twofactor.unmet(user=request.auth, workspace=access.workspace, capability=capability,
-                                     session_verified=None if token is not None else second_factor_verified(request))
+            reason = policies.second_factor_unmet(
+                user=request.auth, workspace=access.workspace, capability=capability,
+                session_verified=None if token is not None else second_factor_verified(request))
             if reason is not None:
-                refusal = PermissionDenied("second_factor_required", twofactor.unmet_message(reason),
+                refusal = PermissionDenied("second_factor_required", policies.second_factor_message(reason),
                                            audit=access.refusal(code="two_factor.required",
                                                                 permission=capability or "", reason=reason))
                 record_refusal(refusal)

@@ -33,9 +33,9 @@ from .schemas import (
     CategoryOut,
     InboundOut,
     MessageIn,
-    MessageOut,
     TicketDetailOut,
     TicketIn,
+    TicketMessageOut,
     TicketPage,
     View,
     WatcherIn,
@@ -133,14 +133,14 @@ def ticket_reopen(request, ws: str, ticket_id: int):
     return _ticket(_view(request, ticket_id).ticket, detail=True)
 
 
-@router.get("/{ws}/tickets/{int:ticket_id}/messages", response=list[MessageOut])
+@router.get("/{ws}/tickets/{int:ticket_id}/messages", response=list[TicketMessageOut])
 @workspace_endpoint(TICKETS_VIEW_OWN)
 def message_list(request, ws: str, ticket_id: int):
     """The thread, oldest first; internal notes of the operator are never included."""
     return [_message(m) for m in _view(request, ticket_id).messages]
 
 
-@router.post("/{ws}/tickets/{int:ticket_id}/messages", response={201: MessageOut})
+@router.post("/{ws}/tickets/{int:ticket_id}/messages", response={201: TicketMessageOut})
 @workspace_endpoint(TICKETS_VIEW_OWN)
 def message_create(request, ws: str, ticket_id: int, payload: MessageIn):
     """Answer: "awaiting customer" (and "resolved", within 14 days) goes back to "in progress"."""

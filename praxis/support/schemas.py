@@ -69,7 +69,7 @@ class AttachmentOut(Schema):
     created_at: dt.datetime
 
 
-class MessageOut(Schema):
+class TicketMessageOut(Schema):
     id: int
     author: PersonOut | None
     from_operator: bool

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from praxis.core.errors import PermissionDenied
 
 from .access import Access
-from .roles import BILLING_MANAGE, MEMBERS_MANAGE, Role
+from .roles import AUDIT_VIEW, BILLING_MANAGE, MEMBERS_MANAGE, Role
 
 # Most powerful first (the order `Role` is declared in).
 ROLE_ORDER: tuple[str, ...] = (Role.OWNER, Role.ADMIN, Role.ASSISTANT, Role.CLINICIAN, Role.STAFF)
@@ -104,3 +104,33 @@ def require_commit_money(*, access: Access, code: str, **data) -> None:
             _("Only someone who manages billing can make the workspace pay for a seat or see its costs."),
             audit=access.refusal(code=code, permission=BILLING_MANAGE, reason="billing_manage_required", **data),
         )
+
+
+# --- the second factor (R-ACC-1, issue 10 point 1) ---------------------------------------------------------
+
+SECOND_FACTOR_WORKSPACE = "workspace_requires"
+SECOND_FACTOR_AUDIT_LOG = "audit_log"
+
+
+def second_factor_unmet(*, user, workspace, capability: str | None, session_verified: bool | None) -> str | None:
+    """Why this request may not go on without a second factor, or None — one answer for pages and API.
+
+    Needed for reading the audit log (`audit.view`, NEN 7513 §8) in every workspace, and for everything in
+    a workspace whose admin requires it. `session_verified`: for a browser session, whether a code was
+    given in it; None for an API token, which meets the rule when its user has a confirmed device."""
+    from praxis.accounts import twofactor
+
+    if capability == AUDIT_VIEW:
+        reason = SECOND_FACTOR_AUDIT_LOG
+    elif workspace.require_two_factor:
+        reason = SECOND_FACTOR_WORKSPACE
+    else:
+        return None
+    met = session_verified if session_verified is not None else twofactor.is_enrolled(user)
+    return None if met else reason
+
+
+def second_factor_message(reason: str) -> str:
+    if reason == SECOND_FACTOR_AUDIT_LOG:
+        return _("Reading the audit log needs two-step verification.")
+    return _("This workspace requires two-step verification.")

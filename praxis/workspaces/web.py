@@ -22,6 +22,7 @@ from praxis.audit import services as audit
 from praxis.core.errors import PermissionDenied
 from praxis.core.transactions import record_refusal
 
+from . import policies
 from .access import resolve_access
 from .middleware import remember_workspace
 
@@ -42,8 +43,9 @@ def workspace_view(capability: str | None = None):
             try:
                 if capability:
                     access.require(capability)
-                reason = twofactor.unmet(user=request.user, workspace=access.workspace, capability=capability,
-                                         session_verified=second_factor_verified(request))
+                reason = policies.second_factor_unmet(user=request.user, workspace=access.workspace,
+                                                      capability=capability,
+                                                      session_verified=second_factor_verified(request))
                 if reason is not None:
                     return second_factor_redirect(request, reason)
                 with scope(workspace=access.workspace):

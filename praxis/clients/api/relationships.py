@@ -75,7 +75,7 @@ class NewClientIn(Schema):
     phone: str | None = None
 
 
-class ContactIn(Schema):
+class RelationshipContactIn(Schema):
     name: str
     organisation: str | None = None
     email: str | None = None
@@ -88,7 +88,7 @@ class RelationshipIn(GrantsIn):
     other_client: int | None = None
     contact: int | None = None
     new_client: NewClientIn | None = None
-    new_contact: ContactIn | None = None
+    new_contact: RelationshipContactIn | None = None
 
 
 class RelationshipPatch(GrantsIn):
@@ -167,6 +167,6 @@ def client_contact_list(request, ws: str):
 
 @router.post("/{ws}/client-contacts", response={201: ContactOut})
 @workspace_endpoint(CLIENTS_MANAGE)
-def client_contact_create(request, ws: str, payload: ContactIn):
+def client_contact_create(request, ws: str, payload: RelationshipContactIn):
     contact = services.contact_create(access=request.access, values=payload.model_dump(exclude_unset=True))
     return Status(201, contact)

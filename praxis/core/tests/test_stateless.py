@@ -83,7 +83,8 @@ def _link_to(folder: Path, address: str, pattern: str, *, seconds: float = 30) -
     while time.monotonic() < deadline:
         for message in _mails(folder):
             if message["To"] == address:
-                text = message.get_body(preferencelist=("plain",)).get_content()
+                part = message.get_body(preferencelist=("plain",))
+                text = part.get_content() if part is not None else ""
                 if (match := re.search(pattern, text)) is not None:
                     return match.group(1)
         time.sleep(0.2)
