@@ -34,3 +34,7 @@ class Command(BaseCommand):
             f"billing run at {at}: {report.workspaces_seen} workspaces, {len(report.cycle_invoices)} cycle "
             f"invoices, {len(report.proration_invoices)} proration invoices, "
             f"{report.skipped_concurrent} already issued by a concurrent run")
+        if report.failed_workspaces:
+            # Every other batch was issued; these were rolled back whole and are issued by the next run.
+            raise CommandError(f"{len(report.failed_workspaces)} workspaces failed and were rolled back (see the "
+                               f"log): {report.failed_workspaces[:20]}; run again to issue them")
