@@ -50,7 +50,7 @@ def _invoiced() -> dict[int, list[str]]:
 
 
 def _failing_for(workspace, real):
-    def issue(*, workspace: object, draft: object, **kwargs):
+    def issue(*, workspace, draft, **kwargs):
         if workspace.pk == failing.pk:
             raise RuntimeError("the payment provider's client library blew up")
         return real(workspace=workspace, draft=draft, **kwargs)
