@@ -56,12 +56,20 @@ def _visit(page, url: str, *, status: int = 200) -> list[str]:
     return walker.check_page(page, where=url)
 
 
-def test_every_route_is_a_page_for_someone_or_allow_listed(world):
+def test_every_route_is_a_page_for_someone_or_allow_listed(world, monkeypatch):
     """The walker cannot silently miss a page: each route is some visitor's page, an action (POST only),
-    a download, or allow-listed with its reason; the owner (every capability) is refused nothing."""
+    a download, or allow-listed with its reason; the owner (every capability) is refused nothing.
+
+    The same crawl checks the security headers of every answer (issue 10 point 2; the checks are in
+    api/tests/test_security_headers.py, which crawls the API and every route with ids itself)."""
+    from praxis.api.tests.test_security_headers import Recorder
+
     unmapped = [f"{r.route}: {'; '.join(r.unmapped())}" for r in walker.html_routes() if r.unmapped()]
     assert not unmapped, "routes the page walker cannot build a URL for:\n" + "\n".join(unmapped)
+    headers = Recorder()
+    headers.install(monkeypatch)
     _pages, seen = walker.pages_by_visitor(world)
+    assert headers.seen > 100 and not headers.problems, "\n".join(headers.problems[:40])
     nobody = {name: kinds for name, kinds in seen.items()
               if not {"page", "action", "download"} & set(kinds.values())}
     assert not nobody, f"routes that are nobody's page (allow-list them in NOT_PAGES with a reason): {nobody}"
