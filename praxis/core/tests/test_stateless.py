@@ -98,7 +98,7 @@ def _wait_ready(base: str, process: subprocess.Popen) -> None:
             with urllib.request.urlopen(f"{base}/readyz", timeout=5) as answer:
                 if answer.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out while gunicorn starts (URLError is an OSError too)
             pass
         assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not come up"
         time.sleep(0.3)
