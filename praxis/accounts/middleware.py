@@ -37,6 +37,14 @@ def mark_second_factor(request) -> None:
     request.session[SECOND_FACTOR] = clock.now().isoformat()
 
 
+def forget_second_factor(request) -> None:
+    request.session.pop(SECOND_FACTOR, None)
+
+
+def end_pending_login(request) -> None:
+    request.session.pop(PENDING_LOGIN, None)
+
+
 def second_factor_verified(request) -> bool:
     return bool(getattr(request, "session", None) is not None and request.session.get(SECOND_FACTOR))
 

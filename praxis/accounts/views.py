@@ -43,6 +43,8 @@ from .forms import (
 )
 from .middleware import (
     activate_language,
+    end_pending_login,
+    forget_second_factor,
     mark_authenticated,
     mark_reauthenticated,
     mark_second_factor,
@@ -397,7 +399,7 @@ def login_code_view(request):
                 return locked_out(request)
         else:
             if logging_in:
-                request.session.pop("praxis_pending_login", None)
+                end_pending_login(request)
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # a new session key
                 mark_authenticated(request)
                 activate_language(request, user=user)
@@ -434,7 +436,7 @@ def two_factor_view(request):
         try:
             if action == "remove":
                 twofactor.remove(user=request.user, password=data["password"], code=data["code"])
-                request.session.pop("praxis_second_factor", None)
+                forget_second_factor(request)
                 messages.success(request, _("Two-step verification is off."))
                 return redirect("accounts:two_factor")
             if action == "renew":
