@@ -98,20 +98,42 @@ def _lock_key(chain: int) -> int:
     return (chain + 2**31) % 2**32 - 2**31
 
 
-def _head(chain: int, *, lock: bool = True) -> tuple[int, str]:
-    """(seq, hash) of `chain`'s newest entry, (0, GENESIS) for an empty chain. On PostgreSQL the
-    advisory lock of that chain — held to the end of the caller's transaction — makes this read and the
-    insert that follows one step; other chains (other workspaces) are not touched."""
-    if lock and connection.vendor == "postgresql":
+def _lock(chain: int) -> None:
+    """PostgreSQL: the advisory lock of `chain`, held to the end of the caller's transaction; with it the
+    read of the chain's head and the insert that follows are one step (other chains are not touched)."""
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, _lock_key(chain)])
-    last = AuditEvent.objects.filter(chain=chain).order_by("-seq").values("seq", "hash").first()
-    return (last["seq"], last["hash"]) if last else (0, GENESIS)
 
 
-def _link(chain: int, events: list[AuditEvent], *, lock: bool = True) -> None:
-    """Give `events` the next seqs of `chain`, each linked to the one before it (see `_head`)."""
-    seq, prev = _head(chain, lock=lock)
+def _head(chain: int, *, lock: bool = True) -> tuple[int, str]:
+    """(seq, hash) of `chain`'s newest entry, (0, GENESIS) for an empty chain, read under its lock."""
+    if lock:
+        _lock(chain)
+    return _heads([chain])[chain]
+
+
+def _heads(chains: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """(seq, hash) of the newest entry of each chain — one query for any number of chains (the caller
+    holds their locks)."""
+    heads = {chain: (0, GENESIS) for chain in chains}
+    if not chains:
+        return heads
+    # Each part is a backward scan of the unique (chain, seq) index that stops at its first row, whatever
+    # the chain's length; a GROUP BY or a correlated max() would read every entry of those chains.
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    part = f"SELECT * FROM (SELECT chain, seq, hash FROM {table} WHERE chain = %s ORDER BY seq DESC LIMIT 1) AS h{{}}"
+    sql = " UNION ALL ".join(part.format(n) for n in range(len(chains)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(chains))
+        heads.update({chain: (seq, digest) for chain, seq, digest in cursor.fetchall()})
+    return heads
+
+
+def _link(chain: int, events: list[AuditEvent], *, lock: bool = True, head: tuple[int, str] | None = None) -> None:
+    """Give `events` the next seqs of `chain`, each linked to the one before it (see `_head`); `head`:
+    the chain's head when the caller read it already (under the lock)."""
+    seq, prev = head if head is not None else _head(chain, lock=lock)
     for event in events:
         seq += 1
         event.chain, event.seq, event.prev_hash = chain, seq, prev
@@ -157,8 +179,13 @@ def _append(events: list[AuditEvent]) -> list[AuditEvent]:
                     chains.setdefault(chain, []).append(event)
                 # One call touching several chains locks them in ascending order, so two such calls
                 # cannot deadlock each other.
-                for chain in sorted(chains):
-                    _link(chain, chains[chain], lock=chain not in locked)
+                ordered = sorted(chains)
+                for chain in ordered:
+                    if chain not in locked:
+                        _lock(chain)
+                heads = _heads(ordered)  # one read for every chain of the call, under their locks
+                for chain in ordered:
+                    _link(chain, chains[chain], head=heads[chain])
                 if len(events) == 1:
                     events[0].save(force_insert=True)
                 else:
@@ -173,6 +200,11 @@ def _append(events: list[AuditEvent]) -> list[AuditEvent]:
 def record(*, code: str, action: str, **fields) -> AuditEvent:
     """Append one audit entry to its workspace's chain (`fields`: the other keyword arguments of `_event`)."""
     return _append([_event(code=code, action=action, **fields)])[0]
+
+
+def entry(*, code: str, action: str, **fields) -> dict:
+    """One entry to append later with `record_many` (the keyword arguments `record` takes)."""
+    return {"code": code, "action": action, **fields}
 
 
 def record_many(entries: list[dict]) -> list[AuditEvent]:

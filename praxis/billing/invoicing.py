@@ -26,12 +26,12 @@ from praxis.workspaces.models import Workspace
 from praxis.workspaces.roles import account_type_label
 
 from . import catalogue
-from .models import BalanceEntry, Invoice, InvoiceLine, SeatChange
+from .models import BalanceEntry, Invoice, InvoiceLine, Issuer, SeatChange
 from .notify import email_after_commit
 from .numbering import OPERATOR_SERIES, next_number
 from .proration import prorate
-from .seats import balance_cents, cycle_of, seats_on, workspace_today
-from .terms import payment_terms
+from .seats import balance_cents, balances_cents, cycle_of, seats_on, workspace_today
+from .terms import issuer, payment_terms
 from .vat import vat_amount, vat_rate
 
 
@@ -130,20 +130,54 @@ def draft_proration_invoice(*, workspace: Workspace, day: dt.date, changes: list
     return draft
 
 
+@dataclass
+class IssueBatch:
+    """Several invoices issued in one transaction (the billing run, issue 10 point 12). What `issue` does
+    once per invoice is done once for the batch: its workspace rows are locked in one statement (in id
+    order), their credit balances read in one query under that lock, the issuer read once, and the audit
+    entries and invoice lines of the invoices that were issued written together by `close()` before the
+    transaction commits. Per invoice remain its number, its row and its savepoint."""
+
+    balances: dict[int, int]
+    issuer: Issuer
+    lines: list[InvoiceLine] = field(default_factory=list)
+    audit_entries: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, workspace_ids) -> "IssueBatch":
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("a batch of invoices is issued inside one transaction")
+        ids = sorted(workspace_ids)
+        # The row locks `issue` takes one at a time (see there), taken for the whole batch.
+        list(Workspace.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+             .values_list("pk", flat=True))
+        return cls(balances=balances_cents(ids), issuer=issuer())
+
+    def close(self) -> None:
+        InvoiceLine.objects.bulk_create(self.lines, batch_size=1000)
+        audit.record_many(self.audit_entries)
+        self.lines, self.audit_entries = [], []
+
+
 def issue(*, workspace: Workspace, draft: Draft, actor: User | None = None,
-          credited_invoice: Invoice | None = None) -> Invoice:
-    """Issue a draft as an immutable invoice; raises IntegrityError when this cycle was issued already."""
+          credited_invoice: Invoice | None = None, batch: IssueBatch | None = None) -> Invoice:
+    """Issue a draft as an immutable invoice; raises IntegrityError when this cycle was issued already.
+    `batch`: one of several invoices issued in one transaction (`IssueBatch`, opened for its workspace)."""
     now = clock.now()
     issue_day = workspace_today(workspace, now)  # the practice's own day (STYLE 11)
     with transaction.atomic():
-        # Issue 6 point 19: the workspace row lock serialises the issuers of one workspace; the credit used
-        # is what the balance holds under that lock, not what the caller read before another run used it.
-        # NO KEY UPDATE (PostgreSQL): it does not block the key-share lock of rows inserted with a foreign key
-        # to the workspace — e.g. an audit entry written under the audit chain's advisory lock by the payment
-        # of the previous invoice; FOR UPDATE deadlocked with that (advisory → workspace vs. workspace →
-        # advisory). On SQLite the IMMEDIATE transaction already serialises writers.
-        Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).values_list("pk").first()
-        draft = replace(draft, available_credit=from_cents(max(balance_cents(workspace=workspace), 0)))
+        if batch is None:
+            # Issue 6 point 19: the workspace row lock serialises the issuers of one workspace; the credit used
+            # is what the balance holds under that lock, not what the caller read before another run used it.
+            # NO KEY UPDATE (PostgreSQL): it does not block the key-share lock of rows inserted with a foreign
+            # key to the workspace — e.g. an audit entry written under the audit chain's advisory lock by the
+            # payment of the previous invoice; FOR UPDATE deadlocked with that (advisory → workspace vs.
+            # workspace → advisory). On SQLite the IMMEDIATE transaction already serialises writers.
+            Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).values_list("pk").first()
+            available = balance_cents(workspace=workspace)
+        else:  # the batch holds the lock and read the balance under it; earlier invoices of it are counted
+            available = batch.balances.get(workspace.pk, 0)
+        draft = replace(draft, available_credit=from_cents(max(available, 0)))
         number = next_number(series=OPERATOR_SERIES, year=issue_day.year)
         details = billing_details(workspace=workspace)
         invoice = Invoice.objects.create(
@@ -152,13 +186,15 @@ def issue(*, workspace: Workspace, draft: Draft, actor: User | None = None,
             subtotal_cents=to_cents(draft.subtotal), credit_applied_cents=to_cents(draft.credit_applied),
             vat_rate=draft.vat_rate, vat_cents=to_cents(draft.vat), total_cents=to_cents(draft.total),
             credited_invoice=credited_invoice, provider=workspace_provider(workspace=workspace), **details,
-            **payment_terms(kind=draft.kind, number=number, issue_date=issue_day))
-        InvoiceLine.objects.bulk_create(
-            InvoiceLine(invoice=invoice, position=i, description=line.description,
-                        account_type=line.account_type, quantity=line.quantity,
-                        unit_price_cents=to_cents(line.unit_price), amount_cents=to_cents(line.amount),
-                        period_start=line.period_start, period_end=line.period_end)
-            for i, line in enumerate(draft.lines, start=1))
+            **payment_terms(kind=draft.kind, number=number, issue_date=issue_day,
+                            who=batch.issuer if batch is not None else None))
+        lines = [InvoiceLine(invoice=invoice, position=i, description=line.description,
+                             account_type=line.account_type, quantity=line.quantity,
+                             unit_price_cents=to_cents(line.unit_price), amount_cents=to_cents(line.amount),
+                             period_start=line.period_start, period_end=line.period_end)
+                 for i, line in enumerate(draft.lines, start=1)]
+        if batch is None:
+            InvoiceLine.objects.bulk_create(lines)
         if draft.credit_applied > 0:
             BalanceEntry.objects.create(workspace=workspace, amount_cents=-to_cents(draft.credit_applied),
                                         currency=draft.currency, reason=f"Applied to {number}", invoice=invoice)
@@ -167,9 +203,15 @@ def issue(*, workspace: Workspace, draft: Draft, actor: User | None = None,
                       .update(invoice=invoice))
             if marked != len(draft.changes):  # charged concurrently: charge nothing twice
                 raise IntegrityError("seat changes already invoiced")
-        audit.record(code="invoice.issued", action="create", actor=actor, workspace=workspace, obj=invoice,
-                     data={"number": number, "kind": draft.kind, "total_cents": invoice.total_cents})
+        entry = audit.entry(code="invoice.issued", action="create", actor=actor, workspace=workspace, obj=invoice,
+                            data={"number": number, "kind": draft.kind, "total_cents": invoice.total_cents})
+        if batch is None:
+            audit.record_many([entry])
         email_after_commit(invoice)  # to the billing contact, PDF attached, once this has committed
+    if batch is not None:  # its savepoint held: its credit is spent, its entry is the batch's to append
+        batch.balances[workspace.pk] = available - invoice.credit_applied_cents
+        batch.lines += lines
+        batch.audit_entries.append(entry)
     return invoice
 
 

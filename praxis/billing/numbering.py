@@ -6,7 +6,7 @@ used either. On PostgreSQL `select_for_update` serialises issuers; on SQLite the
 already holds the database's write lock. The unique `number` column is the last guard.
 """
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from .models import InvoiceSequence
 
@@ -16,14 +16,24 @@ OPERATOR_SERIES = "praxis"
 def next_number(*, series: str, year: int) -> str:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("invoice numbers are drawn inside the issuing transaction")
-    sequence = InvoiceSequence.objects.select_for_update().filter(series=series, year=year).first()
-    if sequence is None:
+    last = _increment(series, year)
+    if last is None:
         try:
             with transaction.atomic():
                 InvoiceSequence.objects.create(series=series, year=year, last=0)
         except IntegrityError:
-            pass  # created concurrently; lock it below
-        sequence = InvoiceSequence.objects.select_for_update().get(series=series, year=year)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{year}-{sequence.last:06d}"
+            pass  # created concurrently; increment it below
+        last = _increment(series, year)
+    return f"{year}-{last:06d}"
+
+
+def _increment(series: str, year: int) -> int | None:
+    """The sequence's next number, in one statement that also locks its row to the end of the transaction
+    (`UPDATE … RETURNING`: PostgreSQL, SQLite ≥ 3.35) — or None when the sequence has no row yet."""
+    table = connection.ops.quote_name(InvoiceSequence._meta.db_table)
+    last = connection.ops.quote_name("last")
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {last} = {last} + 1 WHERE series = %s AND year = %s RETURNING {last}",
+                       [series, year])
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])

@@ -29,7 +29,7 @@ from django_scopes import scopes_disabled
 from praxis.workspaces.models import Workspace
 
 from . import catalogue
-from .invoicing import issue
+from .invoicing import IssueBatch, issue
 from .models import Invoice, SeatChange
 from .payments import collect_after_commit
 from .plan import drafts_due, read_ledgers
@@ -85,16 +85,21 @@ def billing_run(*, at: dt.date) -> RunReport:
 
 def _issue_batch(batch, *, ledgers, at: dt.date, plans, report: RunReport) -> list[tuple[Invoice, str]]:
     """Issue every draft due of these workspaces in one transaction; (invoice, kind) in the plan's order."""
-    issued = []
+    issued: list[tuple[Invoice, str]] = []
     skipped = 0
+    due = [(workspace, draft) for pk, workspace in batch
+           for draft in drafts_due(workspace=workspace, ledger=ledgers[pk], at=at, plans=plans)]
+    if not due:
+        return issued
     with transaction.atomic():
-        for pk, workspace in batch:
-            for draft in drafts_due(workspace=workspace, ledger=ledgers[pk], at=at, plans=plans):
-                try:
-                    invoice = issue(workspace=workspace, draft=draft)  # its own savepoint
-                except IntegrityError:  # a concurrent run issued this one first
-                    skipped += 1
-                    continue
-                issued.append((invoice, draft.kind))
+        issuing = IssueBatch.open({workspace.pk for workspace, _draft in due})
+        for workspace, draft in due:
+            try:
+                invoice = issue(workspace=workspace, draft=draft, batch=issuing)  # its own savepoint
+            except IntegrityError:  # a concurrent run issued this one first
+                skipped += 1
+                continue
+            issued.append((invoice, draft.kind))
+        issuing.close()  # the audit entries of what was issued, before the batch commits
     report.skipped_concurrent += skipped  # counted once the batch has committed
     return issued

@@ -58,9 +58,10 @@ def due_date(*, issue_date: dt.date, term_days: int) -> dt.date:
     return issue_date + dt.timedelta(days=term_days)
 
 
-def payment_terms(*, kind: str, number: str, issue_date: dt.date) -> dict:
-    """The issuer, bank account, reference and due date to store on a new invoice (`Invoice` fields)."""
-    who = issuer()
+def payment_terms(*, kind: str, number: str, issue_date: dt.date, who: Issuer | None = None) -> dict:
+    """The issuer, bank account, reference and due date to store on a new invoice (`Invoice` fields);
+    `who`: the issuer when the caller read it already (a batch of invoices)."""
+    who = who or issuer()
     fields: dict[str, object] = {
         "issuer_name": who.legal_name,
         "issuer_address": who.address,

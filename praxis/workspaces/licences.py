@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
+from django.db.models import FilteredRelation, Q
+
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.transactions import service_transaction
@@ -22,6 +24,16 @@ TRIAL_DAYS = 14  # R-BIL-9
 
 def current_licence(user) -> Licence | None:
     return Licence.objects.filter(user=user).exclude(status=Licence.Status.ENDED).first()
+
+
+def with_current_licence(queryset, user_path: str):
+    """`queryset` with the current licence of the user at `user_path` joined in, as `.current_licence`
+    (None without one) — the same licence `current_licence` reads (not ended; at most one per user, the
+    `licence_one_current` constraint), without a query of its own."""
+    licences_path = f"{user_path}__licences"
+    return queryset.annotate(current_licence=FilteredRelation(
+        licences_path, condition=~Q(**{f"{licences_path}__status": Licence.Status.ENDED}))).select_related(
+        "current_licence")
 
 
 def effective_account_type(user, at: dt.datetime | None = None) -> str:

@@ -29,9 +29,14 @@ class AccountType(models.TextChoices):
 # asked through `praxis.workspaces.ports.billing().is_paid()` (issue 6 point 8); there is no list here.
 
 
+_ACCOUNT_TYPE_LABELS = {member.value: member.label for member in AccountType}  # lazy: translated when shown
+
+
 def account_type_label(code: str) -> str:
-    """The translated name of an account type; an unknown code is shown as it is."""
-    return str(AccountType(code).label) if code in AccountType.values else code
+    """The translated name of an account type; an unknown code is shown as it is. (Read for every row of
+    the members list: a dict, not `AccountType.values`, which builds its list on every call.)"""
+    label = _ACCOUNT_TYPE_LABELS.get(code)
+    return str(label) if label is not None else code
 
 MEMBERS_VIEW = "members.view"
 MEMBERS_MANAGE = "members.manage"

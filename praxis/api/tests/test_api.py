@@ -696,3 +696,23 @@ def test_audit_period_is_in_the_workspaces_days(workspace_with_team, api_client)
         url = ws_url(team, "/audit?code=contact.added")
         assert client.get(f"{url}&since=2031-01-02&until=2031-01-02").json()["count"] == 1
         assert client.get(f"{url}&since=2031-01-01&until=2031-01-01").json()["count"] == 0
+
+
+def test_token_last_used_is_kept_to_the_minute_without_a_write_per_call(workspace_with_team, api_client,
+                                                                          django_assert_num_queries):
+    """`last_used_at` (shown to the owner) moves at most once a minute: an API call is not a write
+    transaction (issue 10 point 11)."""
+    team = workspace_with_team
+    created = post(api_client(team.owner), "/api/v1/me/tokens", {"name": "Script", "workspace": team.workspace.slug})
+    bearer = api_client(token=created.json()["secret"])
+    row = ApiToken.objects.with_scopes_disabled().filter(pk=created.json()["id"])
+    with time_machine.travel(dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC), tick=False):
+        assert bearer.get("/api/v1/me").status_code == 200
+        assert row.get().last_used_at == clock.now()
+    with time_machine.travel(dt.datetime(2026, 12, 4, 9, 0, 59, tzinfo=dt.UTC), tick=False):
+        with django_assert_num_queries(2):  # the token with its user, the licence: nothing written
+            assert bearer.get("/api/v1/me").status_code == 200
+        assert row.get().last_used_at == dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(dt.datetime(2026, 12, 4, 9, 1, tzinfo=dt.UTC), tick=False):
+        assert bearer.get("/api/v1/me").status_code == 200
+        assert row.get().last_used_at == clock.now()

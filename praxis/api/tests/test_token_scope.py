@@ -44,7 +44,7 @@ def _state() -> dict:
         return {
             "users": [model_to_dict(u) for u in get_user_model().objects.order_by("pk")],
             "workspaces": list(Workspace.objects.order_by("pk").values()),
-            # `last_used_at` moves with every authenticated call, refused or not.
+            # `last_used_at` moves with authenticated calls (once a minute), refused or not.
             "tokens": list(ApiToken.objects.order_by("pk").values(*[f.name for f in ApiToken._meta.concrete_fields
                                                                      if f.name != "last_used_at"])),
             "licences": list(Licence.objects.order_by("pk").values()),

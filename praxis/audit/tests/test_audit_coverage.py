@@ -1,6 +1,6 @@
 """Every audit code the code writes is asserted by a test (issue 6 point 12, R-AUD-1).
 
-The list enumerates itself: every `record(code="…")` literal in the application (parsed with `ast`, so
+The list enumerates itself: every `record(code="…")` (or `entry(code="…")`) literal in the application (parsed with `ast`, so
 a new service is picked up without anyone adding it here) must be asserted somewhere in the tests —
 returned by a `case_*` of the audit tests (which checks action, actor, workspace and object of the
 entry), or named inside an `assert` or an `event_code=` filter of any test. Codes built at run time
@@ -19,7 +19,8 @@ def _is_test(path: Path) -> bool:
 
 
 def recorded_codes() -> dict[str, str]:
-    """code → where it is written, for every `record(code="<literal>")` call outside the tests."""
+    """code → where it is written, for every `record(code="<literal>")` call outside the tests (or
+    `entry(code=…)`: an entry appended later with others by `record_many`)."""
     found: dict[str, str] = {}
     for path in sorted(ROOT.rglob("*.py")):
         if _is_test(path) or "migrations" in path.parts:
@@ -28,7 +29,7 @@ def recorded_codes() -> dict[str, str]:
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-            if name != "record":
+            if name not in ("record", "entry"):
                 continue
             for keyword in node.keywords:
                 if (keyword.arg == "code" and isinstance(keyword.value, ast.Constant)
