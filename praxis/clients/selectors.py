@@ -12,6 +12,7 @@ from django.db import connections, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from praxis.accounts.models import User
 from praxis.audit.models import AuditEvent
 from praxis.core.errors import NotFound
 from praxis.core.lifecycle import LifecycleStatus
@@ -111,23 +112,44 @@ def search_plan(q: str, *, using: str = "default") -> Iterator[bool]:
 
 
 def with_team_and_tags(rows: list[Client]) -> list[Client]:
-    """Set `care_team` (memberships with their user) and `tag_list` on a page of clients, in two queries.
+    """Set `care_team` (memberships with their user) and `tag_list` on a page of clients, in ONE query.
 
-    What list rows show. `prefetch_related` gives the same answer but builds a related manager and a
-    scoped queryset per row, which made it ~25 % of a list page and ~60 % of an API list request; reading
-    the two link tables with their targets joined builds nothing per row. Use on a page (`.prefetch_related
-    (None)` first), not on an unbounded queryset.
+    What list rows show, on every client list page and API list or search request. `prefetch_related`
+    gives the same answer but builds a related manager and a scoped queryset per row (~25 % of a list
+    page, ~60 % of an API list request); two ORM queries with `select_related` still cost ~3 ms of query
+    building on the production machine class. So the two link tables are read in one plain statement
+    (a UNION of the care team and the tags, each in the order the record shows them: clinicians by
+    surname, tags by name). It reads only the links of the clients given — the page of a queryset that
+    is already tenant-scoped and filtered by the visibility policy — and a link's membership or tag
+    belongs to its client's workspace. Use on a page, not on an unbounded queryset.
     """
-    ids = [client.pk for client in rows]
     team: dict[int, list[Membership]] = defaultdict(list)
     tags: dict[int, list[Tag]] = defaultdict(list)
-    care_team = (Client.clinicians.through._default_manager.filter(client_id__in=ids)
-                 .select_related("membership__user").order_by("membership__user__last_name", "membership_id"))
-    for member_link in care_team:
-        team[member_link.client_id].append(member_link.membership)
-    tagged = Client.tags.through._default_manager.filter(client_id__in=ids).select_related("tag").order_by("tag__name")
-    for tag_link in tagged:
-        tags[tag_link.client_id].append(tag_link.tag)  # type: ignore[attr-defined]
+    ids = [client.pk for client in rows]
+    if ids:
+        quote = connections[Client.objects.db].ops.quote_name
+        care, tagged = Client.clinicians.through._meta.db_table, Client.tags.through._meta.db_table
+        members, users, labels = Membership._meta.db_table, User._meta.db_table, Tag._meta.db_table
+        marks = ", ".join(["%s"] * len(ids))
+        sql = (f"SELECT 0 AS kind, l.client_id, m.id, m.workspace_id, m.first_name, m.last_name, u.id, u.first_name, "
+               f"u.last_name AS sort_key, u.email FROM {quote(care)} l JOIN {quote(members)} m ON m.id = l.membership_id "
+               f"LEFT JOIN {quote(users)} u ON u.id = m.user_id WHERE l.client_id IN ({marks}) "
+               f"UNION ALL SELECT 1, l.client_id, t.id, t.workspace_id, t.name, NULL, NULL, NULL, t.name, NULL "
+               f"FROM {quote(tagged)} l JOIN {quote(labels)} t ON t.id = l.tag_id WHERE l.client_id IN ({marks}) "
+               f"ORDER BY 1, 9, 3")
+        with connections[Client.objects.db].cursor() as cursor:
+            cursor.execute(sql, [*ids, *ids])
+            found = cursor.fetchall()
+        for kind, client_id, pk, workspace_id, first, last, user_id, user_first, user_last, email in found:
+            if kind == 0:
+                member = Membership.from_db(None, ["id", "workspace_id", "user_id", "first_name", "last_name"],
+                                            [pk, workspace_id, user_id, first, last])
+                if user_id is not None:
+                    member.user = User.from_db(None, ["id", "first_name", "last_name", "email"],
+                                               [user_id, user_first, user_last, email])
+                team[client_id].append(member)
+            else:
+                tags[client_id].append(Tag.from_db(None, ["id", "workspace_id", "name"], [pk, workspace_id, first]))
     for client in rows:
         client.care_team = team[client.pk]  # type: ignore[attr-defined]
         client.tag_list = tags[client.pk]  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from ninja import NinjaAPI  # noqa: E402
 
 from praxis.accounts.models import User  # noqa: E402
 from praxis.workspaces.models import Membership  # noqa: E402
+from praxis.workspaces.views.team import MEMBERS_PER_PAGE  # noqa: E402
 
 PREFIX = "/_floor/"
 MEMBER_COLUMNS = ("id", "first_name", "last_name", "role", "status", "user__email", "user__first_name",
@@ -42,10 +43,10 @@ def floor_me(request, user: int):
                                                "language").first()
 
 
-def _members(workspace: int) -> list[dict]:
+def _members(workspace: int, count: int = 50) -> list[dict]:
     with scopes_disabled():
         return list(Membership.objects.filter(workspace_id=workspace, status="active")
-                    .order_by("last_name", "first_name", "id").values(*MEMBER_COLUMNS)[:50])
+                    .order_by("last_name", "first_name", "id").values(*MEMBER_COLUMNS)[:count])
 
 
 @floor_api.get("/members")
@@ -61,8 +62,8 @@ PAGE = engines["django"].from_string(
 
 
 def floor_members_page(request: HttpRequest) -> HttpResponse:
-    """The members page's rows rendered by a template, without the page around them."""
-    return HttpResponse(PAGE.render({"members": _members(int(request.GET["workspace"]))}))
+    """The members page's rows (as many as it shows) rendered by a template, without the page around them."""
+    return HttpResponse(PAGE.render({"members": _members(int(request.GET["workspace"]), MEMBERS_PER_PAGE)}))
 
 
 urlpatterns = [

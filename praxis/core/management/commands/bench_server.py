@@ -10,7 +10,7 @@ On a throw-away database of the PostgreSQL server DATABASE_URL names, with the d
    beside the floor the same server serves (`praxis.core.benchfloor`: bare endpoints with no middleware
    reading the same rows), as requests/s and their ratio.
 2. **Load** (`--load-seconds`, 300 by default): `--users` virtual users, each a keep-alive connection of
-   its own, loop over a practice's mix — the members page, the members API, `/api/v1/me`, the client list
+   its own and a think time between requests (`--think`), loop over a practice's mix — the members page, the members API, `/api/v1/me`, the client list
    and a client search through the API, the dashboard — and log in again now and then (the login form,
    argon2 included); one more sends a workspace invitation every `--invite-every` seconds (its e-mail sent
    by the worker). Reported: requests/s, p50/p95/p99 per kind and overall, the error rate (any answer
@@ -119,7 +119,9 @@ class Command(BaseCommand):
         parser.add_argument("--wrk-seconds", type=int, default=10)
         parser.add_argument("--load-seconds", type=int, default=300)
         parser.add_argument("--warmup-seconds", type=int, default=30, help="of the load, before RSS is read")
-        parser.add_argument("--users", type=int, default=12, help="virtual users of the load")
+        parser.add_argument("--users", type=int, default=16, help="virtual users of the load")
+        parser.add_argument("--think", type=float, default=0.4,
+                            help="a virtual user waits up to this many seconds (uniformly) between requests")
         parser.add_argument("--invite-every", type=float, default=2.0, help="seconds between invitations")
         parser.add_argument("--skip-wrk", action="store_true")
         parser.add_argument("--skip-load", action="store_true")
@@ -166,7 +168,7 @@ class Command(BaseCommand):
             User(email=f"lid{i}@bench.example", password="!", first_name=f"Lid{i}", last_name=f"Bench{i:04d}")
             for i in range(extra_members))
         Membership.objects.bulk_create(
-            Membership(workspace=workspace, user=user, role="member", status="active", account_type="free")
+            Membership(workspace=workspace, user=user, role="staff", status="active", account_type="free")
             for user in users)
         owner = User.objects.get(email=PEOPLE[0].email)
         _row, secret = token_create(user=owner, workspace_slug=DEMO_SLUG, name="bench")
@@ -266,6 +268,7 @@ class Command(BaseCommand):
                 except Exception as exc:  # noqa: BLE001 — a failed request is an error of the load, counted
                     status, text = 0, repr(exc)
                 note(kind, started, status == expected, f"{status} {text}")
+                time.sleep(rng.uniform(0, options["think"]))
 
         def inviter() -> None:
             browser = Browser(server.port)
@@ -276,7 +279,7 @@ class Command(BaseCommand):
                 try:
                     status, text = browser.request(
                         "POST", f"/api/v1/workspaces/{slug}/invitations", headers=token,
-                        body={"emails": [f"genodigde{n}-{secrets.token_hex(3)}@bench.example"], "role": "member",
+                        body={"emails": [f"genodigde{n}-{secrets.token_hex(3)}@bench.example"], "role": "staff",
                               "account_type": "free"})
                 except Exception as exc:  # noqa: BLE001
                     status, text = 0, repr(exc)
