@@ -7,7 +7,7 @@ does it. An absent access (a page outside any workspace) can nothing.
 from django import template
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 from django.utils.translation import gettext as _
 
 from praxis.workspaces.roles import Role
