@@ -12,7 +12,7 @@ help:
 	@echo "make prod       - the production server (gunicorn + task worker) on a throw-away PostgreSQL"
 	@echo "make test       - lint + full test suite on SQLite and PostgreSQL (ARGS=... go to pytest)"
 	@echo "make lint       - ruff check and mypy (django-stubs)"
-	@echo "make bench      - benchmarks"
+	@echo "make bench      - benchmarks on SQLite and a throw-away PostgreSQL (BENCH=\"bench_server\" for some)"
 	@echo "make lock       - regenerate requirements/*.lock from requirements/*.txt (uv)"
 
 $(VPY):
@@ -55,14 +55,9 @@ lint: venv-test
 	$(VENV)/bin/ruff check .
 	env -u DATABASE_URL $(VENV)/bin/mypy praxis
 
+# On SQLite and on a throw-away PostgreSQL cluster; BENCH="bench_billing …" picks some (scripts/bench.sh).
 bench: venv
-	$(VPY) manage.py bench
-	$(VPY) manage.py bench_billing
-	$(VPY) manage.py bench_import --rows 100000
-	$(VPY) manage.py bench_import --rows 300000
-	$(VPY) manage.py bench_search
-	$(VPY) manage.py bench_audit
-	$(VPY) manage.py bench_support
+	scripts/bench.sh
 
 # uv resolves for the platform Praxis is tested on; it runs from a throw-away tool environment.
 lock:

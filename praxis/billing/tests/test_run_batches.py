@@ -116,3 +116,32 @@ def test_batches_issue_exactly_what_one_invoice_per_transaction_issued(practices
     in_batches = issued_with(4)
     assert in_batches == one_by_one and len(in_batches) >= PRACTICES
     assert billing.billing_run(at=dt.date(2026, 12, 1)).cycle_invoices == []  # idempotent
+
+
+def test_a_batch_spends_a_credit_balance_once_across_its_invoices_and_writes_their_lines_and_entries(practices):
+    """The batch reads the balances once under its locks (`invoicing.IssueBatch`): two invoices of one
+    workspace in one batch share its credit — the second gets only what the first left — and every invoice
+    of the batch has its lines and its `invoice.issued` entry, written when the batch closes."""
+    from praxis.audit.models import AuditEvent
+    from praxis.billing.models import BalanceEntry, InvoiceLine
+    from praxis.billing.seats import balance_cents
+
+    rich = practices[0]
+    credit = 8000  # € 80: more than one month of one pro seat (€ 59, € 71.39 with VAT), less than two
+    BalanceEntry.objects.with_scopes_disabled().create(workspace=rich, amount_cents=credit, currency="EUR",
+                                                       reason="Goodwill")
+    report = billing.billing_run(at=dt.date(2026, 12, 1))
+    assert report.failed_workspaces == []
+
+    mine = list(Invoice.objects.with_scopes_disabled().filter(workspace=rich).order_by("number"))
+    assert len(mine) == 2
+    applied = [invoice.credit_applied_cents for invoice in mine]
+    assert 0 < applied[0] < credit and applied[1] == credit - applied[0]  # the rest, not the credit again
+    assert balance_cents(workspace=rich) == 0  # spent once, exactly
+    every = list(Invoice.objects.with_scopes_disabled().order_by("number"))
+    for invoice in every:
+        lines = InvoiceLine.objects.filter(invoice=invoice)
+        assert lines.exists() and sum(line.amount_cents for line in lines) == invoice.subtotal_cents
+    entries = AuditEvent.objects.filter(event_code="invoice.issued")
+    assert sorted(e.data["number"] for e in entries) == [invoice.number for invoice in every]
+    assert verify_chain() == []
