@@ -1,4 +1,4 @@
-"""What every `manage.py bench*` command shares: a throw-away database of its own.
+"""What every `manage.py bench*` command shares: a throw-away database of its own, the demo practice in it.
 
 A benchmark fills and times a database it creates itself — on whichever server `DATABASE_URL` selects —
 under a name of its own (`praxis_bench_<label>_<pid>`, or a SQLite file in the temporary directory), so it
@@ -53,3 +53,18 @@ def timed(fn, repeat: int) -> list[float]:
         fn()
         samples.append((time.perf_counter() - start) * 1000)
     return samples
+
+
+def load_demo_practice():
+    """The demo practice ("Praktijk De Linde"), loaded as the `demo` command loads it (audited as a
+    command), in the benchmark's database; its workspace."""
+    from praxis.audit import context
+    from praxis.demo.loader import DEMO_SLUG, load_demo
+    from praxis.workspaces.models import Workspace
+
+    token = context.set_current(context.AccessPoint(via="command"))
+    try:
+        load_demo()
+    finally:
+        context.reset(token)
+    return Workspace.objects.get(slug=DEMO_SLUG)

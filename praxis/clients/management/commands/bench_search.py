@@ -28,7 +28,7 @@ from django.test import Client as HttpClient
 from django.test.utils import override_settings
 from django_scopes import scopes_disabled
 
-from praxis.core.benchmarks import percentile, throwaway_database, timed
+from praxis.core.benchmarks import load_demo_practice, percentile, throwaway_database, timed
 
 FIRST = ["Zoë", "Daan", "Sem", "Noah", "Lucas", "Emma", "Julia", "Mila", "Tess", "Sophie", "Léa", "Chloé",
          "Hélène", "Amélie", "Jürgen", "Lukas", "Jörg", "Ann-Sofie", "Maël", "Inès", "Bram", "Fenna", "Anaïs",
@@ -80,19 +80,12 @@ class Command(BaseCommand):
                 self._run(options["clients"], options["deployment"], options["repeat"], options["profile"])
 
     def _fill(self, n: int, deployment: int):
-        from praxis.audit import context
         from praxis.clients.models import Client
         from praxis.clients.search import search_text_for
         from praxis.core import planner
-        from praxis.demo.loader import DEMO_SLUG, load_demo
         from praxis.workspaces.models import Workspace
 
-        token = context.set_current(context.AccessPoint(via="command"))
-        try:
-            load_demo()
-        finally:
-            context.reset(token)
-        workspace = Workspace.objects.get(slug=DEMO_SLUG)
+        workspace = load_demo_practice()
         rng = random.Random(7)
         start = time.perf_counter()
         now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)

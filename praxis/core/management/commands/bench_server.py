@@ -47,7 +47,7 @@ from django.db import connection
 from django.test.utils import override_settings
 from django_scopes import scopes_disabled
 
-from praxis.core.benchmarks import percentile, throwaway_database
+from praxis.core.benchmarks import load_demo_practice, percentile, throwaway_database
 
 ROOT = Path(settings.BASE_DIR)
 WRK_CONNECTIONS = 16
@@ -154,16 +154,10 @@ class Command(BaseCommand):
     def _fill(self, extra_members: int) -> dict:
         from praxis.accounts.models import User
         from praxis.api.services import token_create
-        from praxis.audit import context
-        from praxis.demo.loader import DEMO_PASSWORD, DEMO_SLUG, PEOPLE, load_demo
-        from praxis.workspaces.models import Membership, Workspace
+        from praxis.demo.loader import DEMO_PASSWORD, DEMO_SLUG, PEOPLE
+        from praxis.workspaces.models import Membership
 
-        token = context.set_current(context.AccessPoint(via="command"))
-        try:
-            load_demo()
-        finally:
-            context.reset(token)
-        workspace = Workspace.objects.get(slug=DEMO_SLUG)
+        workspace = load_demo_practice()
         users = User.objects.bulk_create(
             User(email=f"lid{i}@bench.example", password="!", first_name=f"Lid{i}", last_name=f"Bench{i:04d}")
             for i in range(extra_members))
