@@ -176,7 +176,7 @@ def issue(*, workspace: Workspace, draft: Draft, actor: User | None = None,
             Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).values_list("pk").first()
             available = balance_cents(workspace=workspace)
         else:  # the batch holds the lock and read the balance under it; earlier invoices of it are counted
-            available = batch.balances.get(workspace.pk, 0)
+            available = batch.balances[workspace.pk]  # KeyError: a workspace the batch did not lock
         draft = replace(draft, available_credit=from_cents(max(available, 0)))
         number = next_number(series=OPERATOR_SERIES, year=issue_day.year)
         details = billing_details(workspace=workspace)

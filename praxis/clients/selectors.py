@@ -142,18 +142,24 @@ def with_team_and_tags(rows: list[Client]) -> list[Client]:
             found = cursor.fetchall()
         for kind, client_id, pk, workspace_id, first, last, user_id, user_first, user_last, email in found:
             if kind == 0:
-                member = Membership.from_db(None, ["id", "workspace_id", "user_id", "first_name", "last_name"],
-                                            [pk, workspace_id, user_id, first, last])
+                member = _loaded(Membership, id=pk, workspace_id=workspace_id, user_id=user_id, first_name=first,
+                                 last_name=last)
                 if user_id is not None:
-                    member.user = User.from_db(None, ["id", "first_name", "last_name", "email"],
-                                               [user_id, user_first, user_last, email])
+                    member.user = _loaded(User, id=user_id, email=email, first_name=user_first, last_name=user_last)
                 team[client_id].append(member)
             else:
-                tags[client_id].append(Tag.from_db(None, ["id", "workspace_id", "name"], [pk, workspace_id, first]))
+                tags[client_id].append(_loaded(Tag, id=pk, workspace_id=workspace_id, name=first))
     for client in rows:
         client.care_team = team[client.pk]  # type: ignore[attr-defined]
         client.tag_list = tags[client.pk]  # type: ignore[attr-defined]
     return rows
+
+
+def _loaded(model, **values):
+    """An instance of `model` as read from the database with only these columns (the others deferred).
+    `Model.from_db` takes the values in the model's field order, whatever order the names are given in."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(None, names, [values[name] for name in names])
 
 
 def client_counts(*, access: Access) -> dict[str, int]:
