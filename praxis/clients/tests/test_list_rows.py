@@ -5,6 +5,7 @@ import pytest
 from django_scopes import scope
 
 from praxis.clients import selectors
+
 from .factories import client_make
 
 pytestmark = pytest.mark.django_db
