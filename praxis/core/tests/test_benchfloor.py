@@ -4,9 +4,10 @@ with no middleware, reading the rows the real endpoints read; everything else is
 import json
 
 import pytest
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import RequestFactory
+from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +22,16 @@ def _call(application, path: str) -> tuple[str, dict[str, str], bytes]:
         seen["status"], seen["headers"] = status, dict(headers)
 
     request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     try:
-        body = b"".join(application(environ, start_response))
+        result = application(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            result.close()  # as a WSGI server does: request_finished, which resets the thread's URLconf
     finally:
         request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return seen["status"], seen["headers"], body
 
 
@@ -44,3 +51,11 @@ def test_everything_else_is_praxis_with_its_middleware():
     status, headers, _body = _call(application, "/healthz")
     assert status.startswith("200")
     assert "X-Request-ID" in headers
+
+
+def test_a_floor_request_leaves_the_next_request_on_praxis_urls(make_user):
+    from praxis.core.benchfloor import application
+
+    user = make_user(email="after@example.test")
+    _call(application, f"/_floor/api/me?user={user.pk}")
+    assert reverse("workspaces:list")  # this thread resolves Praxis' URLs again (the floor's are gone)
