@@ -130,10 +130,10 @@ def _heads(chains: Sequence[int]) -> dict[int, tuple[int, str]]:
     return heads
 
 
-def _link(chain: int, events: list[AuditEvent], *, lock: bool = True, head: tuple[int, str] | None = None) -> None:
-    """Give `events` the next seqs of `chain`, each linked to the one before it (see `_head`); `head`:
-    the chain's head when the caller read it already (under the lock)."""
-    seq, prev = head if head is not None else _head(chain, lock=lock)
+def _link(chain: int, events: list[AuditEvent], *, head: tuple[int, str]) -> None:
+    """Give `events` the next seqs of `chain` after its `head` (read under the chain's lock), each linked
+    to the one before it."""
+    seq, prev = head
     for event in events:
         seq += 1
         event.chain, event.seq, event.prev_hash = chain, seq, prev

@@ -2,8 +2,9 @@
 
 The sequence row is locked and incremented inside the transaction that inserts the invoice: if that
 transaction rolls back (e.g. a concurrent run already issued this cycle's invoice), the number is not
-used either. On PostgreSQL `select_for_update` serialises issuers; on SQLite the IMMEDIATE transaction
-already holds the database's write lock. The unique `number` column is the last guard.
+used either. The increment is one `UPDATE … RETURNING`, which on PostgreSQL locks the row to the end of
+the transaction and so serialises issuers; on SQLite the IMMEDIATE transaction already holds the
+database's write lock. The unique `number` column is the last guard.
 """
 
 from django.db import IntegrityError, connection, transaction

@@ -100,6 +100,6 @@ def _issue_batch(batch, *, ledgers, at: dt.date, plans, report: RunReport) -> li
                 skipped += 1
                 continue
             issued.append((invoice, draft.kind))
-        issuing.close()  # the audit entries of what was issued, before the batch commits
+        issuing.close()  # the lines and audit entries of what was issued, before the batch commits
     report.skipped_concurrent += skipped  # counted once the batch has committed
     return issued

@@ -38,6 +38,7 @@ def account_type_label(code: str) -> str:
     label = _ACCOUNT_TYPE_LABELS.get(code)
     return str(label) if label is not None else code
 
+
 MEMBERS_VIEW = "members.view"
 MEMBERS_MANAGE = "members.manage"
 BILLING_VIEW = "billing.view"

@@ -6,19 +6,10 @@ from django_scopes import scope
 
 from praxis.clients import selectors
 
-from .factories import client_make
+from .test_exports import logged_in
+from .test_exports import make as _client
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
-def _client(team, **kwargs):
-    with scope(workspace=team.workspace):
-        return client_make(team.access("owner"), **kwargs)
 
 
 def test_the_care_team_and_tags_of_each_row_are_the_clients_own(team, client):

@@ -52,6 +52,8 @@ from praxis.core.benchmarks import load_demo_practice, percentile, throwaway_dat
 
 ROOT = Path(settings.BASE_DIR)
 WRK_CONNECTIONS = 16
+# The cookie names of praxis.settings.production (which this process cannot import: it is not the server).
+CSRF_COOKIE, SESSION_COOKIE = "__Host-csrftoken", "__Host-sessionid"
 
 
 class Browser:
@@ -99,17 +101,9 @@ class Browser:
         self.cookies.clear()
         self.request("GET", "/accounts/login/")
         status, _text = self.request("POST", "/accounts/login/", form={
-            "email": email, "password": password, "csrfmiddlewaretoken": self.cookies.get(settings_csrf_cookie(), "")})
+            "email": email, "password": password, "csrfmiddlewaretoken": self.cookies.get(CSRF_COOKIE, "")})
         if status != 302:
             raise RuntimeError(f"login of {email} answered {status}")
-
-
-def settings_csrf_cookie() -> str:
-    return "__Host-csrftoken"  # praxis.settings.production
-
-
-def session_cookie() -> str:
-    return "__Host-sessionid"
 
 
 class Command(BaseCommand):
@@ -181,7 +175,7 @@ class Command(BaseCommand):
     def _prepare(self, port: int, world: dict) -> dict:
         browser = Browser(port)
         browser.log_in(world["logins"][0], world["password"])
-        return {"session": browser.cookies[session_cookie()]}
+        return {"session": browser.cookies[SESSION_COOKIE]}
 
     # -- 1. the request path against its floor ---------------------------------------------------------------
 
@@ -201,7 +195,7 @@ class Command(BaseCommand):
     def _request_path(self, port: int, world: dict, setup: dict, seconds: int, rounds: int) -> None:
         base = f"http://127.0.0.1:{port}"
         token = {"Authorization": f"Bearer {world['token']}"}
-        cookie = {"Cookie": f"{session_cookie()}={setup['session']}"}
+        cookie = {"Cookie": f"{SESSION_COOKIE}={setup['session']}"}
         pairs = [
             ("GET /api/v1/me (token)", f"{base}/api/v1/me", token,
              f"{base}/_floor/api/me?user={world['owner']}"),
