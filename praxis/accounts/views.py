@@ -219,7 +219,7 @@ def password_set_view(request, token: str):
                     start_pending_login(request, user, None)
                     messages.success(request, _("Your password has been set. Enter your code to log in."))
                     return keep_link_token_private(redirect("accounts:login_code"))
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="praxis.accounts.sessions.AccountBackend")
                 mark_authenticated(request)
                 activate_language(request, user=user)
                 messages.success(request, _("Your password has been set. Welcome!"))
@@ -400,7 +400,7 @@ def login_code_view(request):
         else:
             if logging_in:
                 end_pending_login(request)
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # a new session key
+                login(request, user, backend="praxis.accounts.sessions.AccountBackend")  # a new session key
                 mark_authenticated(request)
                 activate_language(request, user=user)
             mark_second_factor(request)

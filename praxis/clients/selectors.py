@@ -84,10 +84,10 @@ def matching(clients: QuerySet[Client], q: str, *, workspace: Workspace) -> Quer
 
 @contextmanager
 def search_plan(q: str, *, using: str = "default") -> Iterator[bool]:
-    """Where a page of a search (and its count) is read (R-CLI-8); yields whether the search index
-    answers the query — every term three characters or more, and not a date of birth. Such a search
-    reads every match to sort them anyway, so its page and its count are one query
-    (`paginate(..., count_in_page=True)`).
+    """Where a page of a search (and its count) is read (R-CLI-8); yields whether an index finds every
+    match before they are sorted — the search index (every term three characters or more) or the date of
+    birth index (a whole date). Such a search reads every match to sort them anyway, so its page and its
+    count are one query (`paginate(..., count_in_page=True)`).
 
     On PostgreSQL, with `ORDER BY name LIMIT 50` the planner likes to walk the name index and filter,
     betting that matches are spread evenly; a surname or a fragment clusters in the alphabet ("Ver…"
@@ -97,8 +97,11 @@ def search_plan(q: str, *, using: str = "default") -> Iterator[bool]:
     transaction (savepoint), and switched back on before it ends. Bitmap scans stay on. Elsewhere, and
     for shorter terms, nothing changes."""
     connection = connections[using]
+    if search.query_date(q) is not None:
+        yield True
+        return
     terms = search.query_terms(q)
-    indexed = bool(terms) and all(len(term) >= 3 for term in terms) and search.query_date(q) is None
+    indexed = bool(terms) and all(len(term) >= 3 for term in terms)
     if connection.vendor != "postgresql" or not indexed:
         yield indexed
         return

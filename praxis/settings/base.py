@@ -137,7 +137,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "praxis.accounts.sessions.AccountBackend",  # Django's ModelBackend, its user lookup compiled once
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -154,6 +154,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # R-ACC-5: 30 minutes idle (the session's age, renewed once a minute by
 # `accounts.middleware.SessionLifetimeMiddleware`), 12 hours in total (the same middleware).
+SESSION_ENGINE = "praxis.accounts.sessions"  # Django's database sessions, the lookup compiled once
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_ABSOLUTE_LIFETIME = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True

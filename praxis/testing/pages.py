@@ -358,7 +358,7 @@ def html_routes() -> list[Route]:
 def django_client(user=None) -> Client:
     client = Client(headers={"Accept-Language": "en"})
     if user is not None:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
     return client
 
 

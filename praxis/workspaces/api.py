@@ -196,7 +196,7 @@ def invitation_link_accept(request, token: str, payload: InvitationAcceptIn):
         user, member = invitations.invitation_accept_new_user(
             token=token, password=payload.password or "", first_name=payload.first_name,
             last_name=payload.last_name, language=payload.language)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="praxis.accounts.sessions.AccountBackend")
         mark_authenticated(request)
         status = 201
     with scope(workspace=member.workspace):

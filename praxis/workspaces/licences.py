@@ -13,6 +13,7 @@ from django.db.models import FilteredRelation, Q
 
 from praxis.audit import services as audit
 from praxis.core import clock
+from praxis.core.prepared import Prepared
 from praxis.core.transactions import service_transaction
 
 from . import ports
@@ -23,17 +24,29 @@ TRIAL_DAYS = 14  # R-BIL-9
 
 
 def current_licence(user) -> Licence | None:
-    return Licence.objects.filter(user=user).exclude(status=Licence.Status.ENDED).first()
+    """The user's licence that has not ended (at most one: the `licence_one_current` constraint)."""
+    return _CURRENT_LICENCE.first(user_id=user.pk) if user.pk is not None else None
+
+
+# Read on every dashboard, `/me` and billing page: compiled once (issue 10 point 11).
+_CURRENT_LICENCE = Prepared(lambda *, user_id: Licence.objects.filter(user_id=user_id)
+                            .exclude(status=Licence.Status.ENDED).order_by("pk")[:1], user_id=int)
 
 
 def with_current_licence(queryset, user_path: str):
-    """`queryset` with the current licence of the user at `user_path` joined in, as `.current_licence`
-    (None without one) — the same licence `current_licence` reads (not ended; at most one per user, the
-    `licence_one_current` constraint), without a query of its own."""
+    """`queryset` with the current licence of the user at `user_path` joined in — the same licence
+    `current_licence` reads (not ended; at most one per user, the `licence_one_current` constraint),
+    without a query of its own. Read it with `joined_licence(row)`: Django sets the attribute only when
+    the join found a licence."""
     licences_path = f"{user_path}__licences"
     return queryset.annotate(current_licence=FilteredRelation(
         licences_path, condition=~Q(**{f"{licences_path}__status": Licence.Status.ENDED}))).select_related(
         "current_licence")
+
+
+def joined_licence(row) -> Licence | None:
+    """The current licence `with_current_licence` joined into `row`, or None when the user has none."""
+    return getattr(row, "current_licence", None)
 
 
 def effective_account_type(user, at: dt.datetime | None = None) -> str:

@@ -206,7 +206,7 @@ def api_client(db):
         headers = {"Authorization": f"Bearer {token}"} if token else None
         client = Client(enforce_csrf_checks=enforce_csrf_checks, headers=headers)
         if user is not None:
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            client.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
         return client
 
     return _make

@@ -65,7 +65,7 @@ def api_client(db):
     def _make(user=None, *, token: str | None = None) -> Client:
         client = Client(headers={"Authorization": f"Bearer {token}"} if token else None)
         if user is not None:
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            client.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
         return client
 
     return _make

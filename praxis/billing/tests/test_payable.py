@@ -467,7 +467,7 @@ def test_the_api_gives_the_payment_terms(november, issuer, django_capture_on_com
     owner, workspace = make_team()
     [invoice] = run("2026-11-01", django_capture_on_commit_callbacks)
     client = Client()
-    client.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(owner, backend="praxis.accounts.sessions.AccountBackend")
     base = f"/api/v1/workspaces/{workspace.slug}/billing/invoices"
     [item] = client.get(base).json()["items"]
     assert (item["due_date"], item["payment_reference"]) == ("2026-11-15", "RF422026000001")

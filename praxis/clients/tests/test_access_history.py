@@ -22,7 +22,7 @@ POINT = {"HTTP_USER_AGENT": UA, "REMOTE_ADDR": "198.51.100.4"}
 
 
 def logged_in(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
     return client
 
 

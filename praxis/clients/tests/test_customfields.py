@@ -40,7 +40,7 @@ def api(team, path: str) -> str:
 
 
 def logged_in(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
     return client
 
 

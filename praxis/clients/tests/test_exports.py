@@ -26,7 +26,7 @@ UA = "Mozilla/5.0 (Export test)"
 
 
 def logged_in(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
     return client
 
 

@@ -23,7 +23,7 @@ def media(settings, tmp_path):
 
 
 def login(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
     return client
 
 

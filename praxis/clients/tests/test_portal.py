@@ -34,7 +34,7 @@ def make(team, **kwargs) -> Client:
 
 
 def logged_in(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
     return client
 
 

@@ -37,7 +37,7 @@ def api_client():
 
     def _make(user):
         client = DjangoClient()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
         return client
 
     return _make
@@ -222,11 +222,12 @@ def test_list_costs_the_same_queries_for_3_and_25(team, api_client):
     assert len(small) == len(large)
 
 
-@pytest.mark.parametrize("q", ["teller", "te"])  # indexed (page and count in one query) and not
+# The search index and the date of birth index (page and count in one query) and a short term (two)
+@pytest.mark.parametrize("q", ["teller", "03-04-1980", "te"])
 def test_search_pages_count_every_match_on_every_page_r_cli_8(team, api_client, q):
     for i in range(5):
-        make(team, first_name=f"Naam{i}", last_name="Teller")
-    make(team, first_name="Other", last_name="Person")
+        make(team, first_name=f"Naam{i}", last_name="Teller", date_of_birth="1980-04-03")
+    make(team, first_name="Other", last_name="Person", date_of_birth="1980-04-04")
     client = api_client(team.owner)
 
     def page(n):

@@ -30,7 +30,7 @@ GRANTS = ("emergency_contact", "receives_information", "responsible_for_billing"
 
 def logged_in(user) -> DjangoClient:
     browser = DjangoClient()
-    browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
     return browser
 
 

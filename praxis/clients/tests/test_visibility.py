@@ -68,7 +68,7 @@ def _world(make_user, role: str, support: bool, tier: str):
         licences.licence_assign(user=team.users[role], account_type="support", payer_workspace=payer,
                                 actor=team.owner)
     browser = DjangoClient()
-    browser.force_login(team.users[role], backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(team.users[role], backend="praxis.accounts.sessions.AccountBackend")
     return team, clients, browser
 
 

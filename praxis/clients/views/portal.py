@@ -144,7 +144,7 @@ def portal_invite(request, token: str):
             except ServiceError as exc:
                 form_error(form, exc)
             else:
-                login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, new_user, backend="praxis.accounts.sessions.AccountBackend")
                 mark_authenticated(request)
                 activate_language(request, user=new_user)
                 return keep_link_token_private(_welcome(request, client))

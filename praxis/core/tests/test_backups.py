@@ -58,7 +58,7 @@ from praxis.clients.services import client_create
 ws = Workspace.objects.get(slug=%(slug)r)
 owner = User.objects.get(email=%(email)r)
 http = Client()
-http.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
+http.force_login(owner, backend="praxis.accounts.sessions.AccountBackend")
 page = http.get(f"/w/{ws.slug}/clients/")
 with scope(workspace=ws):
     created = client_create(access=resolve_access(owner, ws.slug), values={"first_name": "Na", "last_name": "Restore"})

@@ -61,7 +61,7 @@ def test_cancelled_member_sees_a_designed_translated_404_with_a_way_back(client,
     clinician = team.clinician
     clinician.language = "nl"
     clinician.save(update_fields=["language"])
-    client.force_login(clinician, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(clinician, backend="praxis.accounts.sessions.AccountBackend")
     assert client.get(f"/w/{team.workspace.slug}/").status_code == 200  # the practice worked in last
     with scope(workspace=team.workspace):
         members_cancel(access=team.access("owner"), membership_ids=[team.members["clinician"].pk])
@@ -81,7 +81,7 @@ def test_cancelled_member_sees_a_designed_translated_404_with_a_way_back(client,
 
 def test_missing_capability_answers_the_designed_403(client, workspace_with_team):
     team = workspace_with_team
-    client.force_login(team.staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(team.staff, backend="praxis.accounts.sessions.AccountBackend")
 
     response = client.get(f"/w/{team.workspace.slug}/billing/")
 

@@ -23,7 +23,7 @@ SECRET = "inbound-secret-for-tests"
 
 def api(user) -> Client:
     client = Client(headers={"Accept-Language": "en"})
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
     return client
 
 

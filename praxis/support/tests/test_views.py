@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def browser(user) -> Client:
     client = Client(headers={"Accept-Language": "en"})
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
     return client
 
 

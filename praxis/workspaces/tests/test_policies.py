@@ -69,7 +69,7 @@ def test_point_7_and_2_member_decisions_per_role(actor, workspace_with_team):
 def api_client():
     def _make(user) -> Client:
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
         return client
 
     return _make

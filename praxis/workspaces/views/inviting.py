@@ -167,7 +167,7 @@ def invite(request, token: str):
             except ServiceError as exc:
                 form_error(form, exc)
             else:
-                login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, new_user, backend="praxis.accounts.sessions.AccountBackend")
                 mark_authenticated(request)
                 activate_language(request, user=new_user)
                 messages.success(request, _("Welcome to %(name)s.") % {"name": member.workspace.name})

@@ -76,7 +76,7 @@ class Command(BaseCommand):
         workspace = workspace_create(actor=owner, name="Bench support", tier="practice")
         category = Category.objects.get(code="technical")
         http = HttpClient()
-        http.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
+        http.force_login(owner, backend="praxis.accounts.sessions.AccountBackend")
         self.stdout.write(f"database: {connection.vendor}")
 
         # 1. creating tickets through the API
@@ -111,7 +111,7 @@ class Command(BaseCommand):
         operator.is_staff = True
         operator.save(update_fields=["is_staff"])
         console = HttpClient()
-        console.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
+        console.force_login(operator, backend="praxis.accounts.sessions.AccountBackend")
         cases = [
             ("workspace open list (API)", http, f"{url}?view=open", self._floor_workspace(workspace.pk)),
             ("workspace open list (HTML)", http, f"/w/{workspace.slug}/support/?view=open",
