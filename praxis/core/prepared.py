@@ -17,17 +17,20 @@ the active workspace. The build runs with scopes disabled: use `Prepared` for lo
 workspace's data or that filter the workspace explicitly (the membership of this user in this workspace).
 
 Compiled SQL is kept per thread and database connection (a compiler holds its connection, and gunicorn
-serves with threads), so each worker thread compiles a query once.
+serves with threads), so each worker thread compiles a query once. On PostgreSQL the statement is also
+prepared on the server (`_cursor`), so it is parsed and planned once per connection too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators  # type: ignore[attr-defined]
@@ -78,7 +81,7 @@ class Prepared(Generic[M]):
         compiled = self._compiled()
         params = [constant if slot is None else adapt(values[slot])
                   for constant, slot, adapt in zip(compiled.params, compiled.slots, compiled.adapters, strict=True)]
-        with compiled.connection.cursor() as cursor:
+        with _cursor(compiled.connection) as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.converters:
@@ -161,3 +164,40 @@ class Prepared(Generic[M]):
 
 def _identity(value: Any) -> Any:
     return value
+
+
+def _cursor(connection):
+    """Django's cursor (execute wrappers, query logging and counting as for any query); on PostgreSQL
+    one that binds parameters on the server and prepares the statement, so PostgreSQL parses and plans
+    a prepared lookup once per connection (`settings.PRAXIS_PREPARED_STATEMENTS`).
+
+    Django leaves psycopg's automatic preparation off (`prepare_threshold=None`) so that connection
+    poolers in transaction mode keep working; these few fixed-shape lookups — an equality on a key, the
+    plan the same for every value — are prepared explicitly instead. A deployment behind such a pooler
+    (PgBouncer before 1.21, or without `max_prepared_statements`) sets `PRAXIS_PREPARED_STATEMENTS=0`."""
+    if connection.vendor != "postgresql" or not settings.PRAXIS_PREPARED_STATEMENTS or connection.queries_logged:
+        # A logged connection (DEBUG, a query-count test) records each statement with its values, which
+        # Django cannot render for a prepared one: it runs the same SQL unprepared.
+        return connection.cursor()
+    # `BaseDatabaseWrapper._cursor`, with this cursor class in place of the connection's default one.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:  # None refuses even an explicit `prepare=True`
+        raw.prepare_threshold = _NEVER_BY_ITSELF
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_preparing_cursor_class()(raw))
+
+
+_NEVER_BY_ITSELF = 2**31 - 1  # psycopg prepares a statement only when asked: no other query of Django's
+
+
+@functools.cache
+def _preparing_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+
+    return PreparingCursor

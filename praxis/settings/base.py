@@ -133,6 +133,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# PostgreSQL: the per-request lookups (`core.prepared`) run as server-side prepared statements, planned
+# once per connection. Off ("0") behind a connection pooler in transaction mode that cannot carry them.
+PRAXIS_PREPARED_STATEMENTS = env("PRAXIS_PREPARED_STATEMENTS", "1") != "0"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

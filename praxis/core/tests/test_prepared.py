@@ -9,7 +9,7 @@ import threading
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
@@ -81,11 +81,15 @@ def test_it_is_one_query_through_djangos_cursor_and_compiled_once_per_thread():
     assert len(builds) == 1
     assert workspace.slug  # (the workspace only makes the database less empty)
 
-    other = []
-    thread = threading.Thread(target=lambda: other.append(users.first(pk=owner.pk)))
+    def in_another_thread():
+        try:
+            users.first(pk=owner.pk)  # its own connection: it does not see this test's uncommitted rows
+        finally:
+            connections.close_all()  # that thread's connections, so the test database can be dropped
+
+    thread = threading.Thread(target=in_another_thread)
     thread.start()
     thread.join()
-    connection.close_if_unusable_or_obsolete()
     assert len(builds) == 2  # the other thread compiled its own (its own connection)
 
 
@@ -157,3 +161,31 @@ def test_resolve_access_sees_a_cancelled_membership_and_an_ended_licence_at_once
     assert licences.joined_licence(access.membership) is None
     assert access.can("clients.view")
     assert licences.current_licence(owner) is None
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_lookup_is_a_server_side_prepared_statement(settings):
+    owner = UserFactory()
+    users = Prepared(lambda *, pk: User.objects.filter(pk=pk, email__endswith="@factory.test")[:1], pk=int)
+    assert users.first(pk=owner.pk) == owner
+    assert users.first(pk=owner.pk + 1000) is None  # the same statement, another value
+    prepared = [sql for sql in _prepared_statements() if "LIKE" in sql and '"accounts_user"' in sql]
+    assert len(prepared) == 1 and "$1" in prepared[0], prepared
+    with CaptureQueriesContext(connection) as captured:  # a logged connection: unprepared, SQL with values
+        assert users.first(pk=owner.pk) == owner
+    assert str(owner.pk) in captured.captured_queries[0]["sql"]
+
+
+@pytest.mark.postgres
+def test_prepared_statements_can_be_switched_off_for_a_pooler(settings):
+    settings.PRAXIS_PREPARED_STATEMENTS = False
+    owner = UserFactory()
+    users = Prepared(lambda *, pk: User.objects.filter(pk=pk, email__endswith="@pooler.test")[:1], pk=int)
+    assert users.first(pk=owner.pk) is None
+    assert not [sql for sql in _prepared_statements() if "pooler.test" in sql]
