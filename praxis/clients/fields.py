@@ -47,6 +47,10 @@ class _EmailValidator(EmailValidator):
     """Django's e-mail rule, remembering its verdict per domain: the addresses of an import share a few
     domains, and the domain check is most of the cost of checking one (R-CLI-9)."""
 
+    # Django's own patterns, compiled here once: behind its lazy proxy (`_lazy_re_compile`) each match cost
+    # more than the match itself.
+    user_regex = re.compile(EmailValidator.user_regex.pattern, EmailValidator.user_regex.flags)
+
     def validate_domain_part(self, domain_part: str) -> bool:
         return _domain_is_valid(domain_part)
 
@@ -57,6 +61,11 @@ def _domain_is_valid(domain_part: str) -> bool:
 
 
 _validate_email = _EmailValidator()
+
+
+# Every metadata pattern `phonenumbers` compiles is kept (its documented switch) instead of being looked up
+# in the `re` module's cache for each of the ~10 patterns a number is checked against (R-CLI-9).
+phonenumbers.enable_pattern_cache()
 
 
 def clean_phone(raw: Any, *, country: str, field: str = "phone") -> str:
@@ -130,21 +139,36 @@ def national_number(value: str, *, region: str) -> phonenumbers.PhoneNumber | No
     outcome is the one parse gives (checked by `test_import.py::test_national_fast_path_…`)."""
     if not _LOCAL.fullmatch(value):
         return None
-    digits = value.replace(" ", "").replace("-", "")
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    if metadata is None or metadata.national_prefix_transform_rule or not metadata.national_prefix_for_parsing:
+    rules = _national_rules(region)
+    if rules is None:
         return None
-    if digits.startswith(str(metadata.country_code)):
+    country_code, code_digits, international_prefix, national_prefix = rules
+    digits = value.replace(" ", "").replace("-", "")
+    if digits.startswith(code_digits):
         return None  # parse may read the country code in it
-    if metadata.international_prefix and re.match(metadata.international_prefix, digits):
+    if international_prefix is not None and international_prefix.match(digits):
         return None  # parse reads an international call
-    prefix = re.match(metadata.national_prefix_for_parsing, digits)
+    prefix = national_prefix.match(digits)
     if prefix is None or prefix.end() == 0 or any(group is not None for group in prefix.groups()):
         return None
     national = digits[prefix.end():]
     if not national or national.startswith("0") or len(national) > 17:
         return None
-    return phonenumbers.PhoneNumber(country_code=metadata.country_code, national_number=int(national))
+    return phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
+
+
+@functools.lru_cache(maxsize=256)
+def _national_rules(region: str) -> tuple[int, str, re.Pattern[str] | None, re.Pattern[str]] | None:
+    """What `national_number` reads from a region's metadata, its patterns compiled: (country code, the
+    same as text, the international prefix, the national prefix for parsing); `None` when the region has
+    no metadata, no national prefix or one with a transform rule (left to parse)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if (metadata is None or metadata.country_code is None or metadata.national_prefix_transform_rule
+            or not metadata.national_prefix_for_parsing):
+        return None
+    international = re.compile(metadata.international_prefix) if metadata.international_prefix else None
+    return (metadata.country_code, str(metadata.country_code), international,
+            re.compile(metadata.national_prefix_for_parsing))
 
 
 # Day first everywhere Praxis is sold; month first only where the country writes it so (ambiguous input

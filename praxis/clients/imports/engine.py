@@ -112,38 +112,89 @@ birth, which repeats less at first but has few possible values, always is."""
             self.values.clear()
 
 
-def _clean_cell(target: str, raw: Any, *, country: str, custom: dict[str, CustomField]) -> Any:
-    """One cell through the one definition of its field's rule (raises `ServiceError`)."""
+def _cleaner(target: str, *, country: str, custom: dict[str, CustomField]) -> Callable[[Any], Any]:
+    """The rule of one column, bound once per run: raw cell → cleaned value (raises `ServiceError`).
+
+    Always the one definition of the field's rule: `services.clean_values` for a full name and for a
+    name it refuses, `fields.clean_custom_value` for a custom field, and for a built-in field the
+    `fields.clean_builtin` that `clean_values` calls for each known name — called straight, to spare each
+    cell a one-key dict in and out (`test_import.py::test_column_cleaners_answer_as_clean_values`)."""
     if target == FULL_NAME:
-        first, last = split_full_name(raw)
-        return services.clean_values({"first_name": first, "last_name": last}, country=country)
+        def clean(raw: Any) -> Any:
+            first, last = split_full_name(raw)
+            return services.clean_values({"first_name": first, "last_name": last}, country=country)
+        return clean
     if target.startswith("custom."):
-        return fields.clean_custom_value(custom[target[7:]], raw, country=country)
-    if isinstance(raw, dt.datetime | dt.date) and target != "date_of_birth":
-        raw = raw.isoformat()[:10]
-    return services.clean_values({target: raw}, country=country)[target]
+        definition, clean_custom = custom[target[7:]], fields.clean_custom_value
+        return lambda raw: clean_custom(definition, raw, country=country)
+    if target not in fields.BUILTIN_FIELDS:  # refused by `clean_values`, with its message
+        return lambda raw: services.clean_values({target: raw}, country=country)[target]
+    clean_builtin, date_types = fields.clean_builtin, (dt.datetime, dt.date)
+    if target == "date_of_birth":
+        return lambda raw: clean_builtin(target, raw, country=country)
+
+    def clean_builtin_cell(raw: Any) -> Any:
+        if isinstance(raw, date_types):  # an XLSX date cell in a text column: its date as text
+            raw = raw.isoformat()[:10]
+        return clean_builtin(target, raw, country=country)
+    return clean_builtin_cell
 
 
-def _clean_row(plan: Plan, cells: list[Any], *, country: str,
-               memos: dict[int, _Memo] | None = None) -> tuple[dict[str, Any], dict[str, Any], list[tuple[str, str]]]:
+# What a cleaned cell fills: a built-in field, the first and last name (a full name), a custom value.
+_BUILTIN, _NAMES, _CUSTOM = 0, 1, 2
+
+
+@dataclass(slots=True)
+class _Column:
+    """One mapped column of a run: where its cells are, its rule, what it fills, its memo (dropped once
+    the column's values prove not to repeat)."""
+
+    index: int
+    name: str
+    clean: Callable[[Any], Any]
+    fills: int
+    key: str  # the built-in field or the custom field's key
+    keep_empty: bool  # a checkbox: False is stored too
+    memo: _Memo | None
+
+
+def _columns(plan: Plan, *, country: str, memoise: bool = True) -> list[_Column]:
+    columns: list[_Column] = []
+    for index, name, target in plan.columns:
+        clean = _cleaner(target, country=country, custom=plan.custom)
+        memo = _Memo(bounded=target == "date_of_birth") if memoise and target != FULL_NAME else None
+        if target == FULL_NAME:
+            columns.append(_Column(index, name, clean, _NAMES, target, False, memo))
+        elif target.startswith("custom."):
+            definition = plan.custom[target[7:]]
+            columns.append(_Column(index, name, clean, _CUSTOM, definition.key,
+                                   definition.field_type == FieldType.CHECKBOX, memo))
+        else:
+            columns.append(_Column(index, name, clean, _BUILTIN, target, False, memo))
+    return columns
+
+
+def _clean_row(columns: list[_Column],
+               cells: list[Any]) -> tuple[dict[str, Any], dict[str, Any], list[tuple[str, str]]]:
     """(built-in values, custom values, [(column, reason)]) of one row."""
     values: dict[str, Any] = {}
     custom: dict[str, Any] = {}
     errors: list[tuple[str, str]] = []
     width = len(cells)
-    for index, name, target in plan.columns:
-        raw = cells[index] if index < width else ""
+    is_empty = fields.is_empty
+    for column in columns:
+        raw = cells[column.index] if column.index < width else ""
         if raw is None:
             raw = ""
         cleaned: Any
-        memo = memos.get(index) if memos is not None else None
-        if memo is not None and memo.active:
-            key = (raw.__class__, raw)
+        memo = column.memo
+        if memo is not None:
+            key = raw if raw.__class__ is str else (raw.__class__, raw)  # 1, 1.0, True and "1" apart
             memo.lookups += 1
             found = memo.values.get(key)
             if found is None:
                 try:
-                    found = (True, _clean_cell(target, raw, country=country, custom=plan.custom))
+                    found = (True, column.clean(raw))
                 except ServiceError as exc:
                     found = (False, exc.message)
                 if len(memo.values) < memo.LIMIT:
@@ -152,24 +203,25 @@ def _clean_row(plan: Plan, cells: list[Any], *, country: str,
                 memo.hits += 1
             if memo.lookups == memo.PROBE:
                 memo.settle()
+                if not memo.active:
+                    column.memo = None
             ok, cleaned = found
             if not ok:
-                errors.append((name, cleaned))
+                errors.append((column.name, cleaned))
                 continue
         else:
             try:
-                cleaned = _clean_cell(target, raw, country=country, custom=plan.custom)
+                cleaned = column.clean(raw)
             except ServiceError as exc:
-                errors.append((name, exc.message))
+                errors.append((column.name, exc.message))
                 continue
-        if target == FULL_NAME:
-            values.update(cleaned)
-        elif target.startswith("custom."):
-            definition = plan.custom[target[7:]]
-            if not fields.is_empty(cleaned) or definition.field_type == FieldType.CHECKBOX:
-                custom[definition.key] = cleaned
+        if column.fills == _BUILTIN:
+            values[column.key] = cleaned
+        elif column.fills == _CUSTOM:
+            if column.keep_empty or not is_empty(cleaned):
+                custom[column.key] = cleaned
         else:
-            values[target] = cleaned
+            values.update(cleaned)
     return values, custom, errors
 
 
@@ -190,21 +242,23 @@ class Checker:
         by_email, by_name = existing_keys(workspace=self.workspace)
         file_email: dict[str, int] = {}
         file_name: dict[tuple[str, str, str], int] = {}
-        dump, dumps, text_of = marshal.dump, json.dumps, search.search_text_of
-        memos = {index: _Memo(bounded=target == "date_of_birth")
-                 for index, _name, target in self.plan.columns if target != FULL_NAME}
+        dump, dumps, text_of, normalise = marshal.dump, json.dumps, search.search_text_of_normalised, search.normalise
+        columns = _columns(self.plan, country=country)
+        empty = ("",) * len(ROW_FIELDS)
         for line, cells in self.table.rows():
             report.rows += 1
             if self.on_progress and report.rows % 2000 == 0:
                 self.on_progress(report.rows)
-            values, custom, errors = _clean_row(self.plan, cells, country=country, memos=memos)
+            values, custom, errors = _clean_row(columns, cells)
             if errors:
                 report.invalid += [{"line": line, "column": column, "reason": reason} for column, reason in errors]
                 continue
             email = values.get("email") or ""
             born = values.get("date_of_birth")
-            name_key = ((search.normalise(values["first_name"]), search.normalise(values["last_name"]),
-                         born.isoformat()) if born else None)
+            first = last = ""
+            if born or spill is not None:  # the duplicate key and the search text share the normalised names
+                first, last = normalise(values["first_name"]), normalise(values["last_name"])
+            name_key = (first, last, born.isoformat()) if born else None
             duplicate = None
             if email and email in by_email:
                 duplicate = {"line": line, "duplicate_of_line": None, "duplicate_of_client": by_email[email],
@@ -227,10 +281,11 @@ class Checker:
                 file_name[name_key] = line
             report.importable += 1
             if spill is not None:
-                row = [line] + [values.get(name, "") for name in ROW_FIELDS]
+                row = [line, *map(values.get, ROW_FIELDS, empty)]
                 row[4] = born.toordinal() if born else None  # date_of_birth (index 4: line is 0)
                 row.append(dumps(custom))
-                row.append(text_of(first_name=row[1], last_name=row[2], preferred_name=row[3], email=row[6],
+                preferred = row[3]
+                row.append(text_of(names=(first, last, normalise(preferred) if preferred else ""), email=row[6],
                                    phone=row[7], date_of_birth=born))
                 dump(tuple(row), spill)
         report.timings["check"] = time.perf_counter() - started

@@ -423,3 +423,137 @@ def test_national_fast_path_is_the_number_parse_gives():
     assert fields.national_number("31612345678", region="NL") is None  # may carry the country code
     with pytest.raises(ServiceError, match="Enter a valid phone number"):
         fields.clean_phone("06 123", country="NL")
+
+
+# --- the import's per-column rules are the rules every path uses (R-CLI-9, R-CLI-1, R-CLI-2) -----------
+
+CELLS: list = [
+    "", " ", "Zoë", "  de   Vries ", "A" * 151, "x\x01y", "tab\there", "line\nbreak", "12-03-1985", "1985-03-12",
+    "31-02-1990", "03/04/2020", "01-01-2099", "1879-12-31", "30000", "12-03-1985 10:00", "female", "Female", "x",
+    "zoe@example.nl", " ZOE@Example.NL ", "bad@", "a`b@example.nl", "x@bücher.de", "q@[127.0.0.1]", "q@localhost",
+    "06 12345678", "+31 6 1234 5678", "0031612345678", "(06) 1234-5678", "0612", "+31123", "+32 470 12 34 56", "nl",
+    "NL", "NLD", "en", "1234 ab", "x" * 201, 0, 1, 72, 30000, 1.0, 72.5, -3, True, False, None, [], ["a"], {},
+    dt.date(1985, 3, 12), dt.datetime(1985, 3, 12, 10, 0, tzinfo=dt.UTC), dt.date(2099, 1, 1),
+]
+
+
+def _answer(clean, raw):
+    try:
+        return ("ok", clean(raw))
+    except ServiceError as exc:
+        return ("refused", exc.code, exc.message, exc.field)
+
+
+def _rule_answer(target: str, raw):
+    """What the one definition answers for a cell: `clean_values` (an XLSX date cell in a text column is
+    read as its date, as the import always has)."""
+    from praxis.clients import services
+
+    if target == mapping.FULL_NAME:
+        first, last = mapping.split_full_name(raw)
+        return _answer(lambda _raw: services.clean_values({"first_name": first, "last_name": last}, country="NL"),
+                       raw)
+    if isinstance(raw, dt.datetime | dt.date) and target != "date_of_birth":
+        raw = raw.isoformat()[:10]
+    return _answer(lambda value: services.clean_values({target: value}, country="NL")[target], raw)
+
+
+def _custom_definitions() -> dict[str, CustomField]:
+    definitions = {}
+    for sample in SAMPLES:
+        for required in (False, True):
+            definition = CustomField(key=f"{sample.key}_{int(required)}", label=sample.label,
+                                     field_type=sample.field_type, **{**sample.definition, "required": required})
+            definitions[definition.key] = definition
+    return definitions
+
+
+@pytest.mark.parametrize("target", [*fields.BUILTIN_FIELDS, mapping.FULL_NAME, "no_such_field"])
+def test_column_cleaners_answer_as_clean_values(target):
+    """R-CLI-9: the rule an import binds to a built-in column gives, for every cell, the value or the
+    refusal (code, message, field) `services.clean_values` gives — the form's and the API's answer."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from praxis.clients.imports import engine
+
+    clean = engine._cleaner(target, country="NL", custom={})
+    for raw in CELLS:
+        assert _answer(clean, raw) == _rule_answer(target, raw), raw
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.one_of(st.text(), st.integers(), st.floats(allow_nan=False), st.dates(), st.emails(),
+                     st.from_regex(r"\+?[0-9 ()-]{4,16}", fullmatch=True)))
+    def same(raw):
+        assert _answer(clean, raw) == _rule_answer(target, raw)
+
+    same()
+
+
+def test_custom_column_cleaners_answer_as_clean_custom_value():
+    """R-CLI-9, R-CLI-2: a custom column's rule is `fields.clean_custom_value`, for every type, required
+    or not, on the samples every path is held to and on the cells above."""
+    from praxis.clients.imports import engine
+
+    definitions = _custom_definitions()
+    samples = [value for sample in SAMPLES for value in (sample.valid.raw, sample.invalid.raw,
+                                                        sample.valid.api, sample.invalid.api)]
+    for key, definition in definitions.items():
+        clean = engine._cleaner(f"custom.{key}", country="NL", custom=definitions)
+        for raw in [*CELLS, *samples]:
+            expected = _answer(lambda value, definition=definition: fields.clean_custom_value(
+                definition, value, country="NL"), raw)
+            assert _answer(clean, raw) == expected, (key, raw)
+
+
+def test_memoised_columns_answer_as_unmemoised_ones():
+    """R-CLI-9: a column's memo (keyed by the cell, its type apart: "1", 1, 1.0 and True are different
+    cells) changes no answer, also after it gives up on a column whose values do not repeat."""
+    from praxis.clients.imports import engine
+
+    definitions = _custom_definitions()
+    header = [*fields.BUILTIN_FIELDS, *(f"custom.{key}" for key in definitions)]
+    plan = engine.Plan.build(header, {name: name for name in header}, list(definitions.values()))
+    memoised, plain = engine._columns(plan, country="NL"), engine._columns(plan, country="NL", memoise=False)
+    values = [*CELLS[:-6], "1", 1, 1.0, True, "0", 0, 0.0, False]  # no unhashable cell: a CSV or XLSX has none
+    for number in range(engine._Memo.PROBE + 500):
+        row = [values[(number * (column + 3) + column) % len(values)] for column in range(len(header))]
+        if number > 300:  # a column of unique values: its memo is dropped after the probe
+            row[header.index("last_name")] = f"Jansen {number}"
+        if number % 7 == 0:
+            row = row[:number % len(header)]  # a short row: its missing cells are empty
+        assert engine._clean_row(memoised, row) == engine._clean_row(plain, row), number
+    last_name = next(column for column in memoised if column.key == "last_name")
+    assert last_name.memo is None
+    assert next(column for column in memoised if column.key == "gender").memo is not None
+
+
+def test_email_rule_is_djangos():
+    """R-CLI-1: `fields` keeps Django's e-mail rule (compiled once, the domain verdict remembered): the same
+    verdict as `django.core.validators.validate_email` on every input."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    def verdict(validate, value):
+        try:
+            validate(value)
+        except ValidationError:
+            return False
+        return True
+
+    table = ["a@example.nl", "a.b+c@sub.example.co.uk", "bad@", "@example.nl", "a@b", "a@localhost", "a@[127.0.0.1]",
+             "a@[::1]", "a@[999.1.1.1]", '"quoted"@example.nl', "a`b@example.nl", "ſ@example.nl", "K@example.nl",
+             "a@bücher.de", "a..b@example.nl", "a@-example.nl", "a@example.nl\n", "a" * 65 + "@example.nl",
+             "a@" + "b" * 64 + ".nl", "ab@example.n1"]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.one_of(st.emails(), st.text(), st.sampled_from(table),
+                     st.builds(lambda user, domain: f"{user}@{domain}", st.text(max_size=12), st.text(max_size=12))))
+    def same(value):
+        assert verdict(fields._validate_email, value) == verdict(validate_email, value), value
+
+    for value in table:
+        assert verdict(fields._validate_email, value) == verdict(validate_email, value), value
+    same()

@@ -500,3 +500,75 @@ def test_search_plan_switches_index_scans_off_only_for_its_block(team):
             1 / 0  # noqa: B018 - an error inside the block: the savepoint's rollback restores the setting
         cursor.execute("SHOW enable_indexscan")
         assert cursor.fetchone()[0] == "on"
+
+
+# --- `normalise` and the search text: the fast ASCII path is the general one ---------------------------
+
+def _normalise_reference(text: str) -> str:
+    """`normalise` as first written (NFKD, marks, case fold, `_SPELLED`, `\\s+` collapsed, trimmed)."""
+    import re
+    import unicodedata
+
+    text = text or ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).translate(search._MARKS)
+    return re.sub(r"\s+", " ", text.casefold().translate(search._SPELLED)).strip()
+
+
+def _search_text_reference(*, first_name, last_name, preferred_name, email, phone, date_of_birth) -> str:
+    import re
+
+    def compact(name):
+        value = re.sub(r"[\W_]+", "", name)
+        return value if value != name else ""
+
+    names = [_normalise_reference(part) for part in (first_name, last_name, preferred_name) if part]
+    parts = names + [compact(name) for name in names]
+    parts.append(email or "")
+    parts += search.phone_digits(phone)
+    if date_of_birth:
+        iso = date_of_birth.isoformat()
+        parts += [iso, f"{iso[8:10]}-{iso[5:7]}-{iso[:4]}", f"{iso[8:10]}{iso[5:7]}{iso[:4]}"]
+    return _normalise_reference(" ".join(part for part in parts if part))
+
+
+NAMES = ["", " ", "Zoë", "ZOE", "De  Vries", "O`Brien", "O’Brien", "d´Arc", "Lætitia", "Søren", "İlker", "ß", "ﬁona",
+         "Ĳsbrand", "Þór", "\u0301abc", " a\u00a0b\u2003c\u3000d ", "x\x1cy\x1fz", "tab\tand\nline", "A_B", "12", "a-b",
+         "Jan-Willem", "van der Berg 12", "Ærø", "ΣΊΣΥΦΟΣ", "ǰ", "\u1e9e", "ŉ", "`", "``x``"]
+
+
+def test_normalise_is_the_reference_on_every_character():
+    """R-CLI-8: `normalise` (ASCII without `translate`, whitespace by `str.split`) gives what the general
+    definition gives — each code point, alone and between letters, and mixed names."""
+    for start in range(0, 0x110000, 256):
+        chunk = "".join(f"A{chr(code)} " for code in range(start, min(start + 256, 0x110000)))
+        assert search.normalise(chunk) == _normalise_reference(chunk), hex(start)
+    for code in range(0x110000):
+        if chr(code).isspace() or code < 0x80:
+            assert search.normalise(chr(code)) == _normalise_reference(chr(code)), hex(code)
+    for name in NAMES:
+        assert search.normalise(name) == _normalise_reference(name), name
+
+
+def test_search_text_is_the_reference():
+    """R-CLI-8: the stored search text (and the import's way to it from names it already normalised) is
+    what the general definition gives."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    born = dt.date(1985, 3, 12)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.one_of(st.text(), st.sampled_from(NAMES)), st.one_of(st.text(), st.sampled_from(NAMES)),
+           st.sampled_from(NAMES), st.one_of(st.emails(), st.sampled_from(["", "a`b@example.nl", "x@bücher.de"])),
+           st.sampled_from(["", "+31612345678"]), st.sampled_from([None, born]))
+    def same(first, last, preferred, email, phone, date_of_birth):
+        values = dict(first_name=first, last_name=last, preferred_name=preferred, email=email, phone=phone,
+                      date_of_birth=date_of_birth)
+        expected = _search_text_reference(**values)
+        assert search.search_text_of(**values) == expected
+        names = [search.normalise(part) if part else "" for part in (first, last, preferred)]
+        assert search.search_text_of_normalised(names=names, email=email, phone=phone,
+                                                date_of_birth=date_of_birth) == expected
+
+    same()
