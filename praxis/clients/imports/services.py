@@ -13,7 +13,8 @@ import datetime as dt
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -231,7 +232,7 @@ def _commit(access: Access, job: ImportJob, table: reading.Table, accepted: dict
     import time
 
     workspace = access.workspace
-    with transaction.atomic():
+    with _sqlite_page_cache(), transaction.atomic():
         # Two imports (or an import and "+ New client") must not both pass the client limit.
         Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
         expected = job.report.get("rows") if job.report else 0
@@ -255,6 +256,33 @@ def _commit(access: Access, job: ImportJob, table: reading.Table, accepted: dict
         started = time.perf_counter()
     report.timings["commit"] = time.perf_counter() - started  # the database's COMMIT of it all
     return report
+
+
+# SQLite's page cache for the import's connection while it writes (KiB, as `PRAGMA cache_size` takes a
+# negative value): the default 2 MB holds a small part of the pages 100 000 clients, their audit entries
+# and the FTS5 index touch, so the transaction spills dirty pages and reads back evicted ones (the FTS5
+# segments most). A cap, not an allocation: the pages are taken as used and freed when it is restored;
+# 64 MiB keeps the import under its memory budget (RSS < 300 MB at 300 000 rows, issue 7: 128 MiB gave 327 MB).
+SQLITE_IMPORT_CACHE_KIB = 64 * 1024
+
+
+@contextmanager
+def _sqlite_page_cache() -> Iterator[None]:
+    """SQLite: a larger page cache for this connection until the block (the import's transaction,
+    committed inside it) ends, then the previous size again. Only the cache of this connection: nothing
+    about durability or the journal changes. Elsewhere: nothing."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB:d}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {previous:d}")
 
 
 def _write(access: Access, job: ImportJob, rows, *, on_batch: Callable[[int], None],

@@ -557,3 +557,75 @@ def test_email_rule_is_djangos():
     for value in table:
         assert verdict(fields._validate_email, value) == verdict(validate_email, value), value
     same()
+
+
+def test_spill_chunks_give_back_every_row_in_order(team, existing, tmp_path, monkeypatch):
+    """R-CLI-9: the check spills its cleaned rows in chunks (`engine.SPILL_CHUNK`) that the write step reads
+    back one by one: with chunks of 2 rows (3 importable: a full chunk and a rest) the rows read back are
+    the ones spilled with one chunk for all, in order, and the commit imports exactly those."""
+    import tempfile
+
+    from praxis.clients.imports import engine
+
+    path = tmp_path / "clients.csv"
+    path.write_bytes(messy_bytes())
+    table = reading.open_table(str(path), filename="clients.csv")
+    with scopes_disabled():
+        definitions = list(team.workspace.client_fields.all())
+    accepted = mapping.auto_map(table.header, definitions)
+
+    def spilled() -> list[tuple]:
+        with tempfile.TemporaryFile() as spill, scopes_disabled():
+            engine.Checker(workspace=team.workspace, table=table, mapping=accepted, definitions=definitions).run(spill=spill)
+            spill.seek(0)
+            return list(engine.spilled_rows(spill))
+
+    whole = spilled()
+    monkeypatch.setattr(engine, "SPILL_CHUNK", 2)
+    assert spilled() == whole and [row[0] for row in whole] == [2, 5, 12]  # the importable lines
+    assert run(team, path) == expected_report(existing.pk, imported=3)
+    with scopes_disabled():
+        assert sorted(clients_of(team).exclude(pk=existing.pk).values_list("first_name", flat=True)) == [
+            "Anna", "Fenna", "Zoë"]
+        assert audit_services.verify_chain() == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's page cache")
+def test_import_gives_its_connection_back_with_its_page_cache(team, tmp_path):
+    """R-CLI-9: the import raises this connection's page cache while it writes (`SQLITE_IMPORT_CACHE_KIB`)
+    and restores the size it found, also when the import fails."""
+    from praxis.clients.imports import services as imports
+
+    def cache_size() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return int(cursor.fetchone()[0])
+
+    before = cache_size()
+    assert before != -imports.SQLITE_IMPORT_CACHE_KIB
+    seen = []
+    with imports._sqlite_page_cache():
+        seen.append(cache_size())
+    with pytest.raises(RuntimeError), imports._sqlite_page_cache():
+        raise RuntimeError
+    assert seen == [-imports.SQLITE_IMPORT_CACHE_KIB] and cache_size() == before
+    path = tmp_path / "clients.csv"
+    path.write_bytes(messy_bytes())
+    run(team, path)
+    assert cache_size() == before
+
+
+def test_allocated_ids_are_new_and_reserved(team, existing):
+    """R-CLI-9: `bulk.allocate_ids` gives new, distinct primary keys above every used one; on PostgreSQL
+    drawn from the table's sequence (looked up once), so a later ordinary insert never gets one of them."""
+    from django.db import transaction
+
+    from praxis.core import bulk
+
+    with transaction.atomic():
+        ids = bulk.allocate_ids(Client, 3)
+        assert len(set(ids)) == 3 and min(ids) > existing.pk and bulk.allocate_ids(Client, 0) == []
+        if connection.vendor == "postgresql":
+            with scope(workspace=team.workspace):
+                later = client_make(team.access("owner"), first_name="Later", last_name="Na")
+            assert later.pk > max(ids)
