@@ -1,12 +1,13 @@
 """Checking and writing an import: validation, duplicates, the report, the one transaction (R-CLI-9).
 
-`check()` streams the file once: each mapped cell goes through the validators every other write path uses
+`Checker` reads the file once: each mapped cell goes through the validators every other write path uses
 (`services.clean_values` for built-in fields, `fields.clean_custom_value` for custom ones), so a bad value
 gets the message the form and the API give. Valid rows are checked for duplicates — against the
 workspace's clients and the file's earlier rows, by e-mail or by first name + last name + date of birth
-(compared normalised) — and, when a spill file is given, written to it already cleaned (marshal, in chunks
-of `SPILL_CHUNK` rows, with the custom values as JSON text and the search text every write path stores, R-CLI-8),
-so the write step neither parses, validates nor computes again and memory stays flat.
+(compared normalised). The dry run (`run`) keeps only the report; the commit (`stream`) also gets each
+importable row as it is checked, already cleaned (with the custom values as JSON text and the search text
+every write path stores, R-CLI-8), so the write step neither parses, validates nor computes again, and
+takes them in batches while the file is still being read: memory stays flat.
 
 The report has the shape of the command's `--json` output:
 `{"rows", "importable", "imported", "invalid": [{"line", "column", "reason"}],
@@ -18,11 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import marshal
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from praxis.core import clock
 from praxis.core.errors import ServiceError
@@ -33,14 +33,9 @@ from ..models import Client, CustomField
 from .mapping import FULL_NAME, split_full_name
 from .reading import Table
 
-# The Client columns a spilled row fills, in order (after the line number).
+# The Client columns a cleaned row fills, in order (after the line number).
 ROW_FIELDS = ("first_name", "last_name", "preferred_name", "date_of_birth", "gender", "email", "phone",
               "street", "postal_code", "city", "country", "national_id", "language")
-# Rows per record of the spill file: `marshal.load` from a file calls its `readinto` once per object it
-# reads (0.9 s of the write step for 100 000 rows, R-CLI-9), `marshal.loads` of the record's bytes does
-# not; so each record is a chunk of rows, marshalled, behind its length. Memory stays flat all the same.
-SPILL_CHUNK = 1000
-_LENGTH = 8  # bytes of a record's length, big-endian
 
 
 @dataclass
@@ -77,17 +72,24 @@ class Plan:
         return cls(columns=columns, custom=custom)
 
 
-def existing_keys(*, workspace) -> tuple[dict[str, int], dict[tuple[str, str, str], int]]:
-    """The workspace's clients (any status) by e-mail and by normalised name + date of birth."""
+def name_key(first: str, last: str, born: dt.date) -> str:
+    """The duplicate key of normalised first and last names and a date of birth, as one string (a third of
+    the memory of a tuple of three, for the file's rows and the workspace's clients: R-CLI-9's 300 000
+    rows in flat memory): the first name's length in front, so no two different triples share a key."""
+    return f"{len(first)}:{first}{last}{born.isoformat()}"
+
+
+def existing_keys(*, workspace) -> tuple[dict[str, int], dict[str, int]]:
+    """The workspace's clients (any status) by e-mail and by `name_key` (normalised name + date of birth)."""
     by_email: dict[str, int] = {}
-    by_name: dict[tuple[str, str, str], int] = {}
+    by_name: dict[str, int] = {}
     rows = (Client.objects.filter(workspace=workspace).order_by("pk")
             .values_list("pk", "email", "first_name", "last_name", "date_of_birth"))
     for pk, email, first, last, born in rows.iterator(chunk_size=5000):
         if email:
             by_email.setdefault(email, pk)
         if born:
-            by_name.setdefault((search.normalise(first), search.normalise(last), born.isoformat()), pk)
+            by_name.setdefault(name_key(search.normalise(first), search.normalise(last), born), pk)
     return by_email, by_name
 
 
@@ -231,7 +233,8 @@ def _clean_row(columns: list[_Column],
 
 
 class Checker:
-    """One pass over a table: the report, and the cleaned rows written to `spill` when given."""
+    """One pass over a table: the report (`run`, the dry run), or the report and the cleaned rows
+    (`stream`, the commit)."""
 
     def __init__(self, *, workspace, table: Table, mapping: Mapping[str, str],
                  definitions: Sequence[CustomField], on_progress: Callable[[int], None] | None = None):
@@ -240,17 +243,31 @@ class Checker:
         self.plan = Plan.build(table.header, mapping, definitions)
         self.on_progress = on_progress
 
-    def run(self, *, spill: IO[bytes] | None = None) -> Report:
-        started = time.perf_counter()
+    def run(self) -> Report:
+        """The dry run: the report alone."""
         report = Report()
+        for _row in self._pass(report, existing_keys(workspace=self.workspace), rows=False):
+            pass
+        return report
+
+    def stream(self, report: Report) -> Iterator[tuple]:
+        """The importable rows, cleaned, in the file's order, as they are checked (`ROW_FIELDS` after
+        the line number, the date of birth as its ordinal, the custom values as JSON text, the search
+        text); `report` is filled in as the rows go by and complete when the iterator is exhausted.
+        The workspace's clients are read here, at once: iterating queries nothing, so another thread
+        may do it (the commit's, `services._checked_in_batches`)."""
+        return self._pass(report, existing_keys(workspace=self.workspace), rows=True)
+
+    def _pass(self, report: Report, keys: tuple[dict[str, int], dict[str, int]], *,
+              rows: bool) -> Iterator[tuple]:
+        started = time.perf_counter()
         country = self.workspace.country or "NL"
-        by_email, by_name = existing_keys(workspace=self.workspace)
+        by_email, by_name = keys
         file_email: dict[str, int] = {}
-        file_name: dict[tuple[str, str, str], int] = {}
-        dump, dumps, text_of, normalise = _spill_chunk, json.dumps, search.search_text_of_normalised, search.normalise
+        file_name: dict[str, int] = {}
+        dumps, text_of, normalise = json.dumps, search.search_text_of_normalised, search.normalise
         columns = _columns(self.plan, country=country)
         empty = ("",) * len(ROW_FIELDS)
-        chunk: list[tuple] = []
         for line, cells in self.table.rows():
             report.rows += 1
             if self.on_progress and report.rows % 2000 == 0:
@@ -262,9 +279,9 @@ class Checker:
             email = values.get("email") or ""
             born = values.get("date_of_birth")
             first = last = ""
-            if born or spill is not None:  # the duplicate key and the search text share the normalised names
+            if born or rows:  # the duplicate key and the search text share the normalised names
                 first, last = normalise(values["first_name"]), normalise(values["last_name"])
-            name_key = (first, last, born.isoformat()) if born else None
+            key = name_key(first, last, born) if born else None
             duplicate = None
             if email and email in by_email:
                 duplicate = {"line": line, "duplicate_of_line": None, "duplicate_of_client": by_email[email],
@@ -272,47 +289,29 @@ class Checker:
             elif email and email in file_email:
                 duplicate = {"line": line, "duplicate_of_line": file_email[email], "duplicate_of_client": None,
                              "by": "email"}
-            elif name_key and name_key in by_name:
-                duplicate = {"line": line, "duplicate_of_line": None, "duplicate_of_client": by_name[name_key],
+            elif key and key in by_name:
+                duplicate = {"line": line, "duplicate_of_line": None, "duplicate_of_client": by_name[key],
                              "by": "name_dob"}
-            elif name_key and name_key in file_name:
-                duplicate = {"line": line, "duplicate_of_line": file_name[name_key], "duplicate_of_client": None,
+            elif key and key in file_name:
+                duplicate = {"line": line, "duplicate_of_line": file_name[key], "duplicate_of_client": None,
                              "by": "name_dob"}
             if duplicate:
                 report.duplicates.append(duplicate)
                 continue
             if email:
                 file_email[email] = line
-            if name_key:
-                file_name[name_key] = line
+            if key:
+                file_name[key] = line
             report.importable += 1
-            if spill is not None:
+            if rows:
                 row = [line, *map(values.get, ROW_FIELDS, empty)]
                 row[4] = born.toordinal() if born else None  # date_of_birth (index 4: line is 0)
                 row.append(dumps(custom))
                 preferred = row[3]
                 row.append(text_of(names=(first, last, normalise(preferred) if preferred else ""), email=row[6],
                                    phone=row[7], date_of_birth=born))
-                chunk.append(tuple(row))
-                if len(chunk) >= SPILL_CHUNK:
-                    dump(chunk, spill)
-                    chunk = []
-        if spill is not None and chunk:
-            dump(chunk, spill)
+                yield tuple(row)
         report.timings["check"] = time.perf_counter() - started
-        return report
-
-
-def _spill_chunk(rows: list[tuple], handle: IO[bytes]) -> None:
-    data = marshal.dumps(rows)
-    handle.write(len(data).to_bytes(_LENGTH, "big") + data)
-
-
-def spilled_rows(handle: IO[bytes]) -> Iterator[tuple]:
-    """The rows `Checker.run` spilled to `handle`, in order, one at a time."""
-    read, loads = handle.read, marshal.loads
-    while head := read(_LENGTH):
-        yield from loads(read(int.from_bytes(head, "big")))
 
 
 def now() -> dt.datetime:

@@ -33,14 +33,15 @@ def _side_file(job_id: int) -> Path:
 
 class Progress:
     """Write `rows_total`, `rows_done` (rows checked) and `imported` (rows written) at most every
-    `every` seconds (and always when `force`)."""
+    `every` seconds (and always when `force`). The commit checks and writes in one pass (one phase,
+    "importing"), so both move together."""
 
     def __init__(self, job_id: int, *, every: float = 0.2):
         self.job_id = job_id
         self.every = every
         self._last = 0.0
         self._conn: Any = None
-        self.values = {"rows_total": 0, "rows_done": 0, "imported": 0, "phase": "checking"}
+        self.values = {"rows_total": 0, "rows_done": 0, "imported": 0, "phase": "importing"}
         if connection.vendor == "postgresql":
             self._conn = connections.create_connection("default")
 
@@ -89,7 +90,7 @@ def forget(job_id: int) -> None:
 def read(job) -> dict[str, Any]:
     """The job's progress: its row, or the side file while it runs on SQLite."""
     values = {"rows_total": job.rows_total, "rows_done": job.rows_done, "imported": job.imported,
-              "phase": "writing" if job.imported else "checking"}
+              "phase": "importing"}
     if job.status == job.Status.RUNNING:
         try:
             values.update(json.loads(_side_file(job.pk).read_text()))

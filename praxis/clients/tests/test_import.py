@@ -310,6 +310,75 @@ def test_client_limit_refuses_the_whole_import(team, tmp_path, monkeypatch):
         assert AuditEvent.objects.filter(event_code="clients.imported", outcome="error").count() == 1
 
 
+def test_client_limit_passed_mid_stream_leaves_no_client_and_no_entry(team, tmp_path, monkeypatch):
+    """R-CLI-9, SPEC §4, R-AUD-1: the commit writes while it checks, so the limit is checked before each
+    batch; passed in a later batch (batches of 2: ten rows written, the eleventh refused), it is refused
+    with the limit's message and the rows already written go with the rollback — no client, no
+    `client.created` entry; the refusal is logged and the chain verifies."""
+    from django.core.files import File
+
+    from praxis.clients import services as client_services
+    from praxis.clients.imports import services as imports
+
+    monkeypatch.setattr(client_services, "workspace_account_type", lambda workspace: "free")
+    monkeypatch.setattr(imports, "BATCH", 2)
+    path = tmp_path / "c.csv"
+    path.write_text("First name,Last name\n" + "".join(f"Client{i},Test\n" for i in range(11)))
+    seen: list[dict] = []
+    access = team.access("owner")
+    with scope(workspace=team.workspace), path.open("rb") as handle:
+        job = imports.import_upload(access=access, filename="c.csv", content=File(handle, name="c.csv"))
+        with pytest.raises(ServiceError, match="10 active clients"):
+            imports.import_commit(access=access, job_id=job.pk, on_progress=seen.append)
+    assert max(v["imported"] for v in seen) == 10  # written before the refusal, then rolled back
+    assert clients_of(team).count() == 0
+    with scopes_disabled():
+        assert not AuditEvent.objects.filter(event_code="client.created").exists()
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.FAILED and "10 active clients" in job.error
+        assert AuditEvent.objects.filter(event_code="clients.imported", outcome="error").count() == 1
+        assert audit_services.verify_chain() == []
+
+
+def test_failure_mid_stream_leaves_no_client_and_no_entry(team, tmp_path, monkeypatch):
+    """R-CLI-9, R-AUD-1: a failure in the write step while the check is still reading the file (`fail_at`
+    in the third of many batches) stops the checking thread and leaves nothing: no client, no
+    `client.created` entry; so does an error raised by the check itself (a row of the file that cannot be
+    read, after batches were written)."""
+    from django.core.files import File
+
+    from praxis.clients.imports import services as imports
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    path = tmp_path / "c.csv"
+    path.write_text("First name,Last name\n" + "".join(f"Client{i},Test\n" for i in range(40)))
+    seen: list[dict] = []
+    access = team.access("owner")
+    with scope(workspace=team.workspace), path.open("rb") as handle:
+        job = imports.import_upload(access=access, filename="c.csv", content=File(handle, name="c.csv"))
+        with pytest.raises(RuntimeError, match="row 6"):
+            imports.import_commit(access=access, job_id=job.pk, fail_at=6, on_progress=seen.append)
+        assert max(v["imported"] for v in seen) == 5
+        assert clients_of(team).count() == 0
+        with scopes_disabled():
+            assert not AuditEvent.objects.filter(event_code="client.created").exists()
+
+        broken = tmp_path / "broken.csv"
+        broken.write_bytes(b"First name,Last name\n" + b"".join(b"Client%d,Test\n" % i for i in range(20))
+                           + b'"unclosed,Test\n' + b"x" * (200 * 1024))
+        with broken.open("rb") as handle:
+            job = imports.import_upload(access=access, filename="broken.csv", content=File(handle, name="broken.csv"))
+        seen.clear()
+        with pytest.raises(ServiceError) as failed:
+            imports.import_commit(access=access, job_id=job.pk, on_progress=seen.append)
+        assert failed.value.code == "unreadable_file"
+        assert max(v["imported"] for v in seen) == 20  # every batch before the bad line was written
+    assert clients_of(team).count() == 0
+    with scopes_disabled():
+        assert not AuditEvent.objects.filter(event_code="client.created").exists()
+        assert audit_services.verify_chain() == []
+
+
 def test_sensitive_fields_refused_for_member_without_clients_sensitive(team, tmp_path):
     """R-ROLE-3: a member without `clients.sensitive` may not map a column to the national identifier or
     a sensitive custom field: refused (403, audited), nothing imported; auto-mapping never proposes it."""
@@ -559,34 +628,32 @@ def test_email_rule_is_djangos():
     same()
 
 
-def test_spill_chunks_give_back_every_row_in_order(team, existing, tmp_path, monkeypatch):
-    """R-CLI-9: the check spills its cleaned rows in chunks (`engine.SPILL_CHUNK`) that the write step reads
-    back one by one: with chunks of 2 rows (3 importable: a full chunk and a rest) the rows read back are
-    the ones spilled with one chunk for all, in order, and the commit imports exactly those."""
-    import tempfile
-
+def test_streamed_batches_write_every_row_in_order(team, existing, tmp_path, monkeypatch):
+    """R-CLI-9: the commit checks in a thread of its own and writes what it checked in batches of
+    `services.BATCH` as they come: with batches of 2 rows (3 importable: a full batch and a rest) the
+    rows streamed are the importable ones in the file's order, the report is the dry run's, and the
+    commit imports exactly those, each with its audit entry (the chain verifiable)."""
     from praxis.clients.imports import engine
+    from praxis.clients.imports import services as imports
 
     path = tmp_path / "clients.csv"
     path.write_bytes(messy_bytes())
     table = reading.open_table(str(path), filename="clients.csv")
     with scopes_disabled():
         definitions = list(team.workspace.client_fields.all())
-    accepted = mapping.auto_map(table.header, definitions)
-
-    def spilled() -> list[tuple]:
-        with tempfile.TemporaryFile() as spill, scopes_disabled():
-            engine.Checker(workspace=team.workspace, table=table, mapping=accepted, definitions=definitions).run(spill=spill)
-            spill.seek(0)
-            return list(engine.spilled_rows(spill))
-
-    whole = spilled()
-    monkeypatch.setattr(engine, "SPILL_CHUNK", 2)
-    assert spilled() == whole and [row[0] for row in whole] == [2, 5, 12]  # the importable lines
+        accepted = mapping.auto_map(table.header, definitions)
+        checker = engine.Checker(workspace=team.workspace, table=table, mapping=accepted, definitions=definitions)
+        streamed = engine.Report()
+        rows = list(checker.stream(streamed))
+        dry = checker.run()
+    assert [row[0] for row in rows] == [2, 5, 12]  # the importable lines
+    assert streamed.as_json() == dry.as_json()
+    monkeypatch.setattr(imports, "BATCH", 2)
     assert run(team, path) == expected_report(existing.pk, imported=3)
     with scopes_disabled():
         assert sorted(clients_of(team).exclude(pk=existing.pk).values_list("first_name", flat=True)) == [
             "Anna", "Fenna", "Zoë"]
+        assert AuditEvent.objects.filter(event_code="client.created", data__via="import").count() == 3
         assert audit_services.verify_chain() == []
 
 

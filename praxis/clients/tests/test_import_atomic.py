@@ -100,7 +100,7 @@ def test_sigkill_mid_import_leaves_zero_rows(team, tmp_path, media):
         if process.poll() is None:
             process.kill()
     assert process.returncode == -signal.SIGKILL
-    assert seen["imported"] >= 2000 and seen["phase"] == "writing", seen
+    assert seen["imported"] >= 2000 and seen["phase"] == "importing", seen
     connection.close()  # a fresh connection: SQLite rolls the killed writer's WAL frames back
     assert count(team) == 0
     if connection.vendor == "sqlite":  # the search-index trigger the import set aside came back with the rollback
