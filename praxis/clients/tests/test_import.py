@@ -696,3 +696,18 @@ def test_allocated_ids_are_new_and_reserved(team, existing):
             with scope(workspace=team.workspace):
                 later = client_make(team.access("owner"), first_name="Later", last_name="Na")
             assert later.pk > max(ids)
+
+
+def test_the_command_progress_bar_names_the_one_pass_import():
+    """`manage.py import_clients` draws the commit's single pass as "importing" (rows of the file read,
+    checked and written) and a dry run as "checking"."""
+    import io
+
+    from praxis.clients.management.commands.import_clients import ProgressBar
+
+    out = io.StringIO()
+    bar = ProgressBar(out)
+    bar.draw({"phase": "importing", "rows_total": 200, "rows_done": 50, "imported": 48})
+    assert out.getvalue().startswith("\rimporting [") and out.getvalue().endswith("] 50/200 rows")
+    bar.draw({"phase": "checking", "rows_total": 200, "rows_done": 200})
+    assert out.getvalue().endswith("\rchecking  [" + "#" * 30 + "] 200/200 rows")

@@ -100,7 +100,8 @@ class Command(BaseCommand):
 
 
 class ProgressBar:
-    """A one-line bar on stderr: rows checked, then rows written of the importable ones."""
+    """A one-line bar on stderr: rows of the file read so far — checked and written in one pass
+    (`phase == "importing"`), or checked only (a dry run)."""
 
     WIDTH = 30
 
@@ -113,11 +114,8 @@ class ProgressBar:
         if self.quiet:
             return
         total = values.get("rows_total") or 0
-        if values.get("phase") == "writing":
-            done, label = values.get("imported", 0), "writing"
-            total = values.get("importable") or total
-        else:
-            done, label = values.get("rows_done", 0), "checking"
+        done = values.get("rows_done", 0)
+        label = "importing" if values.get("phase") == "importing" else "checking"
         fraction = min(1.0, done / total) if total else 0.0
         filled = int(self.WIDTH * fraction)
         of = f"/{total}" if total else ""
