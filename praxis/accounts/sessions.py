@@ -24,6 +24,9 @@ from django.core.exceptions import SuspiciousOperation
 from praxis.core import clock
 from praxis.core.prepared import Prepared
 
+# The backend a login done by Praxis itself names (`login(request, user, backend=LOGIN_BACKEND)`).
+LOGIN_BACKEND = "praxis.accounts.sessions.AccountBackend"
+
 _SESSION = Prepared(lambda *, key, now: Session.objects.filter(session_key=key, expire_date__gt=now)[:1],
                     key=str, now=dt.datetime)
 _USER = Prepared(lambda *, pk: get_user_model()._default_manager.filter(pk=pk)[:1], pk=int)

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from praxis.accounts.sessions import LOGIN_BACKEND
 from praxis.api import services as api_services
 from praxis.core.errors import NotFound, ServiceError
 from praxis.core.web import form_error, keep_link_token_private, require_form_encoding
@@ -219,7 +220,7 @@ def password_set_view(request, token: str):
                     start_pending_login(request, user, None)
                     messages.success(request, _("Your password has been set. Enter your code to log in."))
                     return keep_link_token_private(redirect("accounts:login_code"))
-                login(request, user, backend="praxis.accounts.sessions.AccountBackend")
+                login(request, user, backend=LOGIN_BACKEND)
                 mark_authenticated(request)
                 activate_language(request, user=user)
                 messages.success(request, _("Your password has been set. Welcome!"))
@@ -400,7 +401,7 @@ def login_code_view(request):
         else:
             if logging_in:
                 end_pending_login(request)
-                login(request, user, backend="praxis.accounts.sessions.AccountBackend")  # a new session key
+                login(request, user, backend=LOGIN_BACKEND)  # a new session key
                 mark_authenticated(request)
                 activate_language(request, user=user)
             mark_second_factor(request)

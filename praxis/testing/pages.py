@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django_scopes import scope, scopes_disabled
 
+from praxis.accounts.sessions import LOGIN_BACKEND
 from praxis.testing import artifacts
 
 if TYPE_CHECKING:  # types only: models are imported inside the functions, once the app registry is ready
@@ -358,7 +359,7 @@ def html_routes() -> list[Route]:
 def django_client(user=None) -> Client:
     client = Client(headers={"Accept-Language": "en"})
     if user is not None:
-        client.force_login(user, backend="praxis.accounts.sessions.AccountBackend")
+        client.force_login(user, backend=LOGIN_BACKEND)
     return client
 
 

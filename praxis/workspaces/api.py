@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 from ninja.utils import check_csrf
 
 from praxis.accounts.middleware import mark_authenticated, reauthenticated_at
+from praxis.accounts.sessions import LOGIN_BACKEND
 from praxis.api.scoping import paginate, workspace_endpoint
 from praxis.core.errors import NotFound
 
@@ -196,7 +197,7 @@ def invitation_link_accept(request, token: str, payload: InvitationAcceptIn):
         user, member = invitations.invitation_accept_new_user(
             token=token, password=payload.password or "", first_name=payload.first_name,
             last_name=payload.last_name, language=payload.language)
-        login(request, user, backend="praxis.accounts.sessions.AccountBackend")
+        login(request, user, backend=LOGIN_BACKEND)
         mark_authenticated(request)
         status = 201
     with scope(workspace=member.workspace):

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from praxis.core import clock
 from praxis.core.errors import ServiceError
 
 from .. import fields, search, services
@@ -313,6 +312,3 @@ class Checker:
                 yield tuple(row)
         report.timings["check"] = time.perf_counter() - started
 
-
-def now() -> dt.datetime:
-    return clock.now()

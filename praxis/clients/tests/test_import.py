@@ -109,6 +109,22 @@ def clients_of(team):
         return Client.objects.filter(workspace=team.workspace)
 
 
+def names_csv(path, count: int):
+    """A CSV of `count` importable clients (first and last name only), at `path`."""
+    path.write_text("First name,Last name\n" + "".join(f"Client{i},Test\n" for i in range(count)))
+    return path
+
+
+def upload(access, path):
+    """`path` uploaded as a new import job (inside the caller's workspace scope)."""
+    from django.core.files import File
+
+    from praxis.clients.imports import services as imports
+
+    with path.open("rb") as handle:
+        return imports.import_upload(access=access, filename=path.name, content=File(handle, name=path.name))
+
+
 VARIANTS = {
     "utf8-bom-semicolon-crlf": lambda: messy_bytes(),
     "cp1252-comma-lf": lambda: messy_bytes(delimiter=",", encoding="cp1252", newline="\n"),
@@ -315,19 +331,15 @@ def test_client_limit_passed_mid_stream_leaves_no_client_and_no_entry(team, tmp_
     batch; passed in a later batch (batches of 2: ten rows written, the eleventh refused), it is refused
     with the limit's message and the rows already written go with the rollback — no client, no
     `client.created` entry; the refusal is logged and the chain verifies."""
-    from django.core.files import File
-
     from praxis.clients import services as client_services
     from praxis.clients.imports import services as imports
 
     monkeypatch.setattr(client_services, "workspace_account_type", lambda workspace: "free")
     monkeypatch.setattr(imports, "BATCH", 2)
-    path = tmp_path / "c.csv"
-    path.write_text("First name,Last name\n" + "".join(f"Client{i},Test\n" for i in range(11)))
     seen: list[dict] = []
     access = team.access("owner")
-    with scope(workspace=team.workspace), path.open("rb") as handle:
-        job = imports.import_upload(access=access, filename="c.csv", content=File(handle, name="c.csv"))
+    with scope(workspace=team.workspace):
+        job = upload(access, names_csv(tmp_path / "c.csv", 11))
         with pytest.raises(ServiceError, match="10 active clients"):
             imports.import_commit(access=access, job_id=job.pk, on_progress=seen.append)
     assert max(v["imported"] for v in seen) == 10  # written before the refusal, then rolled back
@@ -345,17 +357,13 @@ def test_failure_mid_stream_leaves_no_client_and_no_entry(team, tmp_path, monkey
     in the third of many batches) stops the checking thread and leaves nothing: no client, no
     `client.created` entry; so does an error raised by the check itself (a row of the file that cannot be
     read, after batches were written)."""
-    from django.core.files import File
-
     from praxis.clients.imports import services as imports
 
     monkeypatch.setattr(imports, "BATCH", 2)
-    path = tmp_path / "c.csv"
-    path.write_text("First name,Last name\n" + "".join(f"Client{i},Test\n" for i in range(40)))
     seen: list[dict] = []
     access = team.access("owner")
-    with scope(workspace=team.workspace), path.open("rb") as handle:
-        job = imports.import_upload(access=access, filename="c.csv", content=File(handle, name="c.csv"))
+    with scope(workspace=team.workspace):
+        job = upload(access, names_csv(tmp_path / "c.csv", 40))
         with pytest.raises(RuntimeError, match="row 6"):
             imports.import_commit(access=access, job_id=job.pk, fail_at=6, on_progress=seen.append)
         assert max(v["imported"] for v in seen) == 5
@@ -366,8 +374,7 @@ def test_failure_mid_stream_leaves_no_client_and_no_entry(team, tmp_path, monkey
         broken = tmp_path / "broken.csv"
         broken.write_bytes(b"First name,Last name\n" + b"".join(b"Client%d,Test\n" % i for i in range(20))
                            + b'"unclosed,Test\n' + b"x" * (200 * 1024))
-        with broken.open("rb") as handle:
-            job = imports.import_upload(access=access, filename="broken.csv", content=File(handle, name="broken.csv"))
+        job = upload(access, broken)
         seen.clear()
         with pytest.raises(ServiceError) as failed:
             imports.import_commit(access=access, job_id=job.pk, on_progress=seen.append)

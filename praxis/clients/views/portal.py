@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_scopes import scope, scopes_disabled
 
 from praxis.accounts.middleware import activate_language, mark_authenticated
+from praxis.accounts.sessions import LOGIN_BACKEND
 from praxis.audit import services as audit
 from praxis.core.errors import NotFound, ServiceError
 from praxis.core.web import form_error, keep_link_token_private
@@ -144,7 +145,7 @@ def portal_invite(request, token: str):
             except ServiceError as exc:
                 form_error(form, exc)
             else:
-                login(request, new_user, backend="praxis.accounts.sessions.AccountBackend")
+                login(request, new_user, backend=LOGIN_BACKEND)
                 mark_authenticated(request)
                 activate_language(request, user=new_user)
                 return keep_link_token_private(_welcome(request, client))

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from praxis.accounts.middleware import activate_language, mark_authenticated
+from praxis.accounts.sessions import LOGIN_BACKEND
 from praxis.core import clock
 from praxis.core.errors import ServiceError
 from praxis.core.web import form_error, is_htmx, keep_link_token_private, refuse
@@ -167,7 +168,7 @@ def invite(request, token: str):
             except ServiceError as exc:
                 form_error(form, exc)
             else:
-                login(request, new_user, backend="praxis.accounts.sessions.AccountBackend")
+                login(request, new_user, backend=LOGIN_BACKEND)
                 mark_authenticated(request)
                 activate_language(request, user=new_user)
                 messages.success(request, _("Welcome to %(name)s.") % {"name": member.workspace.name})

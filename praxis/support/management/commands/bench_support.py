@@ -26,6 +26,7 @@ from django.test import Client as HttpClient
 from django.test.utils import override_settings
 from django_scopes import scopes_disabled
 
+from praxis.accounts.sessions import LOGIN_BACKEND
 from praxis.core.benchmarks import percentile, throwaway_database, timed
 
 
@@ -76,7 +77,7 @@ class Command(BaseCommand):
         workspace = workspace_create(actor=owner, name="Bench support", tier="practice")
         category = Category.objects.get(code="technical")
         http = HttpClient()
-        http.force_login(owner, backend="praxis.accounts.sessions.AccountBackend")
+        http.force_login(owner, backend=LOGIN_BACKEND)
         self.stdout.write(f"database: {connection.vendor}")
 
         # 1. creating tickets through the API
@@ -111,7 +112,7 @@ class Command(BaseCommand):
         operator.is_staff = True
         operator.save(update_fields=["is_staff"])
         console = HttpClient()
-        console.force_login(operator, backend="praxis.accounts.sessions.AccountBackend")
+        console.force_login(operator, backend=LOGIN_BACKEND)
         cases = [
             ("workspace open list (API)", http, f"{url}?view=open", self._floor_workspace(workspace.pk)),
             ("workspace open list (HTML)", http, f"/w/{workspace.slug}/support/?view=open",
