@@ -84,8 +84,10 @@ def paginate(queryset, *, page: int, page_size: int, count_in_page: bool = False
         page = min(max(page, 1), MAX_PAGE)
         items = list(queryset.annotate(_total_rows=Window(Count("*")))[(page - 1) * page_size : page * page_size])
         if items or page == 1:
-            return {"count": items[0]._total_rows if items else 0, "page": page, "page_size": page_size,
-                    "items": items}
+            count = 0
+            if items:  # model instances, or the dicts of a `.values()` queryset
+                count = items[0]["_total_rows"] if isinstance(items[0], dict) else items[0]._total_rows
+            return {"count": count, "page": page, "page_size": page_size, "items": items}
     count = queryset.count()
     last_page = max((count + page_size - 1) // page_size, 1)
     page = min(max(page, 1), last_page + 1)  # past the end: an empty page, never a huge OFFSET

@@ -15,7 +15,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from . import policies, selectors
 
@@ -27,9 +27,11 @@ if TYPE_CHECKING:
 Status = Literal["active", "cancelled"]
 
 
-class ClientOut(Schema):
+class ClientOut(BaseModel):
     """A client in a list: name, date of birth, contact details, status, care team (the columns read for
-    it: `LIST_COLUMNS`)."""
+    it: `LIST_COLUMNS`). Answered from the dicts of `client_row` — a plain pydantic model, not a ninja
+    `Schema`: validating a page of 50 dicts costs a quarter of reading 50 model instances attribute by
+    attribute through ninja's getter (0.26 against 1.1 ms per page, issue 7 search speed)."""
 
     id: int
     first_name: str
@@ -45,24 +47,17 @@ class ClientOut(Schema):
     LIST_COLUMNS: ClassVar[tuple[str, ...]] = (
         "id", "workspace_id", "first_name", "last_name", "preferred_name", "date_of_birth", "email", "phone", "status")
 
-    @staticmethod
-    def resolve_clinicians(obj) -> list[int]:
-        if isinstance(obj, dict):
-            return obj["clinicians"]
-        if hasattr(obj, "care_team"):  # a list page (`selectors.with_team_and_tags`)
-            return [m.pk for m in obj.care_team]
-        return [m.pk for m in obj.clinicians.all()]
 
-    @staticmethod
-    def resolve_tags(obj) -> list[str]:
-        if isinstance(obj, dict):
-            return obj["tags"]
-        if hasattr(obj, "tag_list"):
-            return [t.name for t in obj.tag_list]
-        return [t.name for t in obj.tags.all()]
+def client_rows(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """API list rows (`ClientOut`) from the `LIST_COLUMNS` values of a page of clients (`.values()`: no
+    model instance is built), each completed with its care team's membership ids and its tag names —
+    one query for the page (`selectors.teams_and_tags`)."""
+    team, tags = selectors.teams_and_tags([row["id"] for row in values])
+    return [{**row, "clinicians": [member.pk for member in team[row["id"]]],
+             "tags": [tag.name for tag in tags[row["id"]]]} for row in values]
 
 
-class ClientPage(Schema):
+class ClientPage(BaseModel):
     count: int
     page: int
     page_size: int

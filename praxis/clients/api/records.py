@@ -33,9 +33,9 @@ def client_list(request, ws: str, q: str = "", status: Status = "active", clinic
     query = " ".join(q.split())[:200]
     clients = selectors.clients_list(access=access, status=status, q=query, clinician_id=clinician, tag_id=tag_id)
     with selectors.search_plan(query) as indexed:
-        result = paginate(clients.prefetch_related(None).only(*ClientOut.LIST_COLUMNS), page=page, page_size=page_size,
-                          count_in_page=indexed)
-    selectors.with_team_and_tags(result["items"])
+        result = paginate(clients.prefetch_related(None).values(*ClientOut.LIST_COLUMNS), page=page,
+                          page_size=page_size, count_in_page=indexed)
+    result["items"] = schemas.client_rows(result["items"])
     if query:
         services.clients_searched(access=access, query=query, hits=result["count"], via="api")
     return result
@@ -93,4 +93,4 @@ def client_restore(request, ws: str, payload: ClientIdsIn):
 def _as_stored(request, changed):
     """The changed clients re-read after the bulk UPDATE (their new status), care teams in two queries."""
     rows = selectors.clients_by_ids(access=request.access, client_ids=[c.pk for c in changed])
-    return selectors.with_team_and_tags(rows)
+    return schemas.client_rows([{name: getattr(client, name) for name in ClientOut.LIST_COLUMNS} for client in rows])
