@@ -229,6 +229,7 @@ def import_commit(*, access: Access, job_id: int, fail_at: int | None = None,
         raise
     tracker.close()
     planner.refresh_statistics(Client._meta.db_table)  # SQLite: the table just grew at once
+    search.settle_index()  # PostgreSQL: the search index's pending entries merged, for the searches to come
     job.report = report.as_json()
     job.status, job.finished_at = ImportJob.Status.DONE, clock.now()
     job.rows_total, job.rows_done, job.imported = report.rows, report.rows, report.imported

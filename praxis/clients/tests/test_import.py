@@ -718,3 +718,25 @@ def test_the_command_progress_bar_names_the_one_pass_import():
     assert out.getvalue().startswith("\rimporting [") and out.getvalue().endswith("] 50/200 rows")
     bar.draw({"phase": "checking", "rows_total": 200, "rows_done": 200})
     assert out.getvalue().endswith("\rchecking  [" + "#" * 30 + "] 200/200 rows")
+
+
+@pytest.mark.postgres
+def test_import_leaves_the_search_index_without_pending_entries(team, tmp_path):
+    """R-CLI-8/9, PostgreSQL: entries a bulk write leaves in the GIN index's pending list are read by
+    every search until merged; the import merges them once it has committed (`search.settle_index`)."""
+    from praxis.clients.imports import services as imports
+
+    def pending_pages() -> int:  # merges what is pending and says how many pages it was
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [search.POSTGRES_INDEX])
+            return cursor.fetchone()[0]
+
+    access = team.access("owner")
+    pending_pages()
+    with scope(workspace=team.workspace):
+        client_make(access, first_name="Ada", last_name="Lovelace")
+    assert pending_pages() > 0  # an ordinary write goes to the pending list: the check below can fail
+    with scope(workspace=team.workspace):
+        job = upload(access, names_csv(tmp_path / "c.csv", 40))
+        assert imports.import_commit(access=access, job_id=job.pk).imported == 40
+    assert pending_pages() == 0

@@ -81,7 +81,7 @@ class Command(BaseCommand):
 
     def _fill(self, n: int, deployment: int):
         from praxis.clients.models import Client
-        from praxis.clients.search import search_text_for
+        from praxis.clients.search import search_text_for, settle_index
         from praxis.core import planner
         from praxis.workspaces.models import Workspace
 
@@ -118,7 +118,10 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE clients_client")
             self.stdout.write(f"copied into {others} more workspaces in {time.perf_counter() - start:.1f} s")
-        planner.refresh_statistics(Client._meta.db_table)  # as an import does (SQLite)
+        # As an import does after its bulk write: statistics (SQLite), and on PostgreSQL the search index's
+        # pending list merged — left full, every search reads it (`search.settle_index`).
+        planner.refresh_statistics(Client._meta.db_table)
+        settle_index()
         total = Client.objects.count()
         self.stdout.write(f"deployment: {total} clients; searched workspace: {workspace.clients.count()}")
         return workspace
