@@ -73,7 +73,9 @@ def test_list_shows_the_columns_r_cli_1(team, client):
     response = logged_in(client, team.owner).get(url(team))
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'href="{url(team)}{anna.pk}/"' in html
+    # The row links are the list's address + id: the record's route says so too.
+    record = reverse("clients:record", kwargs={"ws": team.workspace.slug, "client_id": anna.pk})
+    assert f'href="{record}"' in html and record == f"{url(team)}{anna.pk}/"
     text = text_of(response)
     assert "Annie (Anna) Jansen" in text
     assert "anna@example.nl" in text
