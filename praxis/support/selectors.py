@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django_scopes import scope
 
 from praxis.core import clock
+from praxis.core.prepared import Prepared
 from praxis.workspaces.access import Access
 from praxis.workspaces.models import LifecycleStatus, Membership
 
@@ -37,6 +38,15 @@ class TicketFilters:
 def categories() -> QuerySet[Category]:
     """The categories a ticket can be filed in (retired ones stay on their tickets)."""
     return Category.objects.filter(active=True)
+
+
+# Categories belong to the deployment, not to a workspace: a lookup `Prepared` may compile once.
+_CATEGORY = Prepared(lambda *, pk: categories().filter(pk=pk)[:1], pk=int)
+
+
+def category(pk: int) -> Category | None:
+    """The category of `categories()` with this id, or None — on every ticket filed, so compiled once."""
+    return _CATEGORY.first(pk=pk)
 
 
 def _by_kind_and_category(tickets: QuerySet[Ticket], *, kind: str, category: int | None) -> QuerySet[Ticket]:

@@ -212,7 +212,7 @@ def ticket_create(*, access: Access, kind: str, category_id: int | None, subject
     access.require(TICKETS_CREATE)
     if kind not in Ticket.Kind.values:
         raise ServiceError("invalid_kind", _("Choose a question, an improvement or a bug report."), field="kind")
-    category = selectors.categories().filter(pk=category_id).first() if category_id else None
+    category = selectors.category(category_id) if category_id else None
     if category is None:
         raise ServiceError("category_required", _("Choose the main category of your ticket."), field="category")
     subject = _text(subject, field="subject", limit=200)

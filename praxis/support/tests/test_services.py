@@ -122,6 +122,24 @@ def test_filing_needs_a_category_and_a_bug_needs_steps_and_page(team):
     assert AuditEvent.objects.filter(event_code="ticket.created", object_id=str(ticket.pk)).count() == 1
 
 
+def test_filing_takes_an_active_category_only(team):
+    """R-SUP-1: a ticket is filed in one of the categories offered; a retired one (kept on its old
+    tickets) is refused like a missing one, and nothing is written."""
+    access = team.access("clinician")
+    retired = category("financial")
+    retired.active = False
+    retired.save(update_fields=["active"])
+    with scope(workspace=team.workspace):
+        with pytest.raises(ServiceError) as refused:
+            services.ticket_create(access=access, kind="question", category_id=retired.pk, subject="S",
+                                   description="D")
+        assert (refused.value.code, refused.value.field) == ("category_required", "category")
+        assert Ticket.objects.count() == 0
+        filed = services.ticket_create(access=access, kind="question", category_id=category().pk, subject="S",
+                                       description="D")
+    assert filed.category.code == "technical"
+
+
 def test_filing_mails_the_operator_after_commit(team, django_capture_on_commit_callbacks, settings):
     settings.PRAXIS_SUPPORT_EMAIL = "desk@praxis.test"
     with django_capture_on_commit_callbacks(execute=True):
