@@ -26,6 +26,7 @@ from praxis.audit import services as audit
 from praxis.core import clock, ratelimits
 from praxis.core.errors import Conflict, NotFound, ServiceError
 from praxis.core.mail import send_templated_email, site_url
+from praxis.core.prepared import Prepared
 from praxis.core.tokens import hash_token, new_token
 from praxis.core.transactions import service_transaction
 from praxis.workspaces.invitations import InvitationLink, LinkState, wrong_user_message
@@ -277,19 +278,25 @@ def portal_clients_of(*, user: User, workspace) -> list[Client]:
     return list(policies.portal_clients(user, workspace=workspace).order_by("last_name", "first_name", "id"))
 
 
+# The two halves of `policies.portal_client_parts` with their workspace, compiled once (`core.prepared`):
+# the switcher asks on every page.
+_OWN_PORTALS = Prepared(lambda *, user_id: policies.portal_client_parts(user_id)[0].select_related("workspace"),
+                        user_id=int)
+_ACTING_PORTALS = Prepared(lambda *, user_id: policies.portal_client_parts(user_id)[1].select_related("workspace"),
+                           user_id=int)
+
+
 class ClientPortals:
     """Implements `praxis.workspaces.ports.Portals` (registered in `ClientsConfig.ready()`)."""
 
     def portals_of(self, *, user) -> list[PortalEntry]:
         if not getattr(user, "is_authenticated", False):
             return []
-        with scopes_disabled():
-            # On every page (the switcher): as a UNION of its two halves, each answered from an index
-            # (`Client.user`, the invitation's `accepted_by`). `portal_clients`' OR of the two made
-            # PostgreSQL scan every client of the deployment (26 ms at 30 000 clients, on every request).
-            own, acting = policies.portal_client_parts(user)
-            columns = ("workspace__slug", "workspace__name")
-            rows = (own.order_by().values_list(*columns)
-                    .union(acting.order_by().values_list(*columns)).order_by("workspace__name"))
-            return [PortalEntry(workspace_slug=slug, name=name,
-                                url=reverse("clients:portal", kwargs={"ws": slug})) for slug, name in rows]
+        # On every page (the switcher): each half answered from an index (`Client.user`, the invitation's
+        # `accepted_by`) — `portal_clients`' OR of the two made PostgreSQL scan every client of the
+        # deployment (26 ms at 30 000 clients) — and each a compiled, server-prepared query: as one ORM
+        # UNION it cost ~3 ms of query building and planning on every page.
+        workspaces = {client.workspace.slug: client.workspace.name
+                      for half in (_OWN_PORTALS, _ACTING_PORTALS) for client in half(user_id=user.pk)}
+        return [PortalEntry(workspace_slug=slug, name=name, url=reverse("clients:portal", kwargs={"ws": slug}))
+                for slug, name in sorted(workspaces.items(), key=lambda item: (item[1], item[0]))]

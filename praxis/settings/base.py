@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "template_partials",
     "ninja",  # serves Swagger UI's assets from its static files instead of a CDN (issue 6 point 17)
     "django_tasks",
@@ -118,6 +119,10 @@ TEMPLATES = [
         },
     }
 ]
+
+# Widgets render through the project's template engine, so `praxis/templates/django/forms/` can replace
+# one of Django's widget templates (select.html: its options written inline, not included one by one).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 
 from praxis.accounts.models import User
 from praxis.core import clock
@@ -69,10 +68,14 @@ def resolve_access(user: User, workspace_slug: str) -> Access:
     return Access(user=user, workspace=membership.workspace, membership=membership, capabilities=caps)
 
 
+# The switcher's workspaces, on every page: compiled once too.
+_USER_WORKSPACES = Prepared(
+    lambda *, user_id: Workspace.objects.filter(memberships__user_id=user_id,
+                                                memberships__status=LifecycleStatus.ACTIVE)
+    .order_by("-is_personal", "name", "pk"),
+    user_id=int)
+
+
 def user_workspaces(user) -> list[Workspace]:
     """The workspaces the user is an active member of, personal first."""
-    with scopes_disabled():
-        return list(
-            Workspace.objects.filter(memberships__user=user, memberships__status=LifecycleStatus.ACTIVE)
-            .order_by("-is_personal", "name")
-        )
+    return _USER_WORKSPACES(user_id=user.pk)
