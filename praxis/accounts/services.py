@@ -20,6 +20,7 @@ from praxis.audit.models import AuditEvent
 from praxis.core import clock, ratelimits
 from praxis.core.errors import ServiceError
 from praxis.core.mail import send_templated_email, site_url
+from praxis.core.tasks import enqueue_after_commit
 from praxis.core.tokens import hash_token, new_token
 from praxis.core.transactions import in_service_transaction, service_transaction
 from praxis.core.validation import check_max_length, check_plain_text
@@ -118,7 +119,7 @@ def signup_request(*, email: str, first_name: str = "", last_name: str = "", lan
 
     args = (email, first_name or "", last_name or "", language, referred_by.pk if referred_by else None,
             account_type)
-    transaction.on_commit(lambda: signup_task.enqueue(*args))
+    enqueue_after_commit(signup_task, *args)
 
 
 @service_transaction
@@ -146,7 +147,7 @@ def password_reset_request(*, email: str) -> None:
 
     email = (email or "").strip().lower()[:254]
     ratelimits.check("password_reset", addresses=[email])  # issue 10 point 3
-    transaction.on_commit(lambda: password_reset_task.enqueue(email))
+    enqueue_after_commit(password_reset_task, email)
 
 
 @service_transaction

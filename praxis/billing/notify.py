@@ -21,6 +21,7 @@ from django_tasks import task
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.mail import render_email, site_url
+from praxis.core.tasks import enqueue_after_commit
 from praxis.workspaces.models import Membership
 
 from .bank import format_iban
@@ -46,7 +47,7 @@ def billing_contact(workspace) -> list[str]:
 def email_after_commit(invoice: Invoice) -> None:
     """Called by `invoicing.issue()`: e-mail the invoice once the transaction that issued it commits."""
     invoice_id = invoice.pk
-    transaction.on_commit(lambda: invoice_email_task.enqueue(invoice_id))
+    enqueue_after_commit(invoice_email_task, invoice_id)
 
 
 @task()
@@ -118,7 +119,7 @@ def invoice_remind(*, invoice: Invoice, today: dt.date) -> bool:
                      data={"number": invoice.number, "due_date": invoice.due_date.isoformat(),
                            "status": Invoice.Status.OVERDUE})
         invoice_id = invoice.pk
-        transaction.on_commit(lambda: invoice_reminder_email_task.enqueue(invoice_id))
+        enqueue_after_commit(invoice_reminder_email_task, invoice_id)
     return True
 
 

@@ -20,6 +20,7 @@ from django_tasks import task
 from praxis.audit import services as audit
 from praxis.core import clock
 from praxis.core.mail import send_templated_email, site_url
+from praxis.core.tasks import enqueue_after_commit
 
 from .models import Invoice
 
@@ -61,7 +62,7 @@ PROVIDERS: dict[str, PaymentProvider] = {p.code: p for p in (ManualProvider(), T
 
 
 def collect_after_commit(invoice: Invoice) -> None:
-    transaction.on_commit(lambda: collect_payment_task.enqueue(invoice.pk))
+    enqueue_after_commit(collect_payment_task, invoice.pk)
 
 
 @task()

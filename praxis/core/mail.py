@@ -7,11 +7,12 @@ rendering happens in the recipient's language (R-ACC-4); links are built from `P
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
+
+from .tasks import enqueue_after_commit
 
 
 def site_url(path: str) -> str:
@@ -45,4 +46,4 @@ def send_templated_email(*, to: str, template: str, context: dict, language: str
     """Render now (so the data is the data of this transaction) and send once it has committed;
     `reply_to`: where the recipient's answer goes (a support ticket's signed reply address)."""
     subject, body, html = render_email(template, context, language)
-    transaction.on_commit(lambda: send_email_task.enqueue([to], subject, body, html, reply_to))
+    enqueue_after_commit(send_email_task, [to], subject, body, html, reply_to)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django_scopes import scope
 from django_tasks import task
 
 from praxis.core.errors import ServiceError
+from praxis.core.tasks import enqueue_after_commit
 from praxis.workspaces.roles import CLIENTS_MANAGE
 
 from ..models import ImportJob
@@ -29,7 +29,7 @@ def import_start(*, access: Access, job_id: int) -> ImportJob:
         raise
     job = services._open_job(access, job_id)
     user_id, slug = access.user.pk, access.workspace.slug
-    transaction.on_commit(lambda: import_commit_task.enqueue(job_id=job.pk, user_id=user_id, ws=slug))
+    enqueue_after_commit(import_commit_task, job_id=job.pk, user_id=user_id, ws=slug)
     job.refresh_from_db()
     return job
 
