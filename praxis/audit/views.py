@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from praxis.core.exports import csv_writer
+from praxis.core.formfields import ModelChoiceField
 from praxis.workspaces.roles import AUDIT_VIEW
 from praxis.workspaces.web import workspace_view
 
@@ -19,7 +20,7 @@ from . import services as audit
 PAGE_SIZE = 50
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class UserChoiceField(ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.display_name} <{obj.email}>"
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from praxis.core.formfields import ModelChoiceField
+
 from . import selectors
 from .models import Category, SalesRequest, Ticket
 
@@ -29,7 +31,7 @@ class AttachmentsField(forms.FileField):
         return [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
+class CategoryChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Category) -> str:
         return obj.name
 

@@ -49,6 +49,7 @@ class Command(BaseCommand):
         parser.add_argument("--create", type=int, default=1000)
         parser.add_argument("--repeat", type=int, default=200)
         parser.add_argument("--profile", action="store_true", help="print a cProfile of each list page")
+        parser.add_argument("--keep", action="store_true", help="keep the filled database afterwards")
 
     @scopes_disabled()
     def handle(self, *args, **options):
@@ -61,7 +62,7 @@ class Command(BaseCommand):
         request_finished.disconnect(close_old_connections)
         request_started.disconnect(reset_queries)
         tasks = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-        with throwaway_database("support"), override_settings(
+        with throwaway_database("support", keep=options["keep"]), override_settings(
                 TASKS=tasks, ALLOWED_HOSTS=["testserver"], DEBUG=False,
                 EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             self._run(options["tickets"], options["create"], options["repeat"], options["profile"])
