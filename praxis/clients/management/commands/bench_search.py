@@ -28,7 +28,13 @@ from django.test import Client as HttpClient
 from django.test.utils import override_settings
 from django_scopes import scopes_disabled
 
-from praxis.core.benchmarks import load_demo_practice, percentile, throwaway_database, timed
+from praxis.core.benchmarks import (
+    load_demo_practice,
+    percentile,
+    settle_after_fill,
+    throwaway_database,
+    timed,
+)
 
 FIRST = ["Zoë", "Daan", "Sem", "Noah", "Lucas", "Emma", "Julia", "Mila", "Tess", "Sophie", "Léa", "Chloé",
          "Hélène", "Amélie", "Jürgen", "Lukas", "Jörg", "Ann-Sofie", "Maël", "Inès", "Bram", "Fenna", "Anaïs",
@@ -114,14 +120,12 @@ class Command(BaseCommand):
                     cursor.execute(f"INSERT INTO clients_client (workspace_id, {cols}) "
                                    f"SELECT %s, {cols} FROM clients_client WHERE workspace_id = %s",
                                    [copy.pk, workspace.pk])
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE clients_client")
             self.stdout.write(f"copied into {others} more workspaces in {time.perf_counter() - start:.1f} s")
         # As an import does after its bulk write: statistics (SQLite), and on PostgreSQL the search index's
         # pending list merged — left full, every search reads it (`search.settle_index`).
         planner.refresh_statistics(Client._meta.db_table)
         settle_index()
+        settle_after_fill(Client._meta.db_table)  # statistics and the visibility map, as autovacuum leaves them
         total = Client.objects.count()
         self.stdout.write(f"deployment: {total} clients; searched workspace: {workspace.clients.count()}")
         return workspace

@@ -27,7 +27,7 @@ from django.test.utils import override_settings
 from django_scopes import scopes_disabled
 
 from praxis.accounts.sessions import LOGIN_BACKEND
-from praxis.core.benchmarks import percentile, throwaway_database, timed
+from praxis.core.benchmarks import percentile, settle_after_fill, throwaway_database, timed
 
 
 class _Counter:
@@ -188,12 +188,7 @@ class Command(BaseCommand):
                 Ticket.objects.bulk_create(batch)
                 batch = []
         Ticket.objects.bulk_create(batch)
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE support_ticket")
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        settle_after_fill(Ticket._meta.db_table)
 
     def _floor_workspace(self, workspace_id: int):
         sql = ("SELECT id, subject, status, updated_at FROM support_ticket WHERE workspace_id = %s AND is_open "
