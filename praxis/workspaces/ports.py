@@ -105,7 +105,7 @@ class Portals(Protocol):
     `praxis.clients`; the clients app registers this in its `AppConfig.ready()`."""
 
     def portals_of(self, *, user) -> list[PortalEntry]:
-        """The portals `user` may open, by workspace name (one query)."""
+        """The portals `user` may open, by workspace name. Asked on every page: a lookup or two, compiled once."""
         ...
 
 
