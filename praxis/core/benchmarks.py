@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 @contextmanager
@@ -45,8 +45,6 @@ def settle_after_fill(table: str) -> None:
     the WAL of the fill: the benchmark servers run with it off, and VACUUM marks no page all-visible whose
     rows' commits are not flushed yet. On SQLite: the statistics a deployment keeps
     (`planner.refresh_statistics`, as after a migration or an import)."""
-    from django.db import transaction
-
     from praxis.core import planner
 
     if connection.vendor != "postgresql":

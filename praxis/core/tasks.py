@@ -20,11 +20,9 @@ from django.db import DEFAULT_DB_ALIAS, router, transaction
 
 
 def _queue_is_in_the_database(backend: Any) -> bool:
-    try:
-        from django_tasks_db.backend import DatabaseBackend
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # pragma: no cover - the database backend is a dependency of the project
-        return False
+    from django_tasks_db.backend import DatabaseBackend  # its models import only once the apps are ready
+    from django_tasks_db.models import DBTaskResult
+
     return isinstance(backend, DatabaseBackend) and router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
 
 

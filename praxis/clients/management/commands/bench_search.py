@@ -88,7 +88,6 @@ class Command(BaseCommand):
     def _fill(self, n: int, deployment: int):
         from praxis.clients.models import Client
         from praxis.clients.search import search_text_for, settle_index
-        from praxis.core import planner
         from praxis.workspaces.models import Workspace
 
         workspace = load_demo_practice()
@@ -121,11 +120,11 @@ class Command(BaseCommand):
                                    f"SELECT %s, {cols} FROM clients_client WHERE workspace_id = %s",
                                    [copy.pk, workspace.pk])
             self.stdout.write(f"copied into {others} more workspaces in {time.perf_counter() - start:.1f} s")
-        # As an import does after its bulk write: statistics (SQLite), and on PostgreSQL the search index's
-        # pending list merged — left full, every search reads it (`search.settle_index`).
-        planner.refresh_statistics(Client._meta.db_table)
+        # As an import does after its bulk write: on PostgreSQL the search index's pending list merged — left
+        # full, every search reads it (`search.settle_index`); then statistics (SQLite: as the import keeps
+        # them) and the visibility map, as autovacuum leaves them (`settle_after_fill`).
         settle_index()
-        settle_after_fill(Client._meta.db_table)  # statistics and the visibility map, as autovacuum leaves them
+        settle_after_fill(Client._meta.db_table)
         total = Client.objects.count()
         self.stdout.write(f"deployment: {total} clients; searched workspace: {workspace.clients.count()}")
         return workspace
