@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("praxis.notifications.urls")),
     path("", include("praxis.clients.urls")),
     path("", include("praxis.support.urls")),
+    path("", include("praxis.scheduling.urls")),
+    path("", include("praxis.scheduling.feed_urls")),
     path("console/", include("praxis.support.console_urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "praxis.notifications",
     "praxis.clients",
     "praxis.support",
+    "praxis.scheduling",
     "praxis.api",
     "praxis.demo",
 ]

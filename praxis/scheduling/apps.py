@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class SchedulingConfig(AppConfig):
+    name = "praxis.scheduling"
+    label = "scheduling"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The client record's Overview tab (R-CLI-3) plugs into the clients app's tab registry.
+        from .views import overview
+
+        overview.register_tab()
