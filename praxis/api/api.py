@@ -68,6 +68,7 @@ from praxis.billing.api import router as billing_router  # noqa: E402
 from praxis.clients.api import router as clients_router  # noqa: E402
 from praxis.clients.api.portal import me_router as client_portal_router  # noqa: E402
 from praxis.notifications.api import router as notifications_router  # noqa: E402
+from praxis.scheduling.api import router as scheduling_router  # noqa: E402
 from praxis.support.api import inbound_router as support_inbound_router  # noqa: E402
 from praxis.support.api import router as support_router  # noqa: E402
 from praxis.support.api import support_router as support_general_router  # noqa: E402
@@ -80,6 +81,7 @@ api.add_router("/workspaces", audit_router)
 api.add_router("/workspaces", billing_router)
 api.add_router("/workspaces", clients_router)
 api.add_router("/workspaces", support_router)
+api.add_router("/workspaces", scheduling_router)
 api.add_router("/support", support_general_router)
 api.add_router("/support", support_inbound_router)
 api.add_router("/me", me_billing_router)
