@@ -68,8 +68,7 @@ def appointment_list(request, ws: str, filters: Query[RangeQuery]):
         raise ServiceError("invalid_range", _("Ask for a range of at most 93 days, `to` after `from`."), field="to")
     practitioner = None
     if filters.practitioner is not None:
-        practitioner = next((m for m in policies.practitioners(request.access.workspace)
-                             if m.pk == filters.practitioner), None)
+        practitioner = policies.practitioner(request.access.workspace, filters.practitioner)
         if practitioner is None:
             return []
     rows = selectors.in_range(request.access, start, end, practitioner=practitioner, client_id=filters.client)
@@ -82,8 +81,7 @@ def appointment_create(request, ws: str, payload: AppointmentIn):
     booked = services.book(access=request.access, client_id=payload.client, practitioner_id=payload.practitioner,
                            start=payload.start, end=payload.end, kind=payload.kind, location=payload.location,
                            video_link=payload.video_link, weeks=payload.weeks)
-    rows = selectors.in_range(request.access, booked[0].start, booked[-1].end).filter(pk__in=[a.pk for a in booked])
-    return Status(201, [_appointment(a) for a in rows])
+    return Status(201, [_appointment(a) for a in booked])  # the booked rows carry their client and practitioner
 
 
 @router.get("/{ws}/appointments/{int:appointment_id}", response=AppointmentDetailOut)

@@ -21,6 +21,7 @@ from praxis.clients import policies as client_policies
 from praxis.clients.models import Client
 from praxis.core import clock
 from praxis.core.lifecycle import LifecycleStatus
+from praxis.core.prepared import Prepared
 from praxis.workspaces import licences
 from praxis.workspaces.access import Access
 from praxis.workspaces.models import Membership, Tier
@@ -69,8 +70,23 @@ def practitioners(workspace) -> list[Membership]:
     return sorted(found, key=lambda m: (m.display_name.casefold(), m.pk))
 
 
+# One member of the workspace with its user's current licence (for the account type): the booking's
+# check, compiled once (`core.prepared`; a booking is the hot path of scheduling).
+_MEMBER = Prepared(
+    lambda *, workspace_id, membership_id: licences.with_current_licence(
+        Membership.objects.select_related("user").filter(workspace_id=workspace_id, pk=membership_id,
+                                                         status=LifecycleStatus.ACTIVE, user__isnull=False), "user")[:1],
+    workspace_id=int, membership_id=int)
+
+
+def practitioner(workspace, membership_id: int) -> Membership | None:
+    """The practitioner `membership_id` of the workspace (see `practitioners`), or None."""
+    member = _MEMBER.first(workspace_id=workspace.pk, membership_id=membership_id)
+    return member if member is not None and NOTES_WRITE in _capabilities(member) else None
+
+
 def is_practitioner(membership: Membership) -> bool:
-    return any(m.pk == membership.pk for m in practitioners(membership.workspace))
+    return practitioner(membership.workspace, membership.pk) is not None
 
 
 def practitioner_may_see(practitioner: Membership, client: Client) -> bool:

@@ -27,6 +27,7 @@ from praxis.clients.models import Client
 from praxis.core import clock
 from praxis.core.errors import Conflict, NotFound, ServiceError
 from praxis.core.lifecycle import LifecycleStatus
+from praxis.core.prepared import Prepared
 from praxis.core.transactions import service_transaction
 from praxis.workspaces.access import Access
 from praxis.workspaces.models import Membership
@@ -51,12 +52,21 @@ def _when(appointment: Appointment, tz) -> str:
     return f"{formats.date_format(start, 'SHORT_DATE_FORMAT')} {start:%H:%M}–{end:%H:%M}"
 
 
+# The practitioner's first booked appointment overlapping [start, end), other than `excluding` (0: none):
+# every booking and rescheduling asks, so it is compiled once (`core.prepared`).
+_CLASH = Prepared(
+    lambda *, workspace_id, practitioner_id, start, end, excluding: Appointment.objects.filter(
+        workspace_id=workspace_id, practitioner_id=practitioner_id, status=Status.BOOKED, start__lt=end, end__gt=start)
+    .exclude(pk=excluding).select_related("client").order_by("start", "pk")[:1],
+    workspace_id=int, practitioner_id=int, start=dt.datetime, end=dt.datetime, excluding=int)
+
+
 def _refuse_clash(access: Access, practitioner: Membership, start: dt.datetime, end: dt.datetime, *,
                   excluding: int | None = None) -> None:
     """R-SCH-2: refuse when the practitioner has a booked appointment overlapping [start, end), naming it.
     The clashing client is named only to a member who may open that client."""
-    clash = (Appointment.objects.filter(practitioner=practitioner, status=Status.BOOKED, start__lt=end, end__gt=start)
-             .exclude(pk=excluding).select_related("client").order_by("start").first())
+    clash = _CLASH.first(workspace_id=access.workspace.pk, practitioner_id=practitioner.pk, start=start, end=end,
+                         excluding=excluding or 0)
     if clash is None:
         return
     tz = times.zone(access.workspace)
@@ -99,16 +109,22 @@ def _check_place(kind: str, location: str, video_link: str) -> tuple[str, str]:
 
 
 def _practitioner(access: Access, practitioner_id: int | None) -> Membership:
-    found = next((m for m in policies.practitioners(access.workspace) if m.pk == practitioner_id), None)
+    found = policies.practitioner(access.workspace, practitioner_id) if practitioner_id else None
     if found is None:
         raise ServiceError("invalid_practitioner", _("Choose a practitioner of this practice."), field="practitioner")
     return found
 
 
+_CLIENT = Prepared(lambda *, workspace_id, client_id: Client.objects.filter(workspace_id=workspace_id, pk=client_id)[:1],
+                   workspace_id=int, client_id=int)
+
+
 def _client(access: Access, client_id: int) -> Client:
-    client = client_policies.visible_clients(access).select_related("workspace").filter(pk=client_id).first()
-    if client is None:
+    """The client, if this member may open it (`clients.policies`), else the same 404 as a missing one."""
+    client = _CLIENT.first(workspace_id=access.workspace.pk, client_id=client_id)
+    if client is None or not client_policies.may_view_client(access, client):
         raise NotFound("not_found", _("Not found."))
+    client.workspace = access.workspace
     return client
 
 
