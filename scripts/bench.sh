@@ -35,6 +35,7 @@ ALL=(
     "bench_import --rows 300000"
     "bench_search"
     "bench_support"
+    "bench_scheduling"
     "bench_audit postgresql-only"
     "bench_server postgresql-only"
 )
