@@ -67,3 +67,34 @@ def register_builtin_tabs() -> None:
                  relationships.relationships_tab, order=30))
     register(Tab("access", _("Access history"), "clients/tabs/access.html", access.access_tab,
                  capability=AUDIT_VIEW, order=90))
+
+
+# --- the client portal's sections (R-CLI-11) ---------------------------------------------------------------
+# Later apps add what a client sees of their own care — upcoming appointments, invoices, shared documents —
+# as a section of the portal's record page, the way they add a tab to the record: a template and a provider
+# `(client) -> dict` (its context, or None for nothing to show). The portal asks nothing else of them.
+
+
+@dataclass(frozen=True)
+class PortalSection:
+    key: str
+    template: str
+    provider: Callable[..., dict[str, Any] | None]
+    order: int = 100
+
+
+_PORTAL_SECTIONS: dict[str, PortalSection] = {}
+
+
+def register_portal_section(section: PortalSection) -> None:
+    _PORTAL_SECTIONS[section.key] = section
+
+
+def portal_sections(client) -> list[tuple[PortalSection, dict[str, Any]]]:
+    """The sections the portal shows for this client, in order, each with its context."""
+    shown = []
+    for section in sorted(_PORTAL_SECTIONS.values(), key=lambda s: (s.order, s.key)):
+        context = section.provider(client)
+        if context is not None:
+            shown.append((section, context))
+    return shown

@@ -119,6 +119,15 @@ def for_client(access: Access, client: Client, *, past_limit: int = 20) -> Clien
     return ClientAppointments(upcoming=upcoming, past=past)
 
 
+def for_portal(client: Client) -> list[Appointment]:
+    """A client's own upcoming booked appointments, as their portal shows them (R-CLI-11): the portal's
+    reader is the client (or who acts for them), so it is their record that decides, not a member's view."""
+    tz = times.zone(client.workspace)
+    rows = _with_people(Appointment.objects.filter(workspace=client.workspace, client=client, end__gt=clock.now(),
+                                                   status=Appointment.Status.BOOKED)).order_by("start", "pk")[:50]
+    return _localise(rows, tz, client.workspace.slug)
+
+
 def get(access: Access, appointment_id: int) -> Appointment | None:
     found = _localise(_with_people(policies.visible_appointments(access)).filter(pk=appointment_id)[:1],
                       times.zone(access.workspace), access.workspace.slug)

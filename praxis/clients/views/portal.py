@@ -40,7 +40,7 @@ from praxis.workspaces.roles import CLIENTS_MANAGE
 from praxis.workspaces.services import user_by_email
 from praxis.workspaces.web import workspace_view
 
-from .. import display, exports, portal, selectors
+from .. import display, exports, portal, selectors, tabs
 from ..models import Client
 
 # --- the staff side: "Invite to portal" ---------------------------------------------------------------
@@ -246,6 +246,7 @@ def portal_record(request, client_id: int):
     portal.portal_read(user=request.user, client=client, page="record")
     return render(request, "clients/portal/record.html", _context(
         request, client=client, details=_details(client), history=selectors.access_history_rows(client, limit=200),
+        sections=tabs.portal_sections(client),
         age=client.age(workspace_today(client.workspace)), own=client.user_id == request.user.pk))
 
 

@@ -21,6 +21,15 @@ def overview_tab(request, client) -> dict[str, Any]:
             "may_manage_appointments": policies.may_manage(request.access)}
 
 
+def portal_section(client) -> dict[str, Any] | None:
+    """The portal's "Upcoming appointments" (R-CLI-11): the client's own, with the practitioner, time and
+    place (the video link to join); nothing when there are none."""
+    upcoming = selectors.for_portal(client)
+    return {"appointments": upcoming} if upcoming else None
+
+
 def register_tab() -> None:
     tabs.register(tabs.Tab("overview", _("Overview"), "scheduling/tabs/overview.html", overview_tab,
                            capability=CLIENTS_VIEW, order=10))
+    tabs.register_portal_section(tabs.PortalSection("appointments", "scheduling/portal_appointments.html",
+                                                    portal_section, order=10))
