@@ -114,6 +114,15 @@ def history_entry(event) -> dict[str, Any]:
     }
 
 
+# What other apps hold about a client, for the data export (GDPR art. 15): key → `(client) -> list[dict]`
+# (scheduling: "appointments"). Registered in their `AppConfig.ready`, like the record's tabs.
+_DATA_SECTIONS: dict[str, Callable[[Client], list[dict[str, Any]]]] = {}
+
+
+def register_data_section(key: str, provider: Callable[[Client], list[dict[str, Any]]]) -> None:
+    _DATA_SECTIONS[key] = provider
+
+
 def client_data(client: Client, *, sensitive: bool, history: bool,
                 relationships: list[tuple[Relationship, str, object]] | None = None) -> dict[str, Any]:
     """Everything Praxis holds about the client (R-CLI-10, GDPR art. 15): personal details, custom values
@@ -167,6 +176,8 @@ def client_data(client: Client, *, sensitive: bool, history: bool,
         "relationships": links,
         "contacts": list(contacts.values()),
     }
+    for key, provider in sorted(_DATA_SECTIONS.items()):
+        data[key] = provider(client)
     withheld = []
     if not sensitive:
         withheld += ["national_id", "sensitive_custom_fields"]

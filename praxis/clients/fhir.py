@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -158,6 +159,32 @@ def related_persons(client: Client, relationships: Iterable[tuple[Relationship, 
 _MODELS: dict[str, Any] = {"Patient": Patient, "RelatedPerson": RelatedPerson, "Bundle": Bundle}
 
 
+@dataclass(frozen=True)
+class Contribution:
+    """Resources another app adds to a client's FHIR export (issue 8 point 9: appointments, documents,
+    invoices), so the per-client Bundle and the Bulk Data files carry them without this app knowing that
+    app: `of_client(client, patient_reference)` for the Bundle, `of_workspace(workspace, client_id)` (all
+    clients, or one) for `export_fhir`'s `<resource_type>.ndjson`. `model` is the `fhir.resources` R4(B)
+    class every resource is validated against."""
+
+    resource_type: str
+    model: Any
+    of_client: Callable[[Client, str], Iterable[dict[str, Any]]]
+    of_workspace: Callable[[Any, int | None], Iterable[dict[str, Any]]]
+
+
+_CONTRIBUTIONS: dict[str, Contribution] = {}
+
+
+def contribute(contribution: Contribution) -> None:
+    _CONTRIBUTIONS[contribution.resource_type] = contribution
+    _MODELS[contribution.resource_type] = contribution.model
+
+
+def contributions() -> list[Contribution]:
+    return sorted(_CONTRIBUTIONS.values(), key=lambda c: c.resource_type)
+
+
 def validated(resource: dict[str, Any]) -> dict[str, Any]:
     """The resource, after `fhir.resources` accepted it as R4 (raises `pydantic.ValidationError` if not).
     The dict is returned as built, so the output is exactly what was checked."""
@@ -167,12 +194,17 @@ def validated(resource: dict[str, Any]) -> dict[str, Any]:
 
 def bundle(client: Client, relationships: Iterable[tuple[Relationship, str, object]], *,
            sensitive: bool, country: str = "") -> dict[str, Any]:
-    """A per-client `collection` Bundle: the Patient first, then a RelatedPerson per relationship."""
+    """A per-client `collection` Bundle: the Patient first, then a RelatedPerson per relationship, then what
+    other apps contribute (`contribute`: appointments, …)."""
     patient_url = full_url("Patient", str(client.pk), workspace_id=client.workspace_id)
     entries = [{"fullUrl": patient_url, "resource": patient(client, sensitive=sensitive, country=country)}]
     for resource in related_persons(client, relationships, patient_reference=patient_url):
         entries.append({"fullUrl": full_url("RelatedPerson", resource["id"], workspace_id=client.workspace_id),
                         "resource": resource})
+    for contribution in contributions():
+        for resource in contribution.of_client(client, patient_url):
+            entries.append({"fullUrl": full_url(contribution.resource_type, resource["id"],
+                                                workspace_id=client.workspace_id), "resource": resource})
     return validated({
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),

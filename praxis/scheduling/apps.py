@@ -11,3 +11,7 @@ class SchedulingConfig(AppConfig):
         from .views import overview
 
         overview.register_tab()
+        # Appointments join the client's FHIR export (issue 8 point 9).
+        from . import fhir
+
+        fhir.register()

@@ -325,7 +325,8 @@ def test_export_fhir_writes_bulk_ndjson_that_validates(team, record, tmp_path):
     child, parent = record
     out = tmp_path / "export"
     call_command("export_fhir", team.workspace.slug, "--out", str(out), stdout=io.StringIO())
-    assert sorted(p.name for p in out.iterdir()) == ["Patient.ndjson", "RelatedPerson.ndjson"]
+    # Appointment.ndjson: contributed by the scheduling app (`fhir.contribute`; its own test fills it).
+    assert sorted(p.name for p in out.iterdir()) == ["Appointment.ndjson", "Patient.ndjson", "RelatedPerson.ndjson"]
     patients = _ndjson(out / "Patient.ndjson")
     assert {p["id"] for p in patients} == {str(child.pk), str(parent.pk)}
     for resource in patients:
@@ -340,7 +341,7 @@ def test_export_fhir_writes_bulk_ndjson_that_validates(team, record, tmp_path):
     assert len({r["id"] for r in related}) == 3
     event = AuditEvent.objects.get(event_code="clients.exported")
     assert event.via == "command" and event.workspace == team.workspace
-    assert event.data["resources"] == {"Patient": 2, "RelatedPerson": 3}
+    assert event.data["resources"] == {"Patient": 2, "RelatedPerson": 3, "Appointment": 0}
 
     one = tmp_path / "one"
     call_command("export_fhir", team.workspace.slug, "--client", str(parent.pk), "--out", str(one),

@@ -1,6 +1,7 @@
 """`manage.py export_fhir WORKSPACE_SLUG [--client ID] [--out DIR]` (R-CLI-10): a practice can always leave
 with its data — FHIR Bulk Data NDJSON, one resource type per file: `Patient.ndjson` (every client, active
-and cancelled) and `RelatedPerson.ndjson` (each relationship, once from each client's side). The mapping
+and cancelled) and `RelatedPerson.ndjson` (each relationship, once from each client's side), then one file per
+resource type other apps contribute (`fhir.contribute`: `Appointment.ndjson`). The mapping
 is `praxis.clients.fhir`, the same as the per-client Bundle; every resource is validated as R4.
 
 This is the practice's own full export, run by the operator: the national identifier is included (it is
@@ -49,8 +50,8 @@ class Command(BaseCommand):
                 counts = self._export(workspace, out, client_id=options["client"])
         finally:
             context.reset(token)
-        self.stdout.write(f"Patient.ndjson: {counts['Patient']} resources, "
-                          f"RelatedPerson.ndjson: {counts['RelatedPerson']} resources, in {out}")
+        self.stdout.write(", ".join(f"{kind}.ndjson: {count} resources" for kind, count in counts.items())
+                          + f", in {out}")
 
     def _export(self, workspace: Workspace, out: Path, *, client_id: int | None) -> dict[str, int]:
         clients = Client.objects.filter(workspace=workspace).order_by("pk")
@@ -81,6 +82,15 @@ class Command(BaseCommand):
 
         self._write(out / "Patient.ndjson", fhir.ndjson_lines(patients()))
         self._write(out / "RelatedPerson.ndjson", fhir.ndjson_lines(related()))
+        for contribution in fhir.contributions():  # what other apps add: appointments, …
+            counts[contribution.resource_type] = 0
+
+            def contributed(contribution=contribution):
+                for resource in contribution.of_workspace(workspace, client_id):
+                    counts[contribution.resource_type] += 1
+                    yield resource
+
+            self._write(out / f"{contribution.resource_type}.ndjson", fhir.ndjson_lines(contributed()))
         audit.record(code="clients.exported", action="read", workspace=workspace, object_type="clients.client",
                      client_id=client_id or "", permission="operator.command",
                      data={"format": "fhir-ndjson", "count": counts["Patient"], "resources": counts,
