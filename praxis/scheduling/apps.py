@@ -15,3 +15,9 @@ class SchedulingConfig(AppConfig):
         from . import fhir
 
         fhir.register()
+        # A practitioner's appointments of today on their home page.
+        from praxis.workspaces.ports import register_home_panels
+
+        from .home import SchedulingHome
+
+        register_home_panels(SchedulingHome())

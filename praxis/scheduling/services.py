@@ -282,6 +282,8 @@ def feed_create(*, access: Access) -> str:
     practitioner = access.membership
     if not policies.is_practitioner(practitioner):
         raise ServiceError("not_practitioner", _("Only practitioners have a calendar feed."))
+    # The member's row locked: two clicks at once make one live address, not a constraint error.
+    Membership.objects.select_for_update().filter(pk=practitioner.pk).first()
     now = clock.now()
     CalendarFeed.objects.filter(practitioner=practitioner, revoked_at__isnull=True).update(revoked_at=now)
     secret = secrets.token_urlsafe(32)
