@@ -63,7 +63,7 @@ def appointment_list(request, ws: str, filters: Query[RangeQuery]):
     start = filters.from_ or clock.now()
     end = filters.to or start + dt.timedelta(days=7)
     if start.tzinfo is None or end.tzinfo is None:
-        raise ServiceError("invalid_range", _("Give the times with their time zone."), field="from")
+        raise ServiceError("invalid_range", _("Include the time zone with the times."), field="from")
     if end <= start or end - start > MAX_RANGE:
         raise ServiceError("invalid_range", _("Ask for a range of at most 93 days, `to` after `from`."), field="to")
     practitioner = None

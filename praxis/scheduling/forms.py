@@ -6,12 +6,19 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import times
 from .models import Appointment
 
-DURATIONS = [(m, _("%(minutes)s minutes") % {"minutes": m}) for m in (15, 20, 30, 45, 50, 60, 75, 90, 120)]
+DURATIONS = (15, 20, 30, 45, 50, 60, 75, 90, 120)
+
+
+def duration_choices(extra: int | None = None) -> list[tuple[int, str]]:
+    """The durations offered, labelled in the request's language (built per form, not at import)."""
+    minutes = sorted({*DURATIONS, *([extra] if extra else [])})
+    return [(m, gettext("%(minutes)s minutes") % {"minutes": m}) for m in minutes]
 
 
 class _TimesForm(forms.Form):
@@ -19,10 +26,11 @@ class _TimesForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start_time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time", "step": 300},
                                                                                  format="%H:%M"))
-    duration = forms.TypedChoiceField(label=_("Duration"), coerce=int, choices=DURATIONS, initial=50)
+    duration = forms.TypedChoiceField(label=_("Duration"), coerce=int, initial=50)
 
-    def __init__(self, *args, practitioners, workspace, **kwargs):
+    def __init__(self, *args, practitioners, workspace, duration: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["duration"].choices = duration_choices(duration)
         self.fields["practitioner"].choices = [(m.pk, m.display_name) for m in practitioners]
         self.tz = times.zone(workspace)
 
@@ -45,7 +53,7 @@ class BookingForm(_TimesForm):
                                help_text=_("For an appointment in person: the room or address."))
     video_link = forms.CharField(label=_("Video link"), required=False, max_length=500,
                                  help_text=_("For a video call: the address the client joins."))
-    weeks = forms.IntegerField(label=_("Weekly, number of appointments"), min_value=1, max_value=52, initial=1,
+    weeks = forms.IntegerField(label=_("Number of weekly appointments"), min_value=1, max_value=52, initial=1,
                                help_text=_("1 for a single appointment; more books the same time every week."))
 
 
@@ -55,7 +63,7 @@ class RescheduleForm(_TimesForm):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=300,
-                             help_text=_("Kept with the appointment, for the practice."))
+                             help_text=_("Kept with the appointment; only the practice sees it."))
 
 
 class MarkForm(forms.Form):

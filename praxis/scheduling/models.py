@@ -27,6 +27,7 @@ from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from praxis.clients.models import Client
@@ -67,7 +68,7 @@ class Appointment(models.Model):
     class Status(models.TextChoices):
         BOOKED = "booked", _("Booked")
         COMPLETED = "completed", _("Completed")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("appointment", "Cancelled")  # a client's "Cancelled" is another word
         NO_SHOW = "no_show", _("No-show")
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="appointments")
@@ -127,7 +128,7 @@ class Change(models.Model):
     class Kind(models.TextChoices):
         BOOKED = "booked", _("Booked")
         RESCHEDULED = "rescheduled", _("Rescheduled")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("appointment", "Cancelled")
         COMPLETED = "completed", _("Marked as completed")
         NO_SHOW = "no_show", _("Marked as no-show")
 

@@ -81,7 +81,7 @@ def _refuse_clash(access: Access, practitioner: Membership, start: dt.datetime, 
 
 def _check_times(start: dt.datetime, end: dt.datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
-        raise ServiceError("invalid_time", _("Give the time with its time zone."), field="start")
+        raise ServiceError("invalid_time", _("Include the time zone with the time."), field="start")
     if end <= start:
         raise ServiceError("invalid_time", _("The appointment must end after it starts."), field="end")
     if end - start > dt.timedelta(minutes=MAX_MINUTES):

@@ -90,7 +90,7 @@ def test_book_refuse_a_clash_reschedule_and_see_it_in_the_calendars(width, brows
         expect(clinician.get_by_text("14:00–14:50")).to_be_visible()
         problems += walker.check_page(clinician, where="practice day", widths=(width,))
         clinician.goto(f"/w/{slug}/calendar/feed/")
-        clinician.get_by_role("button", name="Make my calendar address").click()
+        clinician.get_by_role("button", name="Create my calendar address").click()
         expect(clinician.locator("#feed-address")).to_be_visible()
         assert clinician.locator("#feed-url").input_value().startswith(f"{live_server.url}/calendar/")
         problems += walker.check_page(clinician, where="calendar feed", widths=(width,))

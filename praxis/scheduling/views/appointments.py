@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from praxis.clients import policies as client_policies
@@ -30,7 +31,9 @@ def _booked_message(appointments: list[Appointment], tz) -> str:
     when = f"{formats.date_format(first, 'DATE_FORMAT')} {first:%H:%M}"
     if len(appointments) == 1:
         return _("Appointment booked: %(when)s.") % {"when": when}
-    return _("%(count)s weekly appointments booked, the first on %(when)s.") % {"count": len(appointments), "when": when}
+    return ngettext("%(count)s weekly appointment booked, the first on %(when)s.",
+                    "%(count)s weekly appointments booked, the first on %(when)s.",
+                    len(appointments)) % {"count": len(appointments), "when": when}
 
 
 def _client_choice(request):
@@ -106,10 +109,7 @@ def appointment_reschedule(request, appointment_id: int):
     initial = {"practitioner": found.practitioner_id, "date": found.local_start.date().isoformat(),
                "start_time": found.local_start.strftime("%H:%M"), "duration": found.duration_minutes}
     form = RescheduleForm(request.POST or None, practitioners=practitioners, workspace=access.workspace,
-                          initial=initial)
-    if found.duration_minutes not in dict(form.fields["duration"].choices):
-        form.fields["duration"].choices = [*form.fields["duration"].choices,
-                                           (found.duration_minutes, found.duration_minutes)]
+                          initial=initial, duration=found.duration_minutes)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
