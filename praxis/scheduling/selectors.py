@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from praxis.clients.models import Client
@@ -108,13 +108,16 @@ class ClientAppointments:
 
 
 def for_client(access: Access, client: Client, *, past_limit: int = 20) -> ClientAppointments:
-    """A client's Overview (R-CLI-3): every upcoming booked appointment, and the latest past ones."""
+    """A client's Overview (R-CLI-3): the appointments still to come or under way (a cancelled one with its
+    badge, so the practice sees it was called off), then the latest past ones — ended, or already marked
+    completed or no-show."""
     tz = times.zone(access.workspace)
     now = clock.now()
     base = _with_people(policies.visible_appointments(access).filter(client=client))
-    upcoming = _localise(base.filter(end__gt=now, status=Appointment.Status.BOOKED).order_by("start", "pk")[:100], tz,
+    marked = (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW)
+    upcoming = _localise(base.filter(end__gt=now).exclude(status__in=marked).order_by("start", "pk")[:100], tz,
                          access.workspace.slug)
-    past = _localise(base.exclude(end__gt=now, status=Appointment.Status.BOOKED).order_by("-start", "-pk")[:past_limit], tz,
+    past = _localise(base.filter(Q(end__lte=now) | Q(status__in=marked)).order_by("-start", "-pk")[:past_limit], tz,
                      access.workspace.slug)
     return ClientAppointments(upcoming=upcoming, past=past)
 
@@ -148,4 +151,4 @@ def feed_appointments(practitioner: Membership, *, since: dt.datetime) -> QueryS
     """What a practitioner's calendar feed lists: their appointments from `since` on, cancelled ones
     included (so a calendar application removes them: STATUS:CANCELLED)."""
     return (Appointment.objects.filter(workspace=practitioner.workspace, practitioner=practitioner, end__gte=since)
-            .select_related("client").order_by("start", "pk"))
+            .select_related("client").annotate(changes_count=Count("changes")).order_by("start", "pk"))

@@ -17,7 +17,10 @@ from praxis.core.errors import Conflict, NotFound, PermissionDenied, ServiceErro
 from praxis.scheduling import policies, services, times
 from praxis.scheduling.forms import BookingForm
 from praxis.scheduling.models import Appointment, CalendarFeed, Change
+from praxis.testing import PASSWORD
 from praxis.testing.team import build_team, join
+from praxis.workspaces.models import Membership
+from praxis.workspaces.signup import user_sign_up
 
 from .factories import AMS, MONDAY, NOW, book, book_one, client_for, local
 
@@ -312,12 +315,13 @@ def test_staff_without_appointments_manage_is_denied_everything(team):
     assert appointments().count() == 1
 
 
-def test_practitioners_are_the_clinical_members_never_support_accounts(team, make_user):
+def test_practitioners_are_the_clinical_members_never_support_accounts(team):
     """Owner, admin and clinician hold appointments; staff and assistant do not; a `support` account
     never does, whatever its role (R-ROLE-2)."""
-    helper = make_user(first_name="Sam", last_name="Support")
-    join(team.owner, team.workspace, helper, "support", role="clinician")
-    team.reload_members()
+    helper = user_sign_up(email="sam@example.test", password=PASSWORD, first_name="Sam", last_name="Support",
+                          account_type="support")
+    join(team.owner, team.workspace, helper, "support", role="clinician", pay_for_user=False)
+    assert "notes.write" not in team.access(helper).capabilities
     with scope(workspace=team.workspace):
         found = {m.pk for m in policies.practitioners(team.workspace)}
     assert found == {team.members[r].pk for r in ("owner", "admin", "clinician")}
@@ -332,8 +336,6 @@ def test_practitioners_are_the_clinical_members_never_support_accounts(team, mak
                           practitioner_id=team.member("owner").pk + 10_000, start=local(MONDAY, 10),
                           end=local(MONDAY, 11))
         assert support.value.code == "invalid_practitioner"
-        from praxis.workspaces.models import Membership
-
         helper_member = Membership.objects.get(workspace=team.workspace, user=helper)
         assert helper_member.pk not in found
         with pytest.raises(ServiceError) as refused_support:

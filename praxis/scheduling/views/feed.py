@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from praxis.audit import services as audit
 from praxis.core import clock
 
-from .. import ical, selectors
+from .. import ical, policies, selectors
 from ..models import CalendarFeed, feed_hash
 
 HISTORY_DAYS = 90  # past appointments a feed still lists
@@ -25,7 +25,9 @@ def ics(request, token: str):
     with scopes_disabled():  # the secret names the workspace; nothing else is read outside it
         feed = (CalendarFeed.objects.filter(secret_hash=feed_hash(token), revoked_at__isnull=True)
                 .select_related("practitioner__user", "practitioner__workspace").first())
-        if feed is None or feed.practitioner.status != "active":
+        # Only while its owner is still a practitioner here (active, clinical): a role or account-type
+        # change ends what the address shows, like any permission (R-ROLE-6).
+        if feed is None or policies.practitioner(feed.practitioner.workspace, feed.practitioner_id) is None:
             raise Http404
         practitioner = feed.practitioner
         now = clock.now()
