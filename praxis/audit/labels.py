@@ -100,6 +100,15 @@ EVENT_LABELS = {
     "ticket.closed_automatically": _("Resolved support ticket closed after 14 days"),
     "sales_request.created": _("Sales contact requested"),
     "sales_request.updated": _("Sales request updated"),
+    # scheduling (SPEC §9)
+    "appointment.booked": _("Appointment booked"),
+    "appointment.rescheduled": _("Appointment rescheduled"),
+    "appointment.cancelled": _("Appointment cancelled"),
+    "appointment.completed": _("Appointment marked as completed"),
+    "appointment.no_show": _("Appointment marked as a no-show"),
+    "calendar_feed.created": _("Calendar address created"),
+    "calendar_feed.revoked": _("Calendar address switched off"),
+    "calendar_feed.read": _("Calendar address read by a calendar application"),
     # licences, seats and billing
     "licence.trial_started": _("Trial started"),
     "licence.support_started": _("Support account started"),

@@ -1,7 +1,7 @@
 """The demo practice "Praktijk De Linde", built through the real services so it obeys every rule.
 
 Idempotent: when the workspace exists nothing is created again (only the demo clients, `demo/clients.py`,
-are added to a practice that has none).
+and the demo appointments, `demo/scheduling.py`, are added to a practice that has none).
 """
 
 import datetime as dt
@@ -16,6 +16,7 @@ from praxis.billing.models import Issuer
 from praxis.billing.run import billing_run
 from praxis.core import clock
 from praxis.demo.clients import load_demo_clients
+from praxis.demo.scheduling import load_demo_appointments
 from praxis.demo.support import load_demo_support
 from praxis.workspaces import invitations, services
 from praxis.workspaces.access import resolve_access
@@ -54,13 +55,14 @@ def demo_logins() -> list[DemoPerson]:
 @transaction.atomic
 def load_demo() -> bool:
     """Create the demo practice; return False when it already existed (a practice loaded before the
-    demo had clients gets its clients added — silently, nothing else changes)."""
+    demo had clients or appointments gets them added — silently, nothing else changes)."""
     existing = Workspace.objects.filter(slug=DEMO_SLUG).first()
     if existing is not None:
         owner = User.objects.filter(email=PEOPLE[0].email).first()
         if owner is not None:
             with scope(workspace=existing):
                 load_demo_clients(resolve_access(owner, DEMO_SLUG))
+                load_demo_appointments(resolve_access(owner, DEMO_SLUG))
             load_demo_support(existing, password=DEMO_PASSWORD)
         return False
     owner_spec, *staff = PEOPLE
@@ -105,6 +107,7 @@ def load_demo() -> bool:
             Invitation.objects.filter(pk=expired.pk).update(sent_at=past, created_at=past,
                                                             expires_at=past + dt.timedelta(days=30))
         load_demo_clients(resolve_access(owner, DEMO_SLUG))  # after the members: clients get clinicians
+        load_demo_appointments(resolve_access(owner, DEMO_SLUG))  # this week and the next (SPEC §9)
     load_demo_support(workspace, password=DEMO_PASSWORD)  # tickets in every status, the operator (SPEC §10)
     # Issue what is due: the proration invoice of today's joins (the run invoices days that have ended).
     # "Today" is the practice's day: just after midnight in Utrecht the joins are dated tomorrow in UTC terms.

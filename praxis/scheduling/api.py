@@ -20,6 +20,7 @@ from pydantic import Field
 from praxis.api.scoping import workspace_endpoint
 from praxis.core import clock
 from praxis.core.errors import NotFound, ServiceError
+from praxis.core.validation import MAX_DB_INT
 from praxis.workspaces.roles import APPOINTMENTS_MANAGE, CLIENTS_VIEW
 
 from . import policies, selectors, services
@@ -53,8 +54,9 @@ def _detail(request, appointment_id: int) -> dict[str, Any]:
 class RangeQuery(Schema):
     from_: dt.datetime | None = Field(None, alias="from", description="Default: now")
     to: dt.datetime | None = Field(None, description="Default: 7 days after `from`; at most 93 days after it")
-    practitioner: int | None = None
-    client: int | None = None
+    # Bounded like every id (a larger one overflows the database's integer before it can be "not found").
+    practitioner: int | None = Field(None, ge=1, le=MAX_DB_INT)
+    client: int | None = Field(None, ge=1, le=MAX_DB_INT)
 
 
 @router.get("/{ws}/appointments", response=list[AppointmentOut])

@@ -22,7 +22,7 @@ from praxis.clients import fhir as client_fhir
 
 from .models import Appointment
 
-STATUSES = {
+STATUSES: dict[str, str] = {
     Appointment.Status.BOOKED: "booked",
     Appointment.Status.COMPLETED: "fulfilled",
     Appointment.Status.CANCELLED: "cancelled",

@@ -4,6 +4,7 @@ duration in the workspace's time zone; `times` turns them into UTC; the services
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext
@@ -30,8 +31,8 @@ class _TimesForm(forms.Form):
 
     def __init__(self, *args, practitioners, workspace, duration: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["duration"].choices = duration_choices(duration)
-        self.fields["practitioner"].choices = [(m.pk, m.display_name) for m in practitioners]
+        cast(forms.ChoiceField, self.fields["duration"]).choices = duration_choices(duration)
+        cast(forms.ChoiceField, self.fields["practitioner"]).choices = [(m.pk, m.display_name) for m in practitioners]
         self.tz = times.zone(workspace)
 
     def clean(self):

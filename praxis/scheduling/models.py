@@ -19,6 +19,7 @@ Invariants:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django.conf import settings
@@ -90,6 +91,14 @@ class Appointment(models.Model):
 
     objects = ScopedManager(workspace="workspace")
 
+    # Not columns: set by `selectors._localise` on the rows a page shows (local times, labels, address).
+    local_start: dt.datetime
+    local_end: dt.datetime
+    time_label: str
+    kind_label: str
+    status_label: str
+    url: str
+
     class Meta:
         ordering = ["start", "pk"]
         indexes = [
@@ -144,6 +153,11 @@ class Change(models.Model):
     at = models.DateTimeField(default=clock.now)
 
     objects = ScopedManager(workspace="workspace")
+
+    # Not columns: set by `selectors.history` (local times).
+    local_at: dt.datetime
+    local_previous_start: dt.datetime | None
+    local_previous_end: dt.datetime | None
 
     class Meta:
         ordering = ["at", "pk"]

@@ -207,6 +207,7 @@ def reschedule(*, access: Access, appointment_id: int, start: dt.datetime, end: 
     if (start, end, practitioner.pk) == (appointment.start, appointment.end, appointment.practitioner_id):
         raise ServiceError("unchanged", _("Choose a new time or practitioner."), field="start")
     _refuse_clash(access, practitioner, start, end, excluding=appointment.pk)
+    before = appointment.start
     change = Change(workspace=access.workspace, appointment=appointment, kind=Change.Kind.RESCHEDULED,
                     previous_start=appointment.start, previous_end=appointment.end,
                     previous_practitioner=appointment.practitioner, reason=_reason(reason), by=access.user)
@@ -222,7 +223,7 @@ def reschedule(*, access: Access, appointment_id: int, start: dt.datetime, end: 
         raise Conflict("double_booked", _("The practitioner already has an appointment then."), field="start") from exc
     change.save()
     audit.record_many([_audit("appointment.rescheduled", "update", access=access, appointment=appointment,
-                              data={"from": change.previous_start.isoformat(), "to": start.isoformat(),
+                              data={"from": before.isoformat(), "to": start.isoformat(),
                                     "practitioner": practitioner.pk})])
     return appointment
 
@@ -251,7 +252,7 @@ def cancel(*, access: Access, appointment_id: int, reason: str = "") -> Appointm
     return appointment
 
 
-MARKS = {Status.COMPLETED: Change.Kind.COMPLETED, Status.NO_SHOW: Change.Kind.NO_SHOW}
+MARKS: dict[str, str] = {Status.COMPLETED: Change.Kind.COMPLETED, Status.NO_SHOW: Change.Kind.NO_SHOW}
 
 
 @service_transaction

@@ -61,6 +61,8 @@ NOT_PAGES = {
                            "factor; at every width with axe in accounts/tests/test_two_factor_browser.py",
     "clients:relationship_search": "an htmx partial of the relationship dialog (search-as-you-type), checked "
                                    "inside that dialog (clients/tests/test_relationships_browser.py)",
+    "scheduling_feed:ics": "a practitioner's calendar feed: text/calendar for calendar applications, no HTML "
+                           "(tested in scheduling/tests/test_ical.py)",
 }
 
 
@@ -86,6 +88,7 @@ class World:
     portal_token: str = ""  # a pending client-portal invitation's link (R-CLI-11)
     ticket: Any = None  # the owner's support ticket: a file, a follower, an operator reply and note (SPEC §10)
     sales_request: Any = None  # a contact-sales request in the operator console (R-SUP-9)
+    appointment: Any = None  # the client's next appointment (booked, with its history), SPEC §9
 
     @property
     def slug(self) -> str:
@@ -102,8 +105,10 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "notification_id": lambda w: _owner_notification(w),  # the owner was told of the team's acceptances
     "client_id": lambda w: w.client.pk,
     "job_id": lambda w: _world_import_job(w),  # an uploaded client import (R-CLI-9)
-    # The record page itself shows the Personal tab; the tab route is walked with the other tab every
-    # visitor with clients.view has (the Access history tab is checked in clients/tests/test_exports_browser.py).
+    # The record page itself shows its first tab, Overview (the client's appointments); the tab route is
+    # walked with another tab every visitor with clients.view has, and the Personal tab is the full page
+    # the `section` routes answer without htmx (the Access history tab is checked in
+    # clients/tests/test_exports_browser.py).
     "tab": lambda w: "relationships",
     "section": lambda w: "personal",
     "field_id": lambda w: _world_custom(w, "field"),  # the client's custom field (R-CLI-2)
@@ -114,6 +119,8 @@ PARAM_VALUES: dict[str, Callable[[World], object]] = {
     "watcher_id": lambda w: _world_ticket_part(w, "watcher"),
     "request_id": lambda w: w.sales_request.pk,
     "kind": lambda w: "bug",  # the form with the most fields: steps and page
+    # The client's booked appointment (its page, and the reschedule form only a booked one has).
+    "appointment_id": lambda w: w.appointment.pk,
 }
 ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
     ("workspaces:invite", "token"): lambda w: w.invitation_token,
@@ -123,12 +130,54 @@ ROUTE_PARAM_VALUES: dict[tuple[str, str], Callable[[World], object]] = {
     # The second client's pending portal invitation, which the record offers to revoke (R-CLI-11).
     ("clients:portal_invite_revoke", "client_id"): lambda w: _world_pending_portal_invitation(w).client_id,
     ("clients:portal_invite_revoke", "invitation_id"): lambda w: _world_pending_portal_invitation(w).pk,
+    # The clinician's calendar address (not walked: NOT_PAGES; a real secret all the same).
+    ("scheduling_feed:ics", "token"): lambda w: _world_feed_secret(w),
 }
 # Routes only a client user opens (R-CLI-11): the portal is no capability of a member, so the owner —
 # who holds every capability — is refused them like any non-client (404).
 PORTAL_ONLY = {"clients:portal", "clients:portal_record", "clients:portal_download"}
 # The operator console (R-SUP-5) is the operator's staff's only: to every member, the owner included, 404.
 OPERATOR_ONLY_NAMESPACE = "support_console:"
+
+
+def _world_feed_secret(world: World) -> str:
+    from praxis.scheduling import services as scheduling
+
+    with scope(workspace=world.team.workspace):
+        return scheduling.feed_create(access=world.team.access("clinician"))
+
+
+def _world_appointments(team, world_client) -> Any:
+    """The client's appointments with the clinician (SPEC §9): one past and completed, one cancelled with
+    its reason, and the next one — booked, then rescheduled, so its page shows a history. They fall in
+    this week and the next, so the calendar pages have rows too. Returns the next one."""
+    import datetime as dt
+
+    from praxis.core import clock
+    from praxis.scheduling import services as scheduling
+    from praxis.scheduling import times
+
+    access, practitioner = team.access("owner"), team.members["clinician"].pk
+    tz = times.zone(team.workspace)
+    today = times.today(tz)
+
+    def book(day, hour, **options):
+        start = times.to_utc(day, dt.time(hour), tz)
+        [appointment] = scheduling.book(access=access, client_id=world_client.pk, practitioner_id=practitioner,
+                                        start=start, end=start + dt.timedelta(minutes=50), **options)
+        return appointment
+
+    with scope(workspace=team.workspace):
+        past = book(today - dt.timedelta(days=1), 9, location="Kamer 2")
+        scheduling.mark(access=access, appointment_id=past.pk, status="completed")
+        gone = book(today + dt.timedelta(days=1), 9, kind="phone")
+        scheduling.cancel(access=access, appointment_id=gone.pk, reason="De cliënt is ziek")
+        upcoming = book(today + dt.timedelta(days=2), 14, kind="video", video_link="https://video.example/praktijk/zoe")
+        start = times.to_utc(today + dt.timedelta(days=3), dt.time(11), tz)
+        scheduling.reschedule(access=access, appointment_id=upcoming.pk, start=start,
+                              end=start + dt.timedelta(minutes=50), reason="Op verzoek van de cliënt")
+        assert upcoming.start > clock.now()
+        return upcoming
 
 
 def _world_ticket_part(world: World, part: str) -> int:
@@ -242,12 +291,13 @@ def build_world(team, make_user) -> World:
     operator.is_staff = True
     operator.save(update_fields=["is_staff"])
     ticket, sales = _world_support(team, operator)
+    appointment = _world_appointments(team, world_client)
     visitors = {"anonymous": None, **{role: team.users[role] for role in team.users}, "cancelled": cancelled_user,
                 "client": client_user, "operator": operator}
     return World(team=team, contact=contact, cancelled=cancelled_user, invitation=invitation,
                  invitation_token=invitation_token, api_token=api_token, invoice=invoice,
                  password_token=password_token, visitors=visitors, client=world_client, portal_token=portal_token,
-                 ticket=ticket, sales_request=sales)
+                 ticket=ticket, sales_request=sales, appointment=appointment)
 
 
 def _world_portal(team, world_client) -> tuple[Any, str]:

@@ -4,8 +4,9 @@ The project-wide fixtures (`password`, `make_user`, `workspace_with_team`) live 
 this module adds what only the API tests need, under `api_`-prefixed names so nothing clashes:
 
 - `api_tenants`: two practices, A and B, built the way real ones come about (services only), each with
-  an owner, an admin, a clinician, a cancelled member, a login-less contact person, a pending invitation
-  and an API token of its owner — the raw material of the tenant-isolation walker.
+  an owner, an admin, a clinician, a cancelled member, a login-less contact person, a pending invitation,
+  an API token of its owner, clients, a support ticket and appointments (a booked and a cancelled one of
+  its client with its clinician) — the raw material of the tenant-isolation walker.
 - `api_client`: a factory of Django test clients logged in by session or carrying a bearer token.
 - `api_snapshot`: everything a workspace owns, as plain data, to prove that a refused call changed nothing.
 """
@@ -96,8 +97,34 @@ def build_tenant(*, make_user, label: str, name: str, domain: str) -> Tenant:
         cancelled_user=users["cancelled"], members=members, invitation=invitation,
         invitation_token=invitation_token, owner_token=owner_token, owner_token_secret=secret,
         contact_name=contact_name, invitee_email=invitee_email,
-        extra={**clients, "strings": [clients["client"].last_name, clients["client"].email]},
+        extra={**clients, "strings": [clients["client"].last_name, clients["client"].email],
+               **_tenant_appointments(access, client=clients["client"], practitioner=members["clinician"])},
     )
+
+
+def tenant_appointment_times(days: int = 3) -> tuple:
+    """A 50-minute slot `days` from now, on the quarter hour (UTC)."""
+    import datetime as dt
+
+    from praxis.core import clock
+
+    start = (clock.now() + dt.timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+    return start, start + dt.timedelta(minutes=50)
+
+
+def _tenant_appointments(access, *, client, practitioner) -> dict:
+    """SPEC §9: a booked appointment of the active client with the clinician (the `appointment_id` routes)
+    and a cancelled one, booked through the service (so its history and audit are real)."""
+    from praxis.scheduling import services as scheduling
+
+    start, end = tenant_appointment_times()
+    with scope(workspace=access.workspace):
+        [appointment] = scheduling.book(access=access, client_id=client.pk, practitioner_id=practitioner.pk,
+                                        start=start, end=end, kind="video", video_link="https://video.example/x")
+        [cancelled] = scheduling.book(access=access, client_id=client.pk, practitioner_id=practitioner.pk,
+                                      start=end, end=end + (end - start), kind="phone")
+        cancelled = scheduling.cancel(access=access, appointment_id=cancelled.pk, reason="Ziek")
+    return {"appointment": appointment, "cancelled_appointment": cancelled}
 
 
 def _tenant_clients(access, *, label: str, clinician) -> dict:
@@ -219,6 +246,7 @@ def workspace_state(workspace) -> dict:
     from praxis.api.models import ApiToken
     from praxis.billing.models import BalanceEntry, ChangeRequest, Invoice, SeatChange
     from praxis.clients.models import Client, CustomField, CustomSection, Tag
+    from praxis.scheduling.models import Appointment, CalendarFeed, Change
     from praxis.workspaces.models import Invitation, Licence, Membership, Workspace
 
     with scopes_disabled():
@@ -242,6 +270,9 @@ def workspace_state(workspace) -> dict:
             "client_tags": list(Tag.objects.filter(workspace=ws).order_by("pk").values()),
             "custom_sections": list(CustomSection.objects.filter(workspace=ws).order_by("pk").values()),
             "custom_fields": list(CustomField.objects.filter(workspace=ws).order_by("pk").values()),
+            "appointments": list(Appointment.objects.filter(workspace=ws).order_by("pk").values()),
+            "appointment_changes": list(Change.objects.filter(workspace=ws).order_by("pk").values()),
+            "calendar_feeds": list(CalendarFeed.objects.filter(workspace=ws).order_by("pk").values()),
         }
 
 

@@ -54,6 +54,7 @@ class Targets:
     resolved_ticket: Any = None  # the same, resolved by the operator (it can be reopened)
     attachment: Any = None  # the ticket's file
     watcher: Any = None  # the staff member's follow of `ticket`
+    appointment: Any = None  # the client's booked appointment with the clinician, begun an hour ago (SPEC §9)
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,30 @@ OPERATIONS: dict[str, Op] = {
                          lambda t: {"membership": t.contact_with_login.pk}),
     "watcher_delete": Op("DELETE", lambda t: f"/tickets/{t.ticket.pk}/watchers/{t.watcher.pk}",
                          roles.TICKETS_VIEW_OWN),
+    # SPEC §9: the schedule is seen with clients.view (staff too: reception), changed with appointments.manage.
+    "appointment_list": Op("GET", lambda t: "/appointments", roles.CLIENTS_VIEW),
+    "appointment_detail": Op("GET", lambda t: f"/appointments/{t.appointment.pk}", roles.CLIENTS_VIEW),
+    "appointment_create": Op("POST", lambda t: "/appointments", roles.APPOINTMENTS_MANAGE,
+                             lambda t: {"client": t.client.pk, "practitioner": t.paid_member.pk, **_slot(days=2)}),
+    "appointment_reschedule": Op("POST", lambda t: f"/appointments/{t.appointment.pk}/reschedule",
+                                 roles.APPOINTMENTS_MANAGE, lambda t: _slot(days=3)),
+    "appointment_cancel": Op("POST", lambda t: f"/appointments/{t.appointment.pk}/cancel", roles.APPOINTMENTS_MANAGE,
+                             lambda t: {"reason": "Ziek"}),
+    "appointment_mark": Op("POST", lambda t: f"/appointments/{t.appointment.pk}/mark", roles.APPOINTMENTS_MANAGE,
+                           lambda t: {"status": "completed"}),
 }
+
+
+def _slot(*, days: int) -> dict:
+    """A free 50-minute slot `days` from now, as the API takes it."""
+    import datetime as dt
+
+    from praxis.core import clock
+
+    start = (clock.now() + dt.timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+    return {"start": start.isoformat(), "end": (start + dt.timedelta(minutes=50)).isoformat()}
+
+
 # Ownership transfer is not a capability but the owner's alone (R-WS-5): tested on its own below.
 NOT_A_CAPABILITY = {"ownership_transfer"}
 
@@ -284,12 +308,22 @@ def build_team_with_targets():
         custom_field = customfields.field_create(access=access, label="Verwijzer", field_type="text",
                                                  section_id=custom_section.pk)
     tickets = _support_targets(team, make_user)
+    import datetime as dt
+
+    from praxis.core import clock
+    from praxis.scheduling import services as scheduling
+
+    begun = clock.now().replace(second=0, microsecond=0) - dt.timedelta(hours=1)  # so it can be marked
+    with scope(workspace=team.workspace):
+        [appointment] = scheduling.book(access=access, client_id=client.pk,
+                                        practitioner_id=team.members["clinician"].pk, start=begun,
+                                        end=begun + dt.timedelta(minutes=50))
     team.targets = Targets(contact=contact, gone=gone, invitation=invitation, **tickets,
                            invoice=Invoice.objects.with_scopes_disabled().get(workspace=team.workspace, kind="cycle"),
                            owner_member=team.members["owner"], paid_member=team.members["clinician"],
                            client=client, gone_client=gone_client, relationship=relationship,
                            import_job=import_job_make(access), custom_field=custom_field,
-                           custom_section=custom_section)
+                           custom_section=custom_section, appointment=appointment)
     return team
 
 

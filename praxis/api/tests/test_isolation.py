@@ -94,6 +94,7 @@ class Ids:
     attachments: tuple[int, ...] = ()
     watchers: tuple[int, ...] = ()
     sales_requests: tuple[int, ...] = ()  # the operator's, from this workspace: the console is 404 to members
+    appointments: tuple[int, ...] = ()  # tried in turn for an `appointment_id`: booked, cancelled (SPEC §9)
 
 
 def tenant_ids(tenant) -> Ids:
@@ -125,6 +126,7 @@ def tenant_ids(tenant) -> Ids:
         attachments=(tenant.extra["attachment"].pk,),
         watchers=(tenant.extra["watcher"].pk,),
         sales_requests=(tenant.extra["sales_request"].pk,),
+        appointments=(tenant.extra["appointment"].pk, tenant.extra["cancelled_appointment"].pk),
     )
 
 
@@ -149,6 +151,8 @@ OBJECT_PARAMS: dict[str, Callable[[Ids], tuple]] = {
     "attachment_id": lambda ids: ids.attachments,
     "watcher_id": lambda ids: ids.watchers,
     "request_id": lambda ids: ids.sales_requests,
+    # A client's appointment with the clinician (the pages and the API alike: one name, one mapping).
+    "appointment_id": lambda ids: ids.appointments,
     # Not an id: the type of a new ticket exists in every workspace.
     "kind": lambda ids: ("question",),
 }
@@ -187,6 +191,13 @@ VALID_BODIES: dict[str, Callable[[Ids], dict]] = {
                                   "description": "Overgenomen"},
     "message_create": lambda ids: {"body": "Overgenomen"},
     "watcher_create": lambda ids: {"membership": ids.admin_member},
+    # SPEC §9: B's client with B's practitioner in A's URL must be as dead as B's appointment in the path.
+    "appointment_create": lambda ids: {"client": ids.client, "practitioner": ids.active_member,
+                                       **_slot(days=5), "kind": "in_person", "location": "Overgenomen"},
+    "appointment_reschedule": lambda ids: {**_slot(days=6), "practitioner": ids.active_member,
+                                           "reason": "Overgenomen"},
+    "appointment_cancel": lambda ids: {"reason": "Overgenomen"},
+    "appointment_mark": lambda ids: {"status": "no_show"},
 }
 
 # The same for HTML forms that carry ids in their POST data, by URL name. With B's ids in A's URL such a
@@ -208,7 +219,28 @@ HTML_FORM_BODIES: dict[str, Callable[[Ids], dict]] = {
     "support:new": lambda ids: {"category": "other", "subject": "Overgenomen", "description": "Overgenomen"},
     "support:reply": lambda ids: {"body": "Overgenomen"},
     "support:watcher_add": lambda ids: {"membership": ids.admin_member},
+    "scheduling:reschedule": lambda ids: {**_form_slot(days=6), "practitioner": ids.active_member,
+                                          "duration": "50", "reason": "Overgenomen"},
+    "scheduling:cancel": lambda ids: {"reason": "Overgenomen"},
+    "scheduling:mark": lambda ids: {"status": "no_show"},
 }
+
+
+def _slot(*, days: int) -> dict:
+    """An API appointment slot `days` from now (ISO with offset)."""
+    from .conftest import tenant_appointment_times
+
+    start, end = tenant_appointment_times(days)
+    return {"start": start.isoformat(), "end": end.isoformat()}
+
+
+def _form_slot(*, days: int) -> dict:
+    """The same slot as the HTML form enters it (workspace-local date and time; Amsterdam is near enough:
+    the walker only needs a form that validates)."""
+    from .conftest import tenant_appointment_times
+
+    start, _end = tenant_appointment_times(days)
+    return {"date": start.date().isoformat(), "start_time": "10:00"}
 
 
 class _Probe:
@@ -368,8 +400,10 @@ def exercise(client, route: Route, *, ws: str | None, ids: Ids, forbidden: list[
              django_capture_on_commit_callbacks, foreign_only_in_form: bool = False) -> tuple[list[str], int]:
     """Send every method to every substitution; return (problems, number of requests).
 
-    `foreign_only_in_form`: B's ids are only in an HTML form's data (the URL is A's own), where a
-    re-rendered page or a redirect is as good as a 404.
+    `foreign_only_in_form`: B's ids are only in the request body (the URL is A's own): in an HTML form's
+    data a re-rendered page or a redirect is as good as a 404; of an API route only the operations whose
+    body carries B's ids are sent (a list beside a create, `GET /appointments`, rightly answers A's own
+    rows — and (a) has already walked every method with B's slug).
     """
     problems, sent = [], 0
     lenient = (200, 302) if foreign_only_in_form and not route.is_api else ()
@@ -378,6 +412,8 @@ def exercise(client, route: Route, *, ws: str | None, ids: Ids, forbidden: list[
         methods = ALL_API_METHODS if route.is_api else HTML_METHODS
         for method in methods:
             operation = route.methods.get(method)
+            if foreign_only_in_form and route.is_api and not body_reads_ids(VALID_BODIES.get(operation or "")):
+                continue
             if route.is_api:
                 body = VALID_BODIES[operation](ids) if operation in VALID_BODIES else None
             else:
@@ -511,6 +547,9 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
     from praxis.api.tests.conftest import _tenant_ticket
 
     support = _tenant_ticket(access, label="Persoonlijk", follower=False)
+    from praxis.api.tests.conftest import _tenant_appointments
+
+    appointments = _tenant_appointments(access, client=own_client, practitioner=own)
     ids = Ids(slug=personal.slug, members=(own.pk, contact.pk, gone.pk), invitations=(invitation.pk,),
               tokens=(), invoices=(invoice.pk,), active_member=contact.pk, contact_member=contact.pk, admin_member=contact.pk, cancelled_member=gone.pk,
               invitation_token=token, clients=(own_client.pk, gone_client.pk), client=own_client.pk,
@@ -521,7 +560,8 @@ def _personal_workspace_ids(owner) -> tuple[object, Ids]:
               tickets=(support["ticket"].pk,), attachments=(support["attachment"].pk,),
               # Nobody else is in a personal workspace to follow its ticket: any id is refused first by the
               # token's scope.
-              watchers=(0,), sales_requests=(support["sales_request"].pk,))
+              watchers=(0,), sales_requests=(support["sales_request"].pk,),
+              appointments=(appointments["appointment"].pk, appointments["cancelled_appointment"].pk))
     return personal, ids
 
 

@@ -217,6 +217,29 @@ def case_user_logged_out(team, make_user, password):
     return "user.logged_out", "execute", team.staff, None, team.staff
 
 
+def _calendar_feed(team):
+    """The clinician (a practitioner) makes their calendar address (SPEC §9, R-SCH-5)."""
+    from praxis.scheduling import services as scheduling
+    from praxis.scheduling.models import CalendarFeed
+
+    with scope(workspace=team.workspace):
+        secret = scheduling.feed_create(access=team.access("clinician"))
+        feed = CalendarFeed.objects.get(practitioner=team.members["clinician"], revoked_at__isnull=True)
+    return secret, feed
+
+
+def case_calendar_feed_created(team, make_user, password):
+    _secret, feed = _calendar_feed(team)
+    return "calendar_feed.created", "create", team.users["clinician"], team.workspace, feed
+
+
+def case_calendar_feed_read(team, make_user, password):
+    """A calendar application reads the address: no login, the practitioner is the actor (R-AUD-1)."""
+    secret, feed = _calendar_feed(team)
+    assert Client().get(f"/calendar/{secret}.ics").status_code == 200
+    return "calendar_feed.read", "read", team.users["clinician"], team.workspace, feed
+
+
 CASES = [value for name, value in sorted(globals().items()) if name.startswith("case_")]
 
 
@@ -239,3 +262,18 @@ def test_point_12_a_failed_login_is_a_refused_entry_without_an_actor(workspace_w
     entry = AuditEvent.objects.filter(event_code="user.login_failed").get()
     assert (entry.action, entry.outcome, entry.user_id, entry.object_type) == (
         "execute", "refused", None, "accounts.user")
+
+
+def test_switching_a_calendar_address_off_is_an_entry(workspace_with_team):
+    """R-SCH-5 / R-AUD-1: switching the address off names the practitioner, the workspace and the kind of
+    object (the revoking update does not fetch the feed, so its entry carries no object id)."""
+    from praxis.scheduling import services as scheduling
+
+    team = workspace_with_team
+    _calendar_feed(team)
+    with scope(workspace=team.workspace):
+        assert scheduling.feed_revoke(access=team.access("clinician")) is True
+    entry = AuditEvent.objects.filter(event_code="calendar_feed.revoked").get()
+    assert (entry.action, entry.outcome, entry.user_id, entry.workspace_id, entry.object_type) == (
+        "delete", "success", team.users["clinician"].pk, team.workspace.pk, "scheduling.calendarfeed")
+    assert audit.verify_chain() == []

@@ -183,7 +183,7 @@ def test_sensitive_field_is_absent_for_staff_in_html_and_api_r_role_3(team, clie
     anna = make_client(team, first_name="Anna", last_name="Jansen",
                        custom={"diagnose": "F41.1 paniekstoornis", "huisarts": "Dr. Bakker"})
     staff = logged_in(client, team.staff)
-    record = staff.get(clients_url(team, f"{anna.pk}/")).content.decode()
+    record = staff.get(clients_url(team, f"{anna.pk}/personal/")).content.decode()
     assert "Dr. Bakker" in record
     assert "Diagnose" not in record and "F41.1" not in record
     detail = staff.get(api(team, f"clients/{anna.pk}")).json()
@@ -192,7 +192,7 @@ def test_sensitive_field_is_absent_for_staff_in_html_and_api_r_role_3(team, clie
     assert [d["key"] for d in definitions] == ["huisarts"]
 
     clinician = logged_in(client, team.clinician)
-    assert "F41.1" in clinician.get(clients_url(team, f"{anna.pk}/")).content.decode()
+    assert "F41.1" in clinician.get(clients_url(team, f"{anna.pk}/personal/")).content.decode()
     assert clinician.get(api(team, f"clients/{anna.pk}")).json()["custom"]["diagnose"] == "F41.1 paniekstoornis"
 
 
@@ -336,7 +336,7 @@ def test_sections_are_ordered_after_the_builtin_ones(team, client):
     assert order_in(page, ["Care team", "Verwijzing", "Zorgverzekering"]) == ["Care team", "Zorgverzekering",
                                                                               "Verwijzing"]
     anna = make_client(team, first_name="Anna", last_name="Jansen", custom={"polis": "P-1"})
-    record = browser.get(clients_url(team, f"{anna.pk}/")).content.decode()
+    record = browser.get(clients_url(team, f"{anna.pk}/personal/")).content.decode()
     assert order_in(record, ["Care team", "Zorgverzekering"]) == ["Care team", "Zorgverzekering"]
     duplicate = browser.post(page_url(team, "sections/new/"), {"name": "address"})
     assert duplicate.status_code == 200 and "There is already a section “address”." in text_of(duplicate)
@@ -350,7 +350,7 @@ def test_retired_field_keeps_its_values_and_restore_shows_them_again(team, clien
     browser = logged_in(client, team.owner)
     assert browser.post(page_url(team, f"{huisarts.pk}/retire/")).status_code == 302
     assert reload(anna).custom == {"huisarts": "Dr. Bakker"}  # kept
-    assert "Dr. Bakker" not in browser.get(clients_url(team, f"{anna.pk}/")).content.decode()
+    assert "Dr. Bakker" not in browser.get(clients_url(team, f"{anna.pk}/personal/")).content.decode()
     assert "huisarts" not in browser.get(api(team, f"clients/{anna.pk}")).json()["custom"]
     # A retired field is not validated: its required-ness no longer stops a new client.
     assert send(browser, "POST", api(team, "clients"), {"first_name": "Nieuw", "last_name": "Zonder"}).status_code == 201
@@ -359,7 +359,7 @@ def test_retired_field_keeps_its_values_and_restore_shows_them_again(team, clien
     assert "Retired" in retired and "Huisarts" in retired
 
     assert browser.post(page_url(team, f"{huisarts.pk}/restore/")).status_code == 302
-    assert "Dr. Bakker" in browser.get(clients_url(team, f"{anna.pk}/")).content.decode()
+    assert "Dr. Bakker" in browser.get(clients_url(team, f"{anna.pk}/personal/")).content.decode()
     assert browser.get(api(team, f"clients/{anna.pk}")).json()["custom"] == {"huisarts": "Dr. Bakker"}
 
 
@@ -370,7 +370,7 @@ def test_retired_section_hides_its_fields_and_restores_them(team, client):
     define(team, "Huisarts", section_id=section.pk, required=True)
     anna = make_client(team, first_name="Anna", last_name="Jansen", custom={"huisarts": "Dr. Bakker"})
     assert send(browser, "DELETE", api(team, f"custom-field-sections/{section.pk}")).json()["retired"] is True
-    record = browser.get(clients_url(team, f"{anna.pk}/")).content.decode()
+    record = browser.get(clients_url(team, f"{anna.pk}/personal/")).content.decode()
     assert "Verwijzing" not in record and "Dr. Bakker" not in record
     assert send(browser, "POST", api(team, "clients"), {"first_name": "Nieuw", "last_name": "Zonder"}).status_code == 201
     listed = browser.get(api(team, "custom-fields")).json()["items"]
@@ -378,7 +378,7 @@ def test_retired_section_hides_its_fields_and_restores_them(team, client):
     retired = text_of(browser.get(page_url(team)))
     assert "Verwijzing Section 1 field" in retired
     assert send(browser, "POST", api(team, f"custom-field-sections/{section.pk}/restore")).status_code == 200
-    assert "Dr. Bakker" in browser.get(clients_url(team, f"{anna.pk}/")).content.decode()
+    assert "Dr. Bakker" in browser.get(clients_url(team, f"{anna.pk}/personal/")).content.decode()
     assert reload(anna).custom == {"huisarts": "Dr. Bakker"}
 
 

@@ -57,9 +57,13 @@ def test_search_zoe_edit_a_section_in_place_and_staff_sees_no_national_id(page, 
     expect(results).not_to_contain_text("de Vries")
     assert not check_page(page, where="clients-search")
 
-    # The record: header, then sections; Edit on the address section swaps only that section (htmx).
+    # The record opens on its Overview tab (the appointments, SPEC §9); the Personal tab holds the header's
+    # sections; Edit on the address section swaps only that section (htmx).
     results.get_by_role("link", name="Lefèvre", exact=False).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Lefèvre")
+    expect(page.get_by_role("link", name="Overview")).to_have_attribute("aria-current", "page")
+    page.get_by_role("link", name="Personal", exact=True).click()
+    expect(page.locator("#section-address")).to_be_visible()
     expect(page.locator("main")).to_contain_text("123456782")  # the owner may see the national identifier
     assert not check_page(page, where="client-record-owner")
     url_before = page.url
@@ -82,7 +86,7 @@ def test_search_zoe_edit_a_section_in_place_and_staff_sees_no_national_id(page, 
     staff_page = browser.new_context(base_url=live_server.url, locale="en-US").new_page()
     install_axe(staff_page.context)
     _login(staff_page, live_server, team.users["staff"])
-    staff_page.goto(f"/w/{team.workspace.slug}/clients/{zoe.pk}/")
+    staff_page.goto(f"/w/{team.workspace.slug}/clients/{zoe.pk}/personal/")
     expect(staff_page.get_by_role("heading", level=1)).to_contain_text("Lefèvre")
     expect(staff_page.locator("main")).to_contain_text("zoe@example.test")
     assert "123456782" not in staff_page.content()

@@ -384,12 +384,14 @@ def test_record_header_and_tabs(team, client):
     text = text_of(response)
     assert "Anna Jansen" in text and "45 years old" in text and "Active" in text and "Cancel client…" in text
     html = response.content.decode()
-    assert 'aria-current="page">Personal</a>' in html
+    # The record opens on its first tab: Overview (SPEC §9, seed 004 "Übersicht"), before Personal.
+    assert 'aria-current="page">Overview</a>' in html and "Upcoming appointments" in text
+    assert html.find(">Overview</a>") < html.find(">Personal</a>")
     from praxis.clients import tabs
 
     for tab in tabs.tabs_for(team.access("owner")):
         assert f'{url(team)}{anna.pk}/{tab.key}/' in html
-    assert "coming" not in text.lower()
+    assert "coming soon" not in text.lower()  # no placeholder tabs ("Upcoming appointments" is real)
 
 
 def test_opening_the_record_is_audited_once_per_page_view_r_aud_1(team, client):
@@ -426,7 +428,7 @@ def test_personal_tab_shows_sections_in_order_with_their_fields(team, client, cu
     anna = make(team, first_name="Anna", last_name="Jansen", phone="0612345678",
                 custom={"verwijzer": "Dr. Bakker", "verzekeraar": "VGZ", "polis": "P-9", "toestemming": True,
                         "dagen": ["ma", "di"], "verwezen_op": "2024-02-01"})
-    text = text_of(logged_in(client, team.owner).get(url(team) + f"{anna.pk}/"))
+    text = text_of(logged_in(client, team.owner).get(url(team) + f"{anna.pk}/personal/"))
     order = ["Personal details", "Contact details", "Address", "Care team", "Verwijzing", "Zorgverzekering"]
     positions = [text.find(title) for title in order]
     assert -1 not in positions and positions == sorted(positions)
@@ -551,7 +553,9 @@ def test_record_costs_the_same_queries_whatever_its_size(team, client):
     workspace = team.workspace
     anna = make(team, first_name="Anna", last_name="Jansen")
     browser = logged_in(client, team.owner)
-    address = url(team) + f"{anna.pk}/"
+    # The Personal tab, where the custom fields and sections are (the record opens on Overview: its
+    # appointments are pinned in test_overview_costs_the_same_queries_whatever_the_appointments).
+    address = url(team) + f"{anna.pk}/personal/"
     browser.get(address)  # warm-up
 
     def grow(n: int, start: int) -> None:
@@ -578,13 +582,45 @@ def test_record_costs_the_same_queries_whatever_its_size(team, client):
     assert len(large) <= 25
 
 
+def test_overview_costs_the_same_queries_whatever_the_appointments(team, client):
+    """The record's first tab, Overview (SPEC §9), lists the client's upcoming and past appointments in a
+    fixed number of queries: ten appointments cost no query more than one."""
+    from praxis.core import clock
+    from praxis.scheduling import services as scheduling
+
+    anna = make(team, first_name="Anna", last_name="Jansen")
+    browser = logged_in(client, team.owner)
+    address = url(team) + f"{anna.pk}/"
+    browser.get(address)  # warm-up
+    first = clock.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(days=3)
+
+    def book(days: range) -> None:
+        with scope(workspace=team.workspace):
+            for day in days:
+                start = first + dt.timedelta(days=day)
+                scheduling.book(access=team.access("owner"), client_id=anna.pk,
+                                practitioner_id=team.members["clinician" if day % 2 else "admin"].pk,
+                                start=start, end=start + dt.timedelta(minutes=50))
+
+    book(range(0, 1))
+    with CaptureQueriesContext(connection) as small:
+        assert browser.get(address).status_code == 200
+    book(range(1, 10))
+    with CaptureQueriesContext(connection) as large:
+        response = browser.get(address)
+    html = response.content.decode()
+    assert "Upcoming appointments" in html and "Past appointments" in html
+    assert len(small) == len(large), [q["sql"][:90] for q in large.captured_queries]
+    assert len(large) <= 25
+
+
 def test_record_names_the_country_in_the_readers_language_r_cli_1(team, client):
     from django.utils import translation
 
     from praxis.clients import display
 
     luc = make(team, first_name="Luc", last_name="Peeters", country="BE", city="Gent")
-    text = text_of(logged_in(client, team.owner).get(url(team) + f"{luc.pk}/"))
+    text = text_of(logged_in(client, team.owner).get(url(team) + f"{luc.pk}/personal/"))
     assert "Belgium" in text
     with translation.override("nl"):
         assert display.country("be") == "België"

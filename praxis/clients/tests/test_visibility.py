@@ -93,12 +93,14 @@ def test_visibility_matrix_html_and_api(role, support, tier, make_user):
     assert ("access" in [t.key for t in tabs.tabs_for(access)]) == (role in ("owner", "admin"))
 
     for key, client in clients.items():
-        record = browser.get(f"/w/{ws}/clients/{client.pk}/")
+        overview = browser.get(f"/w/{ws}/clients/{client.pk}/")  # the record opens on its Overview tab
+        record = browser.get(f"/w/{ws}/clients/{client.pk}/personal/")  # the fields are on Personal
         detail = browser.get(f"/api/v1/workspaces/{ws}/clients/{client.pk}")
         if key not in listed:
-            assert record.status_code == 404 and detail.status_code == 404
+            assert overview.status_code == 404 and record.status_code == 404 and detail.status_code == 404
             continue
-        assert record.status_code == 200 and detail.status_code == 200
+        assert overview.status_code == 200 and record.status_code == 200 and detail.status_code == 200
+        assert VISIBLE not in overview.content.decode() and SECRET not in overview.content.decode()
         html = record.content.decode()
         assert VISIBLE in html and "zichtbaar@example.test" in html
         for shown in (NATIONAL_ID, "National identifier", SECRET, "Diagnosecode"):

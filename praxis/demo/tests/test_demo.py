@@ -98,3 +98,56 @@ def test_the_demo_has_tickets_in_every_status_and_an_operator(db, django_capture
         assert load_demo() is False  # idempotent: nothing is added twice
     with scopes_disabled():
         assert Ticket.objects.count() == 5
+
+
+@override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+def test_the_demo_has_a_calendar_this_week_and_the_next(time_machine):
+    """SPEC §9: every practitioner has 4–6 appointments of 50 minutes each weekday of this week and the next
+    (in the practice's time zone), in person in a room, by video or by phone; of the past ones most are
+    completed and one is a no-show; one is cancelled with its reason and one rescheduled (its history
+    shows). Every appointment's client is one its practitioner may see. A second load adds nothing."""
+    import datetime as dt
+    from collections import Counter
+
+    from praxis.scheduling import policies, times
+    from praxis.scheduling.models import Appointment, Change
+
+    time_machine.move_to(dt.datetime(2026, 12, 9, 12, 30, tzinfo=dt.UTC), tick=False)  # a Wednesday
+    assert load_demo() is True
+    with scopes_disabled():
+        workspace = Workspace.objects.get(slug=DEMO_SLUG)
+        tz = times.zone(workspace)
+        practitioners = policies.practitioners(workspace)
+        assert len(practitioners) >= 2
+        rows = list(Appointment.objects.filter(workspace=workspace).select_related("client__workspace"))
+        assert {a.practitioner_id for a in rows} == {m.pk for m in practitioners}
+        days = Counter((a.practitioner_id, times.local(a.start, tz).date()) for a in rows)
+        weekdays = {dt.date(2026, 12, 7) + dt.timedelta(days=n) for n in range(12)} - {
+            dt.date(2026, 12, 12), dt.date(2026, 12, 13)}
+        assert {day for _m, day in days} == weekdays  # Monday 7 to Friday 18 December, no weekend
+        assert all(4 <= count <= 6 for count in days.values()), days
+        assert all(a.duration_minutes == 50 for a in rows)
+        kinds = Counter(a.kind for a in rows)
+        assert set(kinds) == {"in_person", "video", "phone"}
+        assert all(a.location for a in rows if a.kind == "in_person")
+        assert all(a.video_link.startswith("https://") for a in rows if a.kind == "video")
+        by_pk = {m.pk: m for m in practitioners}
+        assert all(policies.practitioner_may_see(by_pk[a.practitioner_id], a.client) for a in rows)
+        now = clock.now()
+        statuses = Counter(a.status for a in rows if a.start <= now)
+        assert statuses["no_show"] == 1 and statuses["completed"] > 10 and statuses["booked"] >= 1
+        assert all(a.status in ("booked", "cancelled") for a in rows if a.start > now)
+        [cancelled] = [a for a in rows if a.status == "cancelled"]
+        assert cancelled.cancel_reason and cancelled.start > now
+        [moved] = Change.objects.filter(workspace=workspace, kind="rescheduled")
+        assert moved.previous_start != moved.appointment.start and moved.reason
+        assert [c.kind for c in moved.appointment.changes.all()] == ["booked", "rescheduled"]
+        count, entries = len(rows), AuditEvent.objects.count()
+        assert AuditEvent.objects.filter(workspace=workspace, event_code="appointment.booked").count() == count
+    assert verify_chain() == []
+
+    assert load_demo() is False
+    with scopes_disabled():
+        assert Appointment.objects.filter(workspace=workspace).count() == count
+        assert Change.objects.filter(workspace=workspace).count() == count + statuses["completed"] + 3
+        assert AuditEvent.objects.count() == entries
