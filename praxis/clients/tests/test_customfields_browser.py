@@ -70,6 +70,8 @@ def test_manager_adds_huisarts_in_verwijzing_and_fills_it_in_for_a_new_client(wi
     fieldset.get_by_label("Huisarts").fill("Dr. Bakker, De Linde")
     page.get_by_role("button", name="Create client").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Lefèvre")
+    # The new record opens on its Overview (appointments, SPEC §9); the fields are on the Personal tab.
+    page.get_by_role("link", name="Personal", exact=True).click()
     verwijzing = page.locator("section.record-section").filter(has=page.get_by_role("heading", name="Verwijzing"))
     expect(verwijzing).to_contain_text("Dr. Bakker, De Linde")
     assert not check_page(page, where=f"record-with-huisarts-{width}", widths=(width,))
