@@ -58,6 +58,17 @@ class PostgresOnlyExclusion(ExclusionConstraint):
         return None
 
 
+# The longest an appointment lasts (the booking service refuses longer). It also bounds every range read:
+# an appointment overlapping [a, b) starts after a − MAX_DURATION, so "start < b AND end > a" becomes a
+# two-sided range on the start index instead of a scan of everything before b (`overlapping`).
+MAX_DURATION = dt.timedelta(hours=12)
+
+
+def overlapping(start: dt.datetime, end: dt.datetime) -> Q:
+    """Appointments overlapping [start, end) (half-open), as an index can answer it."""
+    return Q(start__lt=end, start__gt=start - MAX_DURATION, end__gt=start)
+
+
 class Appointment(models.Model):
     """A client's appointment with a practitioner (R-SCH-1)."""
 

@@ -16,7 +16,7 @@ from praxis.workspaces.access import Access
 from praxis.workspaces.models import Membership
 
 from . import policies, times
-from .models import Appointment, Change
+from .models import Appointment, Change, overlapping
 
 # What every list shows of the people: their names. Reading only these columns of the client, the
 # membership and its user halves the cost of building 200 rows (a practitioner's full week).
@@ -34,7 +34,7 @@ def _with_people(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
 def in_range(access: Access, start: dt.datetime, end: dt.datetime, *, practitioner: Membership | None = None,
              client_id: int | None = None, include_cancelled: bool = True) -> QuerySet[Appointment]:
     """Visible appointments overlapping [start, end), by start."""
-    appointments = policies.visible_appointments(access).filter(start__lt=end, end__gt=start)
+    appointments = policies.visible_appointments(access).filter(overlapping(start, end))
     if practitioner is not None:
         appointments = appointments.filter(practitioner=practitioner)
     if client_id is not None:

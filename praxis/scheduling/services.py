@@ -34,9 +34,8 @@ from praxis.workspaces.models import Membership
 from praxis.workspaces.roles import APPOINTMENTS_MANAGE
 
 from . import policies, times
-from .models import Appointment, CalendarFeed, Change, feed_hash
+from .models import MAX_DURATION, Appointment, CalendarFeed, Change, feed_hash, overlapping
 
-MAX_MINUTES = 12 * 60
 MAX_WEEKS = 52
 Status = Appointment.Status
 
@@ -56,7 +55,7 @@ def _when(appointment: Appointment, tz) -> str:
 # every booking and rescheduling asks, so it is compiled once (`core.prepared`).
 _CLASH = Prepared(
     lambda *, workspace_id, practitioner_id, start, end, excluding: Appointment.objects.filter(
-        workspace_id=workspace_id, practitioner_id=practitioner_id, status=Status.BOOKED, start__lt=end, end__gt=start)
+        overlapping(start, end), workspace_id=workspace_id, practitioner_id=practitioner_id, status=Status.BOOKED)
     .exclude(pk=excluding).select_related("client").order_by("start", "pk")[:1],
     workspace_id=int, practitioner_id=int, start=dt.datetime, end=dt.datetime, excluding=int)
 
@@ -84,7 +83,7 @@ def _check_times(start: dt.datetime, end: dt.datetime) -> None:
         raise ServiceError("invalid_time", _("Include the time zone with the time."), field="start")
     if end <= start:
         raise ServiceError("invalid_time", _("The appointment must end after it starts."), field="end")
-    if end - start > dt.timedelta(minutes=MAX_MINUTES):
+    if end - start > MAX_DURATION:
         raise ServiceError("invalid_time", _("An appointment lasts at most 12 hours."), field="end")
 
 

@@ -109,7 +109,7 @@ class Command(BaseCommand):
 
     def _bookings(self, http, csrf, workspace, practitioners, client_ids, count: int) -> None:
         url = f"/api/v1/workspaces/{workspace.slug}/appointments"
-        first_day = dt.date(2031, 1, 6)  # far from the fill's dates (a Monday)
+        first_day = dt.date(2040, 1, 2)  # a Monday, years after the fill's dates (which spread ±2 years around 2030)
         bodies = []
         for i in range(count):
             practitioner = practitioners[i % PRACTITIONERS]
@@ -215,20 +215,23 @@ class Command(BaseCommand):
     # --- 3. the pages ---------------------------------------------------------------------------------------
 
     def _pages(self, http, workspace, practitioner, week: dt.date, day: dt.date, repeat: int) -> None:
+        from praxis.scheduling.models import MAX_DURATION
+
         week_start, week_end = _local(week, 0), _local(week + dt.timedelta(days=7), 0)
         day_start, day_end = _local(day, 0), _local(day + dt.timedelta(days=1), 0)
         floor_sql = ('SELECT a.id, a.start, a."end", a.kind, a.location, a.status, c.first_name, c.last_name '
                      "FROM scheduling_appointment a JOIN clients_client c ON c.id = a.client_id "
-                     "WHERE a.workspace_id = %s{extra} AND a.start < %s AND a.\"end\" > %s ORDER BY a.start, a.id")
+                     "WHERE a.workspace_id = %s{extra} AND a.start < %s AND a.start > %s AND a.\"end\" > %s "
+                     "ORDER BY a.start, a.id")
         api = f"/api/v1/workspaces/{workspace.slug}/appointments"
         cases = [
             ("practitioner week (HTML)", f"/w/{workspace.slug}/calendar/?practitioner={practitioner.pk}&date={week}",
-             floor_sql.format(extra=" AND a.practitioner_id = %s"), [workspace.pk, practitioner.pk, week_end, week_start]),
+             floor_sql.format(extra=" AND a.practitioner_id = %s"), [workspace.pk, practitioner.pk, week_end, week_start - MAX_DURATION, week_start]),
             ("practitioner week (API)", f"{api}?practitioner={practitioner.pk}&from={week_start.isoformat()}"
              f"&to={week_end.isoformat()}".replace("+", "%2B"),
-             floor_sql.format(extra=" AND a.practitioner_id = %s"), [workspace.pk, practitioner.pk, week_end, week_start]),
+             floor_sql.format(extra=" AND a.practitioner_id = %s"), [workspace.pk, practitioner.pk, week_end, week_start - MAX_DURATION, week_start]),
             ("practice day (HTML)", f"/w/{workspace.slug}/calendar/practice/?date={day}",
-             floor_sql.format(extra=""), [workspace.pk, day_end, day_start]),
+             floor_sql.format(extra=""), [workspace.pk, day_end, day_start - MAX_DURATION, day_start]),
         ]
         self.stdout.write(f"{'page':<28}{'rows':>6}{'median':>9}{'p99':>9}{'queries':>9}   {'floor median':>12}{'p99':>8}")
         for label, url, sql, params in cases:
