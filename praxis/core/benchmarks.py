@@ -58,6 +58,18 @@ def settle_after_fill(table: str) -> None:
         cursor.execute(f"VACUUM {connection.ops.quote_name(table)}")
 
 
+class StatementCounter:
+    """An execute wrapper that notes every statement of a request:
+    `with connection.execute_wrapper(StatementCounter(into)): …`."""
+
+    def __init__(self, into: list[str]):
+        self.into = into
+
+    def __call__(self, execute, sql, params, many, context):
+        self.into.append(sql)
+        return execute(sql, params, many, context)
+
+
 def percentile(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]

@@ -55,6 +55,12 @@ def may_manage(access: Access) -> bool:
     return access.can(APPOINTMENTS_MANAGE)
 
 
+def may_book_for(access: Access, client: Client) -> bool:
+    """Whether to offer booking for this client: `appointments.manage`, and an active client (the booking
+    service refuses a cancelled one)."""
+    return may_manage(access) and client.status == LifecycleStatus.ACTIVE
+
+
 def _capabilities(membership: Membership) -> frozenset[str]:
     licence = licences.joined_licence(membership)
     account_type = licences.account_type_in_force(licence, clock.now())

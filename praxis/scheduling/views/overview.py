@@ -17,7 +17,7 @@ from .. import policies, selectors
 
 def overview_tab(request, client) -> dict[str, Any]:
     return {"appointments": selectors.for_client(request.access, client),
-            "may_book": policies.may_manage(request.access) and client.status == "active",
+            "may_book": policies.may_book_for(request.access, client),
             "may_manage_appointments": policies.may_manage(request.access)}
 
 

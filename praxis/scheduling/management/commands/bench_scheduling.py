@@ -27,19 +27,10 @@ from django.test.utils import override_settings
 from django_scopes import scopes_disabled
 
 from praxis.accounts.sessions import LOGIN_BACKEND
-from praxis.core.benchmarks import percentile, settle_after_fill, throwaway_database, timed
+from praxis.core.benchmarks import StatementCounter, percentile, settle_after_fill, throwaway_database, timed
 
 TZ = ZoneInfo("Europe/Amsterdam")
 PRACTITIONERS = 20
-
-
-class _Counter:
-    def __init__(self, into: list[str]):
-        self.into = into
-
-    def __call__(self, execute, sql, params, many, context):
-        self.into.append(sql)
-        return execute(sql, params, many, context)
 
 
 def _local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -236,7 +227,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{'page':<28}{'rows':>6}{'median':>9}{'p99':>9}{'queries':>9}   {'floor median':>12}{'p99':>8}")
         for label, url, sql, params in cases:
             executed: list[str] = []
-            with connection.execute_wrapper(_Counter(executed)):
+            with connection.execute_wrapper(StatementCounter(executed)):
                 response = http.get(url)
             assert response.status_code == 200, (url, response.status_code, response.content[:300])
             with connection.cursor() as cursor:

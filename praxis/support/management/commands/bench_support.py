@@ -27,18 +27,7 @@ from django.test.utils import override_settings
 from django_scopes import scopes_disabled
 
 from praxis.accounts.sessions import LOGIN_BACKEND
-from praxis.core.benchmarks import percentile, settle_after_fill, throwaway_database, timed
-
-
-class _Counter:
-    """An execute wrapper that notes every statement of a request."""
-
-    def __init__(self, into: list[str]):
-        self.into = into
-
-    def __call__(self, execute, sql, params, many, context):
-        self.into.append(sql)
-        return execute(sql, params, many, context)
+from praxis.core.benchmarks import StatementCounter, percentile, settle_after_fill, throwaway_database, timed
 
 
 class Command(BaseCommand):
@@ -123,7 +112,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{'list':<28}{'median':>9}{'p99':>9}{'queries':>9}   {'floor median':>12}{'p99':>8}")
         for label, client, page_url, floor in cases:
             executed: list[str] = []
-            with connection.execute_wrapper(_Counter(executed)):
+            with connection.execute_wrapper(StatementCounter(executed)):
                 assert client.get(page_url).status_code == 200
             samples = timed(lambda c=client, u=page_url: c.get(u), repeat)
             floor_samples = timed(floor, repeat)
