@@ -532,3 +532,13 @@ def check_page(page, *, where: str, widths=WIDTHS, screenshots: bool = True) -> 
             found.append(_screenshot(page, where, width))
         problems += found
     return problems
+
+
+def logged_in_page(browser, live_server, user, *, width: int, locale: str = "en-US"):
+    """A browser context for `user` (logged in by cookie, axe installed, 10 s timeouts) at `width` and its
+    page: the person of a multi-user browser test. Close the context when done."""
+    context = browser.new_context(locale=locale, base_url=live_server.url, viewport={"width": width, "height": HEIGHT})
+    context.set_default_timeout(10_000)
+    install_axe(context)
+    context.add_cookies([session_cookie(user, live_server.url)])
+    return context, context.new_page()

@@ -40,12 +40,7 @@ def test_book_refuse_a_clash_reschedule_and_see_it_in_the_calendars(width, brows
     problems: list[str] = []
 
     def person(user):
-        context = browser.new_context(locale="en-US", base_url=live_server.url,
-                                      viewport={"width": width, "height": 900})
-        context.set_default_timeout(10_000)
-        walker.install_axe(context)
-        context.add_cookies([walker.session_cookie(user, live_server.url)])
-        return context, context.new_page()
+        return walker.logged_in_page(browser, live_server, user, width=width)
 
     assistant_context, assistant = person(team.assistant)
     clinician_context, clinician = person(team.clinician)

@@ -28,12 +28,7 @@ def test_a_bug_report_answered_by_the_operator_and_by_the_clinician(width, brows
     problems: list[str] = []
 
     def person(user):
-        context = browser.new_context(locale="en-US", base_url=live_server.url,
-                                      viewport={"width": width, "height": 900})
-        context.set_default_timeout(10_000)
-        walker.install_axe(context)
-        context.add_cookies([walker.session_cookie(user, live_server.url)])
-        return context, context.new_page()
+        return walker.logged_in_page(browser, live_server, user, width=width)
 
     clinician_context, clinician = person(team.clinician)
     operator_context, console = person(operator)
