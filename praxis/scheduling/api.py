@@ -23,7 +23,7 @@ from praxis.core.errors import NotFound, ServiceError
 from praxis.core.validation import MAX_DB_INT
 from praxis.workspaces.roles import APPOINTMENTS_MANAGE, CLIENTS_VIEW
 
-from . import policies, selectors, services
+from . import policies, selectors, services, times
 from .models import Appointment
 from .schemas import AppointmentDetailOut, AppointmentIn, AppointmentOut, CancelIn, MarkIn, RescheduleIn
 
@@ -63,6 +63,8 @@ class RangeQuery(Schema):
 @workspace_endpoint(CLIENTS_VIEW)
 def appointment_list(request, ws: str, filters: Query[RangeQuery]):
     start = filters.from_ or clock.now()
+    if not times.is_calendar_day(start.date()) or (filters.to and not times.is_calendar_day(filters.to.date())):
+        raise ServiceError("invalid_range", _("Choose a date between 1900 and 2200."), field="from")
     end = filters.to or start + dt.timedelta(days=7)
     if start.tzinfo is None or end.tzinfo is None:
         raise ServiceError("invalid_range", _("Include the time zone with the times."), field="from")

@@ -35,6 +35,12 @@ class _TimesForm(forms.Form):
         cast(forms.ChoiceField, self.fields["practitioner"]).choices = [(m.pk, m.display_name) for m in practitioners]
         self.tz = times.zone(workspace)
 
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if not times.is_calendar_day(day):
+            raise forms.ValidationError(_("Choose a date between 1900 and 2200."))
+        return day
+
     def clean(self):
         data = super().clean()
         if data.get("date") and data.get("start_time") is not None and data.get("duration"):

@@ -81,6 +81,8 @@ def _refuse_clash(access: Access, practitioner: Membership, start: dt.datetime, 
 def _check_times(start: dt.datetime, end: dt.datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
         raise ServiceError("invalid_time", _("Include the time zone with the time."), field="start")
+    if not (times.is_calendar_day(start.date()) and times.is_calendar_day(end.date())):
+        raise ServiceError("invalid_time", _("Choose a date between 1900 and 2200."), field="start")
     if end <= start:
         raise ServiceError("invalid_time", _("The appointment must end after it starts."), field="end")
     if end - start > MAX_DURATION:
@@ -158,6 +160,8 @@ def book(*, access: Access, client_id: int, practitioner_id: int | None, start: 
     location, video_link = _check_place(kind, location, video_link)
     if not 1 <= weeks <= MAX_WEEKS:
         raise ServiceError("invalid_weeks", _("A series has 1 to 52 weekly appointments."), field="weeks")
+    if not times.is_calendar_day(start.date() + dt.timedelta(weeks=weeks)):
+        raise ServiceError("invalid_time", _("Choose a date between 1900 and 2200."), field="start")
     tz = times.zone(access.workspace)
     first = times.local(start, tz)
     minutes = int((end - start).total_seconds() // 60)

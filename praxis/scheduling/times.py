@@ -9,6 +9,15 @@ from zoneinfo import ZoneInfo
 
 from praxis.core import clock
 
+# The days a calendar shows and a booking may fall on: far enough either way for any practice, and clear of
+# Python's date limits (a week view or a weekly series near year 9999 would overflow).
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
+
+
+def is_calendar_day(day: dt.date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
 
 class NoSuchLocalTime(ValueError):
     """A wall-clock time that does not exist in the zone (the hour skipped when clocks go forward)."""

@@ -121,3 +121,19 @@ def test_staff_cannot_book_and_a_missing_appointment_is_404(team):
         "end": (start + dt.timedelta(minutes=50)).isoformat()})
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
     assert _api(team.owner).get(f"{_base(team)}/987654").status_code == 404
+
+
+def test_dates_outside_the_calendar_are_refused_not_a_500(team):
+    """Bad input gets a clear 4xx: a range or a booking near Python's date limits (year 1 or 9999)."""
+    client = client_for(team)
+    http = _api(team.owner)
+    far = http.get(_base(team), {"from": "9999-12-31T23:00:00Z"})
+    assert far.status_code == 400 and far.json()["code"] == "invalid_range"
+    booking = _post(http, _base(team), {"client": client.pk, "practitioner": team.members["clinician"].pk,
+                                         "start": "9999-12-01T10:00:00+00:00", "end": "9999-12-01T10:50:00+00:00",
+                                         "weeks": 10})
+    assert booking.status_code == 400 and booking.json()["code"] == "invalid_time"
+    with scopes_disabled():
+        assert not Appointment.objects.exists()
+    for page in ("calendar/?date=9999-12-31", "calendar/practice/?date=0001-01-01"):
+        assert http.get(f"/w/{team.workspace.slug}/{page}").status_code == 200

@@ -22,9 +22,10 @@ from .. import policies, selectors, services, times
 
 def _day(request, tz) -> dt.date:
     try:
-        return dt.date.fromisoformat(request.GET.get("date", ""))
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         return times.today(tz)
+    return day if times.is_calendar_day(day) else times.today(tz)
 
 
 @require_GET
